@@ -1,0 +1,98 @@
+"""System-dynamics model of poverty-alleviation relocation in Guangxi and what follows it.
+
+The public API::
+
+    import sd_model
+    sd_model.parameters()          # the parameter table
+    sd_model.KPIS                  # the four headline outputs
+    sd_model.run({"training_coverage": 0.6})
+    sd_model.load_scenario("livelihood_first")
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from .model import KPIS, Model, Output
+from .parameters import KINDS, THEMES, Parameter, ParameterError
+from .paths import MODEL_FILE, SCENARIOS_DIR
+from .scenarios import Scenario, ScenarioError, parse_scenario, resolve_scenario_path, scenario_names
+
+__all__ = [
+    "KINDS",
+    "KPIS",
+    "MODEL_FILE",
+    "OUTPUTS",
+    "THEMES",
+    "Model",
+    "Output",
+    "Parameter",
+    "ParameterError",
+    "Scenario",
+    "ScenarioError",
+    "default_model",
+    "load_scenario",
+    "outputs",
+    "parameters",
+    "parse_scenario",
+    "run",
+    "scenario_names",
+]
+
+_lock = threading.Lock()
+_state: dict = {}
+
+
+def default_model() -> Model:
+    """The model of ``models/relocation.mdl``, loaded once per process and reloaded if the file changes."""
+    stamp = MODEL_FILE.stat()
+    key = (stamp.st_mtime_ns, stamp.st_size)
+    with _lock:
+        if _state.get("key") != key:
+            _state["model"] = Model(MODEL_FILE)
+            _state["key"] = key
+        return _state["model"]
+
+
+def parameters(kind: str | None = None) -> list[Parameter]:
+    """The parameter table, optionally only ``"lever"`` or ``"uncertainty"`` records.
+
+    Returns
+    -------
+    list of Parameter
+        In table order.
+    """
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS} or None, got {kind!r}")
+    return [p for p in default_model().parameters if kind is None or p.kind == kind]
+
+
+def outputs() -> list[Output]:
+    """Records of the output columns of :func:`run`."""
+    return list(default_model().outputs)
+
+
+def run(params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
+    """Run the model once with PySD; see :meth:`Model.run`."""
+    return default_model().run(params, final_time=final_time, time_step=time_step)
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load and validate a bundled scenario by name, or a scenario file by path.
+
+    Raises
+    ------
+    ScenarioError
+        A ``ValueError`` naming the file, the key and the problem.
+    """
+    path = resolve_scenario_path(name_or_path, SCENARIOS_DIR)
+    return parse_scenario(path.read_bytes(), default_model().validate, source=str(path))
+
+
+def __getattr__(name):
+    if name == "OUTPUTS":
+        return default_model().output_names
+    raise AttributeError(f"module 'sd_model' has no attribute {name!r}")

@@ -1,0 +1,127 @@
+"""Command line: ``python -m sd_model params|scenarios|run|calibrate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import pandas as pd
+
+import sd_model
+
+from .calibration import calibration_report
+
+
+def parse_assignment(text: str) -> tuple[str, float]:
+    """Parse ``name=value`` from ``--set``; ``ValueError`` naming the problem."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(f"--set expects name=value, got {text!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"--set {name.strip()}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"--set {name.strip()}: {value!r} is not a finite number")
+    return name.strip(), number
+
+
+def parameter_frame(kind: str | None = None) -> pd.DataFrame:
+    """The parameter table as a DataFrame, one row per parameter."""
+    rows = [vars(p) for p in sd_model.parameters(kind)]
+    return pd.DataFrame(rows).set_index("name")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A pipe table of the parameter table for ``models/README.md``."""
+    lines = ["| name | kind | default | low | high | units | meaning | source |", "|---|---|---|---|---|---|---|---|"]
+    for name, row in frame.iterrows():
+        cells = [
+            f"`{name}`",
+            row["kind"],
+            f"{row['default']:g}",
+            f"{row['low']:g}",
+            f"{row['high']:g}",
+            row["units"],
+            row["description"],
+            row["source"],
+        ]
+        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_params(args) -> int:
+    frame = parameter_frame(args.kind)
+    if args.format == "csv":
+        frame.to_csv(sys.stdout)
+    elif args.format == "markdown":
+        sys.stdout.write(markdown_table(frame))
+    else:
+        with pd.option_context("display.width", 200, "display.max_colwidth", 40, "display.max_rows", None):
+            print(frame[["kind", "theme", "default", "low", "high", "units", "label_en"]].to_string())
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    for name in sd_model.scenario_names():
+        scenario = sd_model.load_scenario(name)
+        print(f"{name:24s} {scenario.title_en}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    params = dict(sd_model.load_scenario(args.scenario).parameters) if args.scenario else {}
+    params.update(parse_assignment(item) for item in args.set)
+    results = sd_model.run(params, final_time=args.final_time, time_step=args.time_step)
+    if args.outputs:
+        unknown = [o for o in args.outputs.split(",") if o not in results.columns]
+        if unknown:
+            raise ValueError(f"unknown output {unknown[0]!r}; outputs: {', '.join(results.columns)}")
+        results = results[args.outputs.split(",")]
+    if args.out:
+        results.to_csv(args.out)
+        print(f"wrote {len(results)} years x {results.shape[1]} outputs to {args.out}", file=sys.stderr)
+    else:
+        results.to_csv(sys.stdout)
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    print(json.dumps(calibration_report(sd_model.run()), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m sd_model``."""
+    parser = argparse.ArgumentParser(prog="python -m sd_model", description="Guangxi relocation system-dynamics model")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("params", help="print the parameter table")
+    p.add_argument("--kind", choices=sd_model.KINDS)
+    p.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
+    p.set_defaults(func=cmd_params)
+    p = sub.add_parser("scenarios", help="list the bundled scenarios")
+    p.set_defaults(func=cmd_scenarios)
+    p = sub.add_parser("run", help="run the model and write one row per year as CSV")
+    p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    p.add_argument("--outputs", help="comma-separated output columns (default: all)")
+    p.add_argument("--final-time", type=int, dest="final_time")
+    p.add_argument("--time-step", type=float, dest="time_step")
+    p.add_argument("--out", help="CSV file to write (default: stdout)")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("calibrate", help="print the calibration figures of the default run")
+    p.set_defaults(func=cmd_calibrate)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point; returns the exit status (2 for bad input, with the message on stderr)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,168 @@
+"""The parameter table: one record per exposed constant of the model.
+
+Numbers come from the ``.mdl`` (value, ``[low,high]`` range, units, comment); names, kind, theme and
+labels from ``models/model.toml``. Sliders, CLI flags, SALib problems, validation and the
+documentation are all derived from this table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("lever", "uncertainty")
+THEMES = ("relocation", "livelihood", "assets", "governance", "assumptions")
+
+
+class ParameterError(ValueError):
+    """A parameter name or value that the model does not accept."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One exposed constant of the model.
+
+    Attributes
+    ----------
+    name : str
+        Python identifier, used in ``run(params=...)``, scenario files, CLI flags and URLs.
+    vensim_name : str
+        The constant's name in the ``.mdl``.
+    default, low, high : float
+        Value in the ``.mdl`` and the bounds of its ``[low,high]`` range.
+    units : str
+        Vensim units.
+    kind : {"lever", "uncertainty"}
+        A policy choice, or something policy does not control.
+    theme : str
+        Group of sliders in the explorer (one of :data:`THEMES`).
+    label_en, label_zh : str
+        Short labels in English and Chinese.
+    description : str
+        What the constant means (the ``.mdl`` comment before ``Source:``).
+    source : str
+        Where the value comes from (the ``.mdl`` comment after ``Source:``).
+    """
+
+    name: str
+    vensim_name: str
+    default: float
+    low: float
+    high: float
+    units: str
+    kind: str
+    theme: str
+    label_en: str
+    label_zh: str
+    description: str
+    source: str
+
+    def label(self, lang: str = "en") -> str:
+        """Label in ``lang`` (``"en"`` or ``"zh"``)."""
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def check(self, value, *, where: str = "") -> float:
+        """Return ``value`` as a float, or raise :class:`ParameterError` naming what is allowed."""
+        prefix = f"{where}: " if where else ""
+        allowed = f"a number in [{self.low:g}, {self.high:g}] {self.units}"
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ParameterError(f"{prefix}parameter {self.name!r} must be {allowed}, got {value!r} ({type(value).__name__})")
+        value = float(value)
+        if math.isnan(value):
+            raise ParameterError(f"{prefix}parameter {self.name!r} is NaN; it must be {allowed}")
+        if not self.low <= value <= self.high:
+            raise ParameterError(f"{prefix}parameter {self.name!r} = {value:g} is out of bounds; it must be {allowed}")
+        return value
+
+
+def split_comment(comment: str) -> tuple[str, str]:
+    """Split a ``.mdl`` comment ``"meaning. Source: where from"`` into its two parts."""
+    description, sep, source = (comment or "").partition("Source:")
+    return description.strip(), source.strip() if sep else ""
+
+
+def read_metadata(metadata_file: Path) -> dict:
+    """Read ``models/model.toml``."""
+    with open(metadata_file, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tuple[Parameter, ...]:
+    """Merge PySD's documentation of the model with the metadata table.
+
+    Parameters
+    ----------
+    doc : pandas.DataFrame
+        ``pysd.Model.doc``: one row per model variable.
+    defaults : mapping
+        Vensim name to value of every constant, read from the model before any run.
+    metadata : dict
+        The content of ``models/model.toml``.
+    """
+    rows = {row["Real Name"]: row for _, row in doc.iterrows()}
+    table = []
+    for entry in metadata["parameters"]:
+        vensim_name = entry["vensim_name"]
+        if vensim_name not in rows:
+            raise ValueError(f"models/model.toml: parameter {entry['name']!r}: no variable {vensim_name!r} in the model")
+        row = rows[vensim_name]
+        low, high = row["Limits"]
+        if math.isnan(low) or math.isnan(high):
+            raise ValueError(f"model variable {vensim_name!r} has no [low,high] range in its units field")
+        description, source = split_comment(row["Comment"])
+        table.append(
+            Parameter(
+                name=entry["name"],
+                vensim_name=vensim_name,
+                default=float(defaults[vensim_name]),
+                low=float(low),
+                high=float(high),
+                units=row["Units"],
+                kind=entry["kind"],
+                theme=entry["theme"],
+                label_en=entry["label_en"],
+                label_zh=entry["label_zh"],
+                description=description,
+                source=source,
+            )
+        )
+    return tuple(table)
+
+
+def unknown_name_message(name, known, *, what: str = "parameter") -> str:
+    """Message for a name that is not in ``known``, with the closest matches."""
+    close = difflib.get_close_matches(str(name), list(known), n=3)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "."
+    return f"unknown {what} {name!r}{hint} Known {what}s: {', '.join(known)}"
+
+
+def validate_params(params, table: Mapping[str, Parameter], *, where: str = "") -> dict[str, float]:
+    """Check a mapping of parameter names to values against the table.
+
+    Returns
+    -------
+    dict
+        Name to float for the given parameters only.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name, a non-number, NaN or a value out of bounds; the message names the
+        parameter and what is allowed.
+    """
+    if params is None:
+        return {}
+    prefix = f"{where}: " if where else ""
+    if not isinstance(params, Mapping):
+        raise ParameterError(f"{prefix}parameters must be a mapping of name to value, got {type(params).__name__}")
+    checked = {}
+    for name, value in params.items():
+        if name not in table:
+            raise ParameterError(prefix + unknown_name_message(name, table))
+        checked[name] = table[name].check(value, where=where)
+    return checked

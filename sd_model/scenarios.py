@@ -1,0 +1,117 @@
+"""Named scenarios: TOML files in ``models/scenarios/`` with the parameters that differ from defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from .paths import SCENARIOS_DIR
+
+TEXT_KEYS = ("name", "title_en", "title_zh", "description_en", "description_zh")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the file, the key and the problem."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of parameter values.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier (the file's stem for the bundled scenarios).
+    title_en, title_zh, description_en, description_zh : str
+        Texts shown to users.
+    parameters : dict
+        Parameter name to value, only the values that differ from the defaults.
+    """
+
+    name: str
+    title_en: str
+    title_zh: str
+    description_en: str
+    description_zh: str
+    parameters: dict[str, float] = field(default_factory=dict)
+
+    def title(self, lang: str = "en") -> str:
+        """Title in ``lang``."""
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def description(self, lang: str = "en") -> str:
+        """Description in ``lang``."""
+        return self.description_zh if lang == "zh" else self.description_en
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text that :func:`parse_scenario` reads back."""
+        data = {key: getattr(self, key) for key in TEXT_KEYS}
+        data["parameters"] = dict(self.parameters)
+        return tomli_w.dumps(data)
+
+
+def scenario_names(folder: Path = SCENARIOS_DIR) -> list[str]:
+    """Names of the bundled scenarios, baseline first."""
+    names = sorted(p.stem for p in Path(folder).glob("*.toml"))
+    return sorted(names, key=lambda n: n != "baseline")
+
+
+def parse_scenario(text: str | bytes, validate, *, source: str = "<scenario>") -> Scenario:
+    """Parse and validate scenario TOML text.
+
+    Parameters
+    ----------
+    text : str or bytes
+        TOML text.
+    validate : callable
+        ``validate(params, where=...)`` of the model, e.g. :meth:`sd_model.Model.validate`.
+    source : str
+        File name used in error messages.
+
+    Raises
+    ------
+    ScenarioError
+        For bad TOML, a missing or mistyped key, an unknown key, an unknown parameter, a value that
+        is not a number or a value out of bounds.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ScenarioError(f"{source}: not UTF-8 text ({err.reason})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{source}: not valid TOML: {err}") from None
+    unknown = sorted(set(data) - set(TEXT_KEYS) - {"parameters"})
+    if unknown:
+        raise ScenarioError(f"{source}: unknown key {unknown[0]!r}; allowed keys: {', '.join(TEXT_KEYS)}, parameters")
+    for key in TEXT_KEYS:
+        if key not in data:
+            raise ScenarioError(f"{source}: missing key {key!r}")
+        if not isinstance(data[key], str):
+            raise ScenarioError(f"{source}: key {key!r} must be a string, got {type(data[key]).__name__}")
+    params = data.get("parameters", {})
+    if not isinstance(params, dict):
+        raise ScenarioError(f"{source}: key 'parameters' must be a table of name = value")
+    try:
+        checked = validate(params, where=f"{source}: [parameters]")
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+    return Scenario(**{key: data[key] for key in TEXT_KEYS}, parameters=checked)
+
+
+def resolve_scenario_path(name_or_path: str | Path, folder: Path = SCENARIOS_DIR) -> Path:
+    """Path of a bundled scenario name, or the given path; ``ScenarioError`` if there is none."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.parent != Path("."):
+        if not candidate.is_file():
+            raise ScenarioError(f"{candidate}: scenario file not found")
+        return candidate
+    path = Path(folder) / f"{name_or_path}.toml"
+    if not path.is_file():
+        raise ScenarioError(f"unknown scenario {str(name_or_path)!r}; bundled scenarios: {', '.join(scenario_names(folder))}")
+    return path

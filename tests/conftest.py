@@ -1,0 +1,36 @@
+"""Shared fixtures. Models copied into tmp_path are translated into a private cache."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import sd_model
+from sd_model.paths import METADATA_FILE, MODEL_FILE
+
+
+@pytest.fixture(scope="session")
+def model() -> sd_model.Model:
+    """The default model (translated once per process)."""
+    return sd_model.default_model()
+
+
+@pytest.fixture
+def model_copy(tmp_path, monkeypatch):
+    """A copy of the .mdl in tmp_path and a cache there; returns the copy's path."""
+    monkeypatch.setenv("SD_MODEL_CACHE", str(tmp_path / "cache"))
+    target = tmp_path / "relocation.mdl"
+    shutil.copyfile(MODEL_FILE, target)
+    return target
+
+
+def edit_constant(mdl_file, vensim_name: str, value: str) -> None:
+    """Set a constant's value in a .mdl file (the line after ``name=``)."""
+    lines = mdl_file.read_text(encoding="utf-8").split("\n")
+    index = lines.index(f"{vensim_name}=")
+    lines[index + 1] = f"\t{value}"
+    mdl_file.write_text("\n".join(lines), encoding="utf-8")
+
+
+__all__ = ["METADATA_FILE", "MODEL_FILE", "edit_constant"]

@@ -1,0 +1,55 @@
+"""The command line, end to end in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+
+import sd_model
+from sd_model.paths import ROOT
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "sd_model", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_params_lists_every_parameter():
+    done = cli("params", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    names = [line.split(",")[0] for line in done.stdout.splitlines()[1:]]
+    assert names == [p.name for p in sd_model.parameters()]
+
+
+def test_run_scenario_with_set_to_csv(tmp_path):
+    out = tmp_path / "results.csv"
+    done = cli("run", "--scenario", "livelihood_first", "--set", "dividend_rate=0.07", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    written = pd.read_csv(out, index_col="year")
+    params = sd_model.load_scenario("livelihood_first").parameters | {"dividend_rate": 0.07}
+    expected = sd_model.run(params)
+    pd.testing.assert_frame_equal(written, expected, check_exact=False, rtol=1e-12, check_names=False)
+
+
+def test_run_to_stdout():
+    done = cli("run", "--outputs", "employment_rate,urbanization_rate", "--final-time", "2020")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "year,employment_rate,urbanization_rate"
+    assert len(lines) == 1 + 6
+
+
+def test_bad_input_gives_message_not_traceback():
+    for args, message in [
+        (("run", "--set", "dividend_rat=0.05"), "unknown parameter 'dividend_rat'"),
+        (("run", "--set", "dividend_rate=0.5"), "'dividend_rate' = 0.5 is out of bounds"),
+        (("run", "--set", "dividend_rate=abc"), "'abc' is not a number"),
+        (("run", "--set", "dividend_rate"), "expects name=value"),
+        (("run", "--scenario", "nope"), "unknown scenario 'nope'"),
+        (("run", "--outputs", "jobs"), "unknown output 'jobs'"),
+    ]:
+        done = cli(*args)
+        assert done.returncode == 2, args
+        assert message in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

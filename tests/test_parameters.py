@@ -1,0 +1,83 @@
+"""The parameter table agrees with the .mdl, which is read here independently of PySD."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import sd_model
+from sd_model.cli import markdown_table, parameter_frame
+from sd_model.mdl import read_equations
+from sd_model.paths import MODEL_FILE, MODELS_DIR
+
+
+@pytest.fixture(scope="module")
+def equations():
+    return {e.name: e for e in read_equations(MODEL_FILE)}
+
+
+def test_table_size_and_kinds():
+    table = sd_model.parameters()
+    assert len(table) >= 20
+    assert {p.kind for p in table} == {"lever", "uncertainty"}
+    assert len({p.name for p in table}) == len(table)
+    assert sd_model.parameters("lever") and all(p.kind == "lever" for p in sd_model.parameters("lever"))
+    with pytest.raises(ValueError, match="kind"):
+        sd_model.parameters("policy")
+
+
+def test_every_parameter_exists_in_mdl_with_same_default_bounds_units(equations):
+    for p in sd_model.parameters():
+        eq = equations.get(p.vensim_name)
+        assert eq is not None, p.vensim_name
+        assert float(eq.expression) == p.default, p.name
+        assert (eq.low, eq.high) == (p.low, p.high), p.name
+        assert eq.units == p.units, p.name
+        assert p.low <= p.default <= p.high, p.name
+
+
+def test_every_ranged_constant_is_in_the_table(equations):
+    ranged = {name for name, e in equations.items() if e.high is not None and e.group != "Control"}
+    assert ranged == {p.vensim_name for p in sd_model.parameters()}
+
+
+def test_names_are_pysd_names_and_identifiers(model):
+    for p in model.parameters:
+        assert p.name.isidentifier()
+        assert model.py_names[p.vensim_name] == p.name
+
+
+def test_records_are_documented():
+    for p in sd_model.parameters():
+        assert p.source and p.description, p.name
+        assert p.label_en and p.label_zh, p.name
+        assert p.theme in sd_model.THEMES, p.name
+        assert (p.theme == "assumptions") == (p.kind == "uncertainty"), p.name
+
+
+def test_every_equation_has_units_and_comment(equations):
+    for name, eq in equations.items():
+        assert eq.units, f"{name} has no units"
+        assert eq.comment, f"{name} has no comment"
+
+
+def test_only_standard_vensim_functions(equations):
+    allowed = {"INTEG", "SMOOTH", "SMOOTH3", "DELAY1", "DELAY3", "MIN", "MAX", "IF", "THEN", "ELSE", "STEP", "RAMP", "PULSE"}
+    for name, eq in equations.items():
+        if eq.is_lookup:
+            continue
+        calls = set(re.findall(r"\b([A-Z][A-Z0-9_]*)\s*\(", eq.expression))
+        assert calls <= allowed, f"{name} uses {calls - allowed}"
+
+
+def test_outputs_contain_the_four_kpis():
+    assert sd_model.KPIS == ("relocated_population", "employment_rate", "urbanization_rate", "equity_income_per_capita")
+    assert sd_model.OUTPUTS[:4] == sd_model.KPIS
+
+
+def test_models_readme_table_is_current():
+    readme = (MODELS_DIR / "README.md").read_text(encoding="utf-8")
+    assert markdown_table(parameter_frame()) in readme, (
+        "run `python -m sd_model params --format markdown` and paste into models/README.md"
+    )

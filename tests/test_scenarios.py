@@ -1,0 +1,77 @@
+"""Named scenarios: bundled files load, malformed files give errors naming file, key and problem."""
+
+from __future__ import annotations
+
+import pytest
+
+import sd_model
+from sd_model.scenarios import ScenarioError
+
+REQUIRED = {"baseline", "no_follow_up", "livelihood_first", "asset_income_reform", "integrated_governance"}
+
+GOOD = """
+name = "mine"
+title_en = "Mine"
+title_zh = "我的"
+description_en = "A test"
+description_zh = "测试"
+
+[parameters]
+training_coverage = 0.6
+"""
+
+
+def test_bundled_scenarios_load():
+    assert REQUIRED <= set(sd_model.scenario_names())
+    for name in sd_model.scenario_names():
+        scenario = sd_model.load_scenario(name)
+        assert scenario.name == name
+        assert scenario.title_en and scenario.title_zh and scenario.description_en and scenario.description_zh
+        defaults = sd_model.default_model().defaults()
+        assert all(defaults[k] != v for k, v in scenario.parameters.items()), f"{name} repeats a default"
+
+
+def test_scenarios_move_kpis_as_the_papers_say():
+    results = {name: sd_model.run(sd_model.load_scenario(name).parameters).loc[2025] for name in REQUIRED}
+    assert results["no_follow_up"]["employment_rate"] < results["baseline"]["employment_rate"] - 0.2
+    assert results["livelihood_first"]["employment_rate"] > results["baseline"]["employment_rate"]
+    assert results["asset_income_reform"]["equity_income_per_capita"] > 2 * results["baseline"]["equity_income_per_capita"]
+    assert results["integrated_governance"]["integrated_share"] > results["baseline"]["integrated_share"]
+
+
+def test_load_by_path_and_round_trip(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    scenario = sd_model.load_scenario(path)
+    assert scenario.parameters == {"training_coverage": 0.6}
+    again = tmp_path / "again.toml"
+    again.write_text(scenario.to_toml(), encoding="utf-8")
+    assert sd_model.load_scenario(again) == scenario
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("name = [", r"bad.toml: not valid TOML"),
+        (GOOD.replace("training_coverage", "training_cover"), r"bad.toml: \[parameters\]: unknown parameter 'training_cover'"),
+        (GOOD.replace("0.6", '"high"'), r"bad.toml: \[parameters\]: parameter 'training_coverage' must be a number"),
+        (GOOD.replace("0.6", "7"), r"bad.toml: \[parameters\]: parameter 'training_coverage' = 7 is out of bounds"),
+        (GOOD.replace("0.6", "nan"), r"bad.toml: \[parameters\]: parameter 'training_coverage' is NaN"),
+        (GOOD.replace('title_zh = "我的"', ""), r"bad.toml: missing key 'title_zh'"),
+        (GOOD.replace('title_en = "Mine"', "title_en = 3"), r"bad.toml: key 'title_en' must be a string"),
+        (GOOD + "\n[extra]\n", r"bad.toml: unknown key 'extra'"),
+        (GOOD.replace("[parameters]\ntraining_coverage = 0.6", "parameters = 3"), r"bad.toml: key 'parameters' must be a table"),
+    ],
+)
+def test_malformed_scenarios(tmp_path, text, pattern):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=pattern):
+        sd_model.load_scenario(path)
+
+
+def test_unknown_scenario_and_missing_file(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown scenario 'nope'.*baseline"):
+        sd_model.load_scenario("nope")
+    with pytest.raises(ValueError, match="not found"):
+        sd_model.load_scenario(tmp_path / "missing.toml")
