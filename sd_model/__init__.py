@@ -96,3 +96,8 @@ def __getattr__(name):
     if name == "OUTPUTS":
         return default_model().output_names
     raise AttributeError(f"module 'sd_model' has no attribute {name!r}")
+
+
+from .batch import run_batch  # noqa: E402
+
+__all__ += ["run_batch"]

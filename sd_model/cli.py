@@ -93,6 +93,32 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_batch(args) -> int:
+    from .batch import run_batch
+
+    try:
+        samples = pd.read_csv(args.samples)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ValueError(f"{args.samples}: cannot read samples CSV: {err}") from None
+    outputs = args.outputs.split(",") if args.outputs else None
+    if not args.out.endswith((".nc", ".csv")):
+        raise ValueError(f"--out must end in .nc or .csv, got {args.out!r}")
+    kwargs = dict(outputs=outputs, final_time=args.final_time, time_step=args.time_step, chunk_size=args.chunk_size)
+    if args.scheduler:
+        from distributed import Client
+
+        with Client(args.scheduler) as client:
+            results = run_batch(samples, client=client, **kwargs)
+    else:
+        results = run_batch(samples, **kwargs)
+    if args.out.endswith(".nc"):
+        results.to_netcdf(args.out)
+    else:
+        results.to_dataframe().to_csv(args.out)
+    print(f"wrote {results.sizes['run']} runs x {results.sizes['year']} years to {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m sd_model``."""
     parser = argparse.ArgumentParser(prog="python -m sd_model", description="Guangxi relocation system-dynamics model")
@@ -111,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-step", type=float, dest="time_step")
     p.add_argument("--out", help="CSV file to write (default: stdout)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("batch", help="run many parameter sets (one CSV row each) with the vectorised engine")
+    p.add_argument("--samples", required=True, help="CSV with one column per parameter name, one row per run")
+    p.add_argument("--outputs", help="comma-separated outputs (default: the four KPIs)")
+    p.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--chunk-size", type=int, dest="chunk_size")
+    p.add_argument("--final-time", type=int, dest="final_time")
+    p.add_argument("--time-step", type=float, dest="time_step")
+    p.add_argument("--out", required=True, help="results.nc (NetCDF) or results.csv (one row per run and year)")
+    p.set_defaults(func=cmd_batch)
     p = sub.add_parser("calibrate", help="print the calibration figures of the default run")
     p.set_defaults(func=cmd_calibrate)
     return parser

@@ -70,6 +70,7 @@ class Model:
         self.py_names = dict(zip(doc["Real Name"], doc["Py Name"], strict=True))
         self.parameters: tuple[Parameter, ...] = build_parameters(doc, self.constants, metadata)
         self.parameter_table = {p.name: p for p in self.parameters}
+        self._current = self.defaults()  # parameter values the PySD object holds
         units = dict(zip(doc["Real Name"], doc["Units"], strict=True))
         comments = dict(zip(doc["Real Name"], doc["Comment"], strict=True))
         self.outputs = tuple(
@@ -151,10 +152,14 @@ class Model:
         unknown = [v for v in variables if v not in self.py_names]
         if unknown:
             raise ValueError(f"unknown model variable {unknown[0]!r}")
-        pysd_params = {self.py_names[self.parameter_table[n].vensim_name]: v for n, v in values.items()}
         with self._lock:
+            # Hand PySD only the values that differ from what its model object holds now: every
+            # parameter is tracked, so nothing leaks between runs, and PySD skips re-wiring its
+            # caches (about half the cost of a run) when nothing changed.
+            changed = {n: v for n, v in values.items() if self._current[n] != v}
+            self._current.update(changed)
             frame = self._pysd.run(
-                params=pysd_params,
+                params={self.py_names[self.parameter_table[n].vensim_name]: v for n, v in changed.items()},
                 return_columns=list(variables),
                 final_time=final_time,
                 time_step=time_step,

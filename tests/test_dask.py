@@ -1,0 +1,55 @@
+"""Ensembles on a Dask cluster: identical results, and a worker lost mid-batch costs nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+import xarray as xr
+from distributed import Client, LocalCluster
+
+import sd_model
+
+from .test_batch import lhs
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def client():
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def test_local_cluster_gives_identical_results(client):
+    samples = lhs(3000, seed=11)
+    local = sd_model.run_batch(samples)
+    distributed = sd_model.run_batch(samples, client=client, chunk_size=500)
+    xr.testing.assert_identical(local, distributed)
+
+
+def test_killed_worker_mid_batch_still_complete_and_correct(client):
+    samples = lhs(60_000, seed=12)
+    local = sd_model.run_batch(samples, chunk_size=2000)
+    pids = client.run(os.getpid)
+    victim = sorted(pids.values())[0]
+    killed = {}
+
+    def kill():
+        os.kill(victim, signal.SIGKILL)
+        killed["at"] = time.monotonic()
+
+    timer = threading.Timer(1.0, kill)
+    timer.start()
+    distributed = sd_model.run_batch(samples, client=client, chunk_size=2000)
+    finished = time.monotonic()
+    timer.join()
+    assert "at" in killed and killed["at"] < finished, "the worker must die while the batch runs"
+    assert victim not in client.run(os.getpid).values()
+    xr.testing.assert_identical(local, distributed)
