@@ -1,0 +1,1 @@
+"""Pieces of the Streamlit explorer (``app.py``): pure functions, no Streamlit calls except in ``app.py``."""

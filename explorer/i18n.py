@@ -1,0 +1,87 @@
+"""The one translation table of the explorer; parameter and output labels come from the model."""
+
+from __future__ import annotations
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+TEXT = {
+    "title": {"en": "Relocation in Guangxi: what follows the move", "zh": "广西易地扶贫搬迁：搬迁之后"},
+    "subtitle": {
+        "en": "Move the policy levers on the left and see what they do to relocated people's jobs, citizenship and income, and to the province's urbanization. Bands show what we do not know.",
+        "zh": "调整左侧的政策杠杆，观察其对搬迁群众就业、市民化、收入以及全区城镇化的影响。阴影带表示不确定性范围。",
+    },
+    "language": {"en": "Language / 语言", "zh": "语言 / Language"},
+    "view": {"en": "View", "zh": "页面"},
+    "view_explore": {"en": "Explore", "zh": "政策探索"},
+    "view_compare": {"en": "Compare scenarios", "zh": "情景比较"},
+    "view_workshop": {"en": "Workshop mode", "zh": "研讨会模式"},
+    "view_model": {"en": "The model", "zh": "模型说明"},
+    "view_sensitivity": {"en": "Sensitivity", "zh": "敏感性分析"},
+    "preset": {"en": "Preset scenario", "zh": "预设情景"},
+    "custom": {"en": "(custom)", "zh": "（自定义）"},
+    "levers": {"en": "Policy levers", "zh": "政策杠杆"},
+    "theme_relocation": {"en": "Relocation", "zh": "搬迁安置"},
+    "theme_livelihood": {"en": "Livelihood and training", "zh": "生计与培训"},
+    "theme_assets": {"en": "Assets and shares", "zh": "资产与股权"},
+    "theme_governance": {"en": "Governance and community", "zh": "治理与社区"},
+    "theme_assumptions": {"en": "Assumptions (uncertainties)", "zh": "假设（不确定参数）"},
+    "reset": {"en": "Reset", "zh": "重置"},
+    "reset_all": {"en": "Reset all to baseline", "zh": "全部恢复基准"},
+    "default": {"en": "default", "zh": "默认值"},
+    "units": {"en": "units", "zh": "单位"},
+    "source": {"en": "Source", "zh": "来源"},
+    "card_year": {"en": "Year for the cards", "zh": "指标卡年份"},
+    "vs_baseline": {"en": "vs baseline", "zh": "较基准"},
+    "kpi_chart": {"en": "Headline outcomes: scenario against baseline", "zh": "核心指标：当前情景与基准对比"},
+    "band_note": {
+        "en": "Shaded: 5–95 % and 25–75 % of {n} runs over the assumptions, at the current levers.",
+        "zh": "阴影：在当前政策下对假设参数进行{n}次模拟的5–95%和25–75%区间。",
+    },
+    "series_scenario": {"en": "Current scenario", "zh": "当前情景"},
+    "series_baseline": {"en": "Baseline", "zh": "基准"},
+    "people_chart": {"en": "Where the relocated people are", "zh": "搬迁人口去向"},
+    "income_chart": {"en": "Income per relocated person against the poverty line", "zh": "搬迁人口人均收入构成与贫困线"},
+    "year": {"en": "Year", "zh": "年份"},
+    "value": {"en": "Value", "zh": "数值"},
+    "persons": {"en": "Persons", "zh": "人"},
+    "yuan": {"en": "Yuan per person per year (2020 prices)", "zh": "元/人·年（2020年价格）"},
+    "wage": {"en": "Wages", "zh": "工资性收入"},
+    "equity": {"en": "Equity dividends", "zh": "股权分红"},
+    "transfer": {"en": "Transfers", "zh": "转移性收入"},
+    "poverty_line": {"en": "Poverty line", "zh": "贫困线"},
+    "export": {"en": "Export and import", "zh": "导出与导入"},
+    "export_toml": {"en": "Download scenario (TOML)", "zh": "下载情景（TOML）"},
+    "export_csv": {"en": "Download results (CSV)", "zh": "下载结果（CSV）"},
+    "import": {"en": "Import a scenario file (TOML)", "zh": "导入情景文件（TOML）"},
+    "imported": {"en": "Imported scenario '{name}'.", "zh": "已导入情景“{name}”。"},
+    "import_error": {"en": "The file was not imported: {error}", "zh": "文件未导入：{error}"},
+    "share_link": {"en": "Share: the address bar holds every changed value.", "zh": "分享：地址栏已包含所有修改过的参数。"},
+    "bad_link": {"en": "Link: {error}; the default is used for this value.", "zh": "链接参数有误：{error}；该参数使用默认值。"},
+    "compare_pick": {"en": "Scenarios to compare (up to three)", "zh": "选择比较情景（最多三个）"},
+    "compare_chart": {"en": "Scenarios side by side", "zh": "情景并列比较"},
+    "story": {"en": "Story", "zh": "剧本"},
+    "step": {"en": "Step {i} of {n}", "zh": "第{i}步，共{n}步"},
+    "previous": {"en": "◀ Previous", "zh": "◀ 上一步"},
+    "next": {"en": "Next ▶", "zh": "下一步 ▶"},
+    "locked": {"en": "Locked in this step", "zh": "本步骤锁定"},
+    "no_stories": {"en": "No stories in models/stories/.", "zh": "models/stories/ 中没有剧本。"},
+    "parameters_table": {"en": "Parameters and their sources", "zh": "参数及来源"},
+    "equations": {"en": "Every equation of the model", "zh": "模型全部方程"},
+    "structure": {"en": "Stock-and-flow structure (from the model's dependencies)", "zh": "存量流量结构（由模型依赖关系生成）"},
+    "show_constants": {"en": "Show constants", "zh": "显示常数"},
+    "sector": {"en": "Sector", "zh": "子系统"},
+    "no_sensitivity": {
+        "en": "No sensitivity results found in `{folder}`. Produce them with:\n\n```bash\n.venv/bin/python -m sensitivity sobol --n 1024 --out {folder}/sobol\n.venv/bin/python -m sensitivity morris --out {folder}/morris\n```",
+        "zh": "在 `{folder}` 中没有找到敏感性分析结果。运行以下命令生成：\n\n```bash\n.venv/bin/python -m sensitivity sobol --n 1024 --out {folder}/sobol\n.venv/bin/python -m sensitivity morris --out {folder}/morris\n```",
+    },
+    "sensitivity_run": {"en": "Results of `{method}` run of {time}, N = {n}.", "zh": "{time} 的 `{method}` 分析结果，N = {n}。"},
+    "ranked": {"en": "Ranked drivers", "zh": "主要驱动因素排序"},
+    "over_time": {"en": "Indices over the years", "zh": "敏感性指数随时间变化"},
+    "output": {"en": "Outcome", "zh": "指标"},
+}
+
+
+def t(key: str, lang: str, **kwargs) -> str:
+    """Text ``key`` in ``lang``, formatted with ``kwargs``; a missing key is a programming error."""
+    text = TEXT[key].get(lang) or TEXT[key]["en"]
+    return text.format(**kwargs) if kwargs else text

@@ -1,0 +1,73 @@
+"""Workshop stories: scripted sequences of scenario steps in ``models/stories/*.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sd_model.paths import MODELS_DIR
+
+STORIES_DIR = MODELS_DIR / "stories"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: parameter values to set (others at default), parameters locked, and what to say."""
+
+    title_en: str
+    title_zh: str
+    text_en: str
+    text_zh: str
+    parameters: dict[str, float] = field(default_factory=dict)
+    locked: tuple[str, ...] = ()
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def text(self, lang: str) -> str:
+        return self.text_zh if lang == "zh" else self.text_en
+
+
+@dataclass(frozen=True)
+class Story:
+    """A facilitator's scripted sequence of steps."""
+
+    name: str
+    title_en: str
+    title_zh: str
+    steps: tuple[Step, ...]
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+def load_story(path: Path, model) -> Story:
+    """Read and validate a story; ``ValueError`` naming the file, the step and the problem."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: cannot read story: {err}") from None
+    for key in ("name", "title_en", "title_zh"):
+        if not isinstance(data.get(key), str):
+            raise ValueError(f"{path}: key {key!r} must be a string")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise ValueError(f"{path}: needs at least one [[steps]] table")
+    steps = []
+    for i, raw in enumerate(raw_steps, start=1):
+        where = f"{path}: step {i}"
+        for key in ("title_en", "title_zh", "text_en", "text_zh"):
+            if not isinstance(raw.get(key), str):
+                raise ValueError(f"{where}: key {key!r} must be a string")
+        params = model.validate(raw.get("parameters", {}), where=where)
+        locked = raw.get("locked", [])
+        if not isinstance(locked, list) or any(name not in model.parameter_table for name in locked):
+            raise ValueError(f"{where}: 'locked' must list parameter names")
+        steps.append(Step(raw["title_en"], raw["title_zh"], raw["text_en"], raw["text_zh"], params, tuple(locked)))
+    return Story(data["name"], data["title_en"], data["title_zh"], tuple(steps))
+
+
+def story_names(folder: Path = STORIES_DIR) -> list[str]:
+    """Names (file stems) of the stories."""
+    return sorted(p.stem for p in Path(folder).glob("*.toml"))

@@ -1,0 +1,195 @@
+"""The explorer under streamlit.testing.v1.AppTest; widgets found by key."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sd_model
+from sd_model.paths import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def new_app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def card(at: AppTest, kpi: str) -> str:
+    label = {o.name: o.label_en for o in sd_model.outputs()}[kpi]
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").rstrip("%"))
+
+
+def test_loads_without_exceptions_and_shows_cards():
+    at = new_app()
+    assert not at.exception
+    assert len(at.metric) == 4
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    ("lever", "value", "kpi", "direction"),
+    [
+        ("industry_jobs_per_worker", 0.6, "employment_rate", +1),
+        ("training_coverage", 1.0, "employment_rate", +1),
+        ("share_reform_coverage", 1.0, "equity_income_per_capita", +1),
+        ("dividend_rate", 0.08, "equity_income_per_capita", +1),
+        ("share_reform_coverage", 0.0, "equity_income_per_capita", -1),
+        ("relocation_target", 800000.0, "relocated_population", +1),
+        ("relocation_target", 500000.0, "urbanization_rate", -1),
+        ("public_welfare_jobs_per_worker", 0.0, "employment_rate", -1),
+    ],
+)
+def test_main_levers_move_their_kpi(lever, value, kpi, direction):
+    at = new_app()
+    at.select_slider(key="card_year").set_value(2020).run()  # mid-transition, where cards show differences
+    before = number(card(at, kpi))
+    at.slider(key=f"p_{lever}").set_value(value).run()
+    assert not at.exception
+    after = number(card(at, kpi))
+    assert (after - before) * direction > 0, f"{lever}={value}: {kpi} {before} -> {after}"
+    assert float(at.query_params[lever]) == value
+
+
+def test_reset_button_restores_default():
+    at = new_app({"training_coverage": "0.9"})
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.9)
+    at.button(key="reset_training_coverage").click().run()
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.3)
+    assert "training_coverage" not in at.query_params
+
+
+def test_preset_loads_scenario_values():
+    at = new_app()
+    at.selectbox(key="preset").set_value("livelihood_first").run()
+    expected = sd_model.load_scenario("livelihood_first").parameters
+    for name, value in expected.items():
+        assert at.slider(key=f"p_{name}").value == pytest.approx(value)
+    assert at.query_params["preset"] == "livelihood_first"
+
+
+def test_language_switch_changes_labels():
+    at = new_app()
+    english = at.slider(key="p_training_coverage").label
+    at.radio(key="lang").set_value("zh").run()
+    chinese = at.slider(key="p_training_coverage").label
+    assert english != chinese
+    param = next(p for p in sd_model.parameters() if p.name == "training_coverage")
+    assert param.label_zh in chinese and param.label_en in english
+    assert at.title[0].value != "Relocation in Guangxi: what follows the move"
+    assert at.query_params["lang"] == "zh"
+
+
+def test_shared_link_restores_scenario_exactly():
+    query = {"preset": "asset_income_reform", "training_coverage": "0.65", "dividend_rate": "0.03", "lang": "zh"}
+    at = new_app(query)
+    assert not at.warning
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.65)
+    assert at.slider(key="p_dividend_rate").value == pytest.approx(0.03)
+    assert at.slider(key="p_share_reform_coverage").value == pytest.approx(1.0)  # from the preset
+    assert at.radio(key="lang").value == "zh"
+    link = dict(at.query_params)
+    assert link.items() >= query.items()  # plus every other non-default value, those of the preset included
+    again = new_app(link)
+    for p in sd_model.parameters():
+        assert again.slider(key=f"p_{p.name}").value == at.slider(key=f"p_{p.name}").value
+
+
+def test_link_back_to_default_under_a_preset_stays_exact():
+    at = new_app({"preset": "livelihood_first"})
+    at.button(key="reset_training_coverage").click().run()  # preset has 0.6; default 0.3
+    link = dict(at.query_params)
+    again = new_app(link)
+    assert again.slider(key="p_training_coverage").value == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"training_coverage": "abc"}, "not a number"),
+        ({"training_coverage": "7"}, "out of bounds"),
+        ({"training_coverage": "nan"}, "NaN"),
+        ({"nonsense": "1"}, "unknown parameter 'nonsense'"),
+        ({"preset": "nope"}, "unknown preset"),
+        ({"lang": "fr"}, "lang 'fr'"),
+    ],
+)
+def test_bad_query_strings_warn_and_fall_back(query, message):
+    at = new_app(query | {"dividend_rate": "0.07"})
+    assert not at.exception
+    assert any(message in w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.3)
+    assert at.slider(key="p_dividend_rate").value == pytest.approx(0.07)  # the good value is kept
+
+
+def test_compare_view_and_model_view_render():
+    at = new_app({"view": "compare"})
+    assert not at.exception
+    assert at.multiselect(key="compare").value == ["baseline", "livelihood_first", "no_follow_up"]
+    at.radio(key="view").set_value("model").run()
+    assert not at.exception
+    assert at.selectbox(key="model_sector").value
+    at.radio(key="view").set_value("sensitivity").run()
+    assert not at.exception
+
+
+def test_workshop_steps_set_and_lock_sliders():
+    at = new_app()
+    at.radio(key="view").set_value("workshop").run()
+    assert not at.exception
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.05)
+    assert at.slider(key="p_training_coverage").disabled
+    at.button(key="story_next").click().run()
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.6)
+    assert not at.slider(key="p_training_coverage").disabled
+    assert at.slider(key="p_community_governance").disabled
+    at.button(key="story_prev").click().run()
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.05)
+
+
+def test_export_then_import_round_trips():
+    at = new_app({"preset": "integrated_governance", "dividend_rate": "0.07"})
+    assert at.download_button(key="export_toml") is not None and at.download_button(key="export_csv") is not None
+    from explorer.exchange import current_scenario
+
+    values = {p.name: at.slider(key=f"p_{p.name}").value for p in sd_model.parameters()}
+    text = current_scenario(
+        values, sd_model.default_model().defaults(), sd_model.load_scenario("integrated_governance")
+    ).to_toml()
+    fresh = new_app()
+    fresh.file_uploader(key="import_file").set_value(("mine.toml", text.encode(), "application/toml")).run()
+    assert not fresh.exception
+    assert any("Imported" in s.value for s in fresh.success)
+    for name, value in values.items():
+        assert fresh.slider(key=f"p_{name}").value == pytest.approx(value), name
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"name = [", "not valid TOML"),
+        (
+            b'name="x"\ntitle_en="x"\ntitle_zh="x"\ndescription_en="x"\ndescription_zh="x"\n[parameters]\ndividend_rate=0.5\n',
+            "out of bounds",
+        ),
+        (
+            b'name="x"\ntitle_en="x"\ntitle_zh="x"\ndescription_en="x"\ndescription_zh="x"\n[parameters]\nfoo=1\n',
+            "unknown parameter 'foo'",
+        ),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_bad_scenario_file_gives_message_and_changes_nothing(content, message):
+    at = new_app({"training_coverage": "0.8"})
+    at.file_uploader(key="import_file").set_value(("bad.toml", content, "application/toml")).run()
+    assert not at.exception
+    assert any(message in e.value and "bad.toml" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.8)
+    assert at.slider(key="p_dividend_rate").value == pytest.approx(0.05)

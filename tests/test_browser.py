@@ -1,0 +1,100 @@
+"""End to end in a real browser: Playwright drives Debian's Chromium against `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+import sd_model
+from sd_model.paths import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    log = open(ARTIFACTS.mkdir(parents=True, exist_ok=True) or ARTIFACTS / "streamlit.log", "w")
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+            time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def equity_card(page):
+    label = next(o.label_en for o in sd_model.outputs() if o.name == "equity_income_per_capita")
+    return page.locator('[data-testid="stMetric"]').filter(has_text=label).locator('[data-testid="stMetricValue"]')
+
+
+def test_move_slider_changes_card_and_shared_link_restores(server, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.goto(server)
+    card = equity_card(page)
+    expect(card).to_be_visible(timeout=90_000)
+    before = card.inner_text()
+    expected_before = sd_model.run().loc[2030, "equity_income_per_capita"]
+    assert before == f"{expected_before:,.0f}"
+
+    thumb = page.get_by_role("slider", name="Guaranteed dividend rate")
+    thumb.focus()
+    start = time.monotonic()
+    thumb.press("End")  # to the top of the range, 0.08
+    expect(card).not_to_have_text(before, timeout=30_000)
+    settled = time.monotonic() - start
+    expected_after = sd_model.run({"dividend_rate": 0.08}).loc[2030, "equity_income_per_capita"]
+    expect(card).to_have_text(f"{expected_after:,.0f}", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]dividend_rate=0\.08"), timeout=10_000)
+    print(f"slider to card update in the browser: {settled:.2f} s")
+    page.screenshot(path=ARTIFACTS / "explorer_after_slider.png", full_page=True)
+
+    shared = f"{server}/?preset=asset_income_reform&dividend_rate=0.03"
+    page.goto(shared)
+    card = equity_card(page)
+    expected = sd_model.run(sd_model.load_scenario("asset_income_reform").parameters | {"dividend_rate": 0.03})
+    expect(card).to_have_text(f"{expected.loc[2030, 'equity_income_per_capita']:,.0f}", timeout=90_000)
+    expect(page.get_by_role("slider", name="Guaranteed dividend rate")).to_have_value("0.03")
+    page.screenshot(path=ARTIFACTS / "explorer_shared_link.png", full_page=True)
+    page.close()
