@@ -1,0 +1,54 @@
+"""``python -m sensitivity METHOD ...``: a thin wrapper of :func:`sensitivity.run_analysis`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .methods import METHODS
+from .pipeline import run_analysis
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sensitivity", description="Sensitivity analysis of the relocation model (SALib)"
+    )
+    parser.add_argument("method", choices=list(METHODS))
+    parser.add_argument("--params", default="all", help="all | levers | uncertainties | NAME,NAME,...")
+    parser.add_argument("--outputs", help="comma-separated outputs (default: the four KPIs)")
+    parser.add_argument("--years", default="all", help="all | 2025,2030,...")
+    parser.add_argument("--n", type=int, help="base sample size (Sobol: a power of two)")
+    parser.add_argument("--seed", type=int, default=20161231)
+    parser.add_argument("--second-order", action="store_true", help="Sobol second-order indices")
+    parser.add_argument("--scheduler", help="Dask scheduler address for the model runs")
+    parser.add_argument("--out", help="results folder (default sensitivity_results/METHOD)")
+    parser.add_argument("--resume", action="store_true", help="reuse the chunks an interrupted run saved in --out")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Path(args.out or f"sensitivity_results/{args.method}")
+    kwargs = dict(params=args.params, outputs=args.outputs.split(",") if args.outputs else None, years=args.years, n=args.n,
+                  seed=args.seed, second_order=args.second_order, out=out, resume=args.resume)  # fmt: skip
+    try:
+        if args.scheduler:
+            from distributed import Client
+
+            with Client(args.scheduler) as client:
+                indices = run_analysis(args.method, client=client, **kwargs)
+        else:
+            indices = run_analysis(args.method, **kwargs)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    info = json.loads(indices.attrs["manifest"])
+    conv = info["convergence"]
+    print(f"{args.method}: {info['runs']:,} runs in {info['seconds_total']:.1f} s; results in {out}/ (report.md)")
+    if conv.get("assessed") and not conv["converged"]:
+        print(
+            f"note: confidence intervals of {conv['index']} up to {conv['max_ci_width']:.3f} wide (> {conv['target']}); try --n {conv['suggested_n']}"
+        )
+    return 0

@@ -1,0 +1,128 @@
+"""The SALib methods: how each samples, how many runs it needs, and how it analyses one output series.
+
+Each method reads the same SALib problem dict. ``analyse`` returns ``{index: (values, conf)}`` with
+arrays over the problem's parameters; ``conf`` is the half-width of the 95 % confidence interval, or
+NaN where the method has none (PAWN).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from SALib.analyze import fast as fast_analyze
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import pawn as pawn_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import fast_sampler, latin
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+
+RESAMPLES = 100
+MORRIS_LEVELS = 4
+FAST_M = 4
+
+
+@dataclass(frozen=True)
+class Method:
+    """A sensitivity method as the pipeline uses it."""
+
+    name: str
+    default_n: int
+    main_index: str
+    check_n: Callable[[int], int]
+    sample: Callable[[dict, int, int, bool], np.ndarray]
+    analyse: Callable[[dict, np.ndarray, np.ndarray, int, bool], dict]
+    #: judge CI widths relative to the largest index of each output and year (indices in output units)
+    relative_ci: bool = False
+    #: caveat printed in the report
+    note: str = ""
+
+
+def _any_n(n: int) -> int:
+    if n < 2:
+        raise ValueError(f"--n must be at least 2, got {n}")
+    return n
+
+
+def _sobol_n(n: int) -> int:
+    if n < 2 or n & (n - 1):
+        raise ValueError(
+            f"Sobol' sampling needs N to be a power of two (e.g. {2 ** max(1, math.ceil(math.log2(max(n, 2))))}), got {n}"
+        )
+    return n
+
+
+def _fast_n(n: int) -> int:
+    if n <= 4 * FAST_M**2:
+        raise ValueError(f"eFAST needs N > 4 M^2 = {4 * FAST_M**2} runs per parameter, got {n}")
+    return n
+
+
+def _sobol_analyse(problem, X, Y, seed, second_order):
+    result = sobol_analyze.analyze(problem, Y, calc_second_order=second_order, num_resamples=RESAMPLES, seed=seed)
+    out = {"S1": (result["S1"], result["S1_conf"]), "ST": (result["ST"], result["ST_conf"])}
+    if second_order:
+        out["S2"] = (result["S2"], result["S2_conf"])  # (k, k) matrices
+    return out
+
+
+def _morris_analyse(problem, X, Y, seed, second_order):
+    result = morris_analyze.analyze(problem, X, Y, num_resamples=RESAMPLES, num_levels=MORRIS_LEVELS, seed=seed)
+    # SALib bootstraps mu* only; bootstrap sigma the same way, resampling trajectories.
+    k = problem["num_vars"]
+    # (parameters, trajectories) -> (trajectories, parameters)
+    effects = morris_analyze._compute_elementary_effects(X, Y, k + 1, morris_analyze._compute_delta(MORRIS_LEVELS)).T
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, effects.shape[0], size=(RESAMPLES, effects.shape[0]))
+    sigmas = effects[draws].std(axis=1, ddof=1)
+    low, high = np.percentile(sigmas, [2.5, 97.5], axis=0)
+    return {
+        "mu_star": (np.asarray(result["mu_star"]), np.asarray(result["mu_star_conf"])),
+        "sigma": (np.asarray(result["sigma"]), (high - low) / 2),
+        "mu": (np.asarray(result["mu"]), np.full(k, np.nan)),
+    }
+
+
+def _fast_analyse(problem, X, Y, seed, second_order):
+    # SALib warns that eFAST bootstrap CIs are indicative only (SALib issue 649); the report says so.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="FAST confidence intervals are estimated via bootstrap", category=UserWarning)
+        result = fast_analyze.analyze(problem, Y, M=FAST_M, num_resamples=RESAMPLES, seed=seed)
+    return {"S1": (result["S1"], result["S1_conf"]), "ST": (result["ST"], result["ST_conf"])}
+
+
+def _pawn_analyse(problem, X, Y, seed, second_order):
+    result = pawn_analyze.analyze(problem, X, Y, S=10, seed=seed)
+    k = problem["num_vars"]
+    return {
+        "median": (np.asarray(result["median"]), np.full(k, np.nan)),
+        "maximum": (np.asarray(result["maximum"]), np.full(k, np.nan)),
+    }
+
+
+METHODS = {
+    "morris": Method(
+        "morris", 64, "mu_star", _any_n,
+        lambda p, n, seed, so: morris_sample.sample(p, n, num_levels=MORRIS_LEVELS, seed=seed), _morris_analyse, relative_ci=True,
+    ),
+    "sobol": Method(
+        "sobol", 1024, "ST", _sobol_n,
+        lambda p, n, seed, so: sobol_sample.sample(p, n, calc_second_order=so, seed=seed), _sobol_analyse,
+    ),
+    "fast": Method(
+        "fast", 512, "ST", _fast_n, lambda p, n, seed, so: fast_sampler.sample(p, n, M=FAST_M, seed=seed), _fast_analyse,
+        note="SALib estimates eFAST confidence intervals by bootstrap and marks them as indicative only (SALib issue 649).",
+    ),
+    "pawn": Method("pawn", 4096, "median", _any_n, lambda p, n, seed, so: latin.sample(p, n, seed=seed), _pawn_analyse),
+}  # fmt: skip
+
+
+def get_method(name: str) -> Method:
+    """The method called ``name``; ``ValueError`` listing the methods otherwise."""
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; methods: {', '.join(METHODS)}")
+    return METHODS[name]

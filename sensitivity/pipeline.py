@@ -1,0 +1,228 @@
+"""Sample, evaluate (resumably, in chunks), analyse per output and year, and write the results."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from tqdm.auto import tqdm
+
+import sd_model
+
+from .methods import get_method
+from .problem import salib_problem, select_parameters, table_hash
+
+CI_WIDTH_TARGET = 0.1
+CHUNK_SIZE = 20_000
+
+#: evaluate(X, names) -> {output: array (n, years)}
+Evaluator = Callable[[np.ndarray, list[str]], dict[str, np.ndarray]]
+
+
+def model_evaluator(outputs: Sequence[str], client=None) -> Evaluator:
+    """Evaluate samples with :func:`sd_model.run_batch` (locally or on a Dask client)."""
+
+    def evaluate(X: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+        dataset = sd_model.run_batch(X, names=names, outputs=list(outputs), client=client, progress=False)
+        return {o: dataset[o].values for o in outputs}
+
+    return evaluate
+
+
+def parse_years(spec: str | Sequence[int] | None, available: Sequence[int]) -> list[int]:
+    """Years to analyse: ``"all"``/None (every year after the initial one) or a list."""
+    available = list(available)
+    if spec is None or spec == "all":
+        return available[1:] if len(available) > 1 else available
+    if isinstance(spec, str):
+        try:
+            spec = [int(y) for y in spec.split(",") if y.strip()]
+        except ValueError:
+            raise ValueError(f"--years must be 'all' or comma-separated years, got {spec!r}") from None
+    bad = [y for y in spec if y not in available]
+    if bad:
+        raise ValueError(f"year {bad[0]} is not simulated; years run {available[0]}-{available[-1]}")
+    return list(spec)
+
+
+def evaluate_chunks(X, names, evaluate: Evaluator, chunk_dir: Path | None, resume: bool, chunk_size: int, progress: bool):
+    """Evaluate ``X`` in chunks; with ``chunk_dir``, each finished chunk is saved and, on resume, reused."""
+    bounds = [(a, min(a + chunk_size, len(X))) for a in range(0, len(X), chunk_size)]
+    parts = []
+    reused = 0
+    for i, (a, b) in enumerate(tqdm(bounds, desc="evaluating", unit="chunk", disable=not progress)):
+        path = chunk_dir / f"chunk_{i:05d}.npz" if chunk_dir else None
+        if path is not None and resume and path.exists():
+            with np.load(path) as saved:
+                parts.append({k: saved[k] for k in saved.files})
+            reused += 1
+            continue
+        result = evaluate(X[a:b], names)
+        if path is not None:
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez(tmp, **result)
+            tmp.replace(path)
+        parts.append(result)
+    outputs = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return outputs, reused
+
+
+def analyse_outputs(
+    method, problem, X, outputs: dict[str, np.ndarray], years_all, years, seed, second_order, progress
+) -> xr.Dataset:
+    """Indices per output and year as a Dataset over (output, year, parameter)."""
+    names = problem["names"]
+    index_rows = {}
+    tasks = [(o, y) for o in outputs for y in years]
+    for output, year in tqdm(tasks, desc="analysing", unit="series", disable=not progress):
+        Y = outputs[output][:, list(years_all).index(year)]
+        if np.ptp(Y) <= 1e-12 * max(1.0, np.abs(Y).max()):
+            continue  # no variance (e.g. before anything happens): no index is defined
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = method.analyse(problem, X, Y, seed, second_order)
+        for index, (values, conf) in result.items():
+            if np.ndim(values) == 2:  # S2 matrices: keep the upper triangle as pairs
+                continue
+            index_rows.setdefault(index, {})[(output, year)] = (np.asarray(values, float), np.asarray(conf, float))
+    data = {}
+    out_names, years_list = list(outputs), list(years)
+    for index, rows in index_rows.items():
+        values = np.full((len(out_names), len(years_list), len(names)), np.nan)
+        confs = np.full_like(values, np.nan)
+        for (output, year), (v, c) in rows.items():
+            values[out_names.index(output), years_list.index(year)] = v
+            confs[out_names.index(output), years_list.index(year)] = c
+        data[index] = (("output", "year", "parameter"), values)
+        data[f"{index}_conf"] = (("output", "year", "parameter"), confs)
+    return xr.Dataset(data, coords={"output": out_names, "year": years_list, "parameter": names})
+
+
+def tidy(indices: xr.Dataset, method_name: str) -> pd.DataFrame:
+    """Long table: method, output, year, parameter, index, value, conf."""
+    frames = []
+    for name in indices.data_vars:
+        if name.endswith("_conf"):
+            continue
+        frame = indices[name].to_dataframe(name="value").reset_index()
+        frame["conf"] = indices[f"{name}_conf"].values.reshape(-1)
+        frame["index"] = name
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
+    table.insert(0, "method", method_name)
+    return table[["method", "output", "year", "parameter", "index", "value", "conf"]]
+
+
+def convergence(indices: xr.Dataset, method, n: int) -> dict:
+    """Whether the main index's confidence intervals are narrow enough, and an N that would be."""
+    conf = indices.get(f"{method.main_index}_conf")
+    if conf is None or bool(np.isnan(conf.values).all()):
+        return {"index": method.main_index, "assessed": False, "note": f"{method.name} gives no confidence intervals"}
+    widths = 2 * conf.values
+    if method.relative_ci:  # as a share of the largest index of the same output and year
+        scale = np.nanmax(indices[method.main_index].values, axis=-1, keepdims=True)
+        widths = widths / np.where(scale > 0, scale, np.nan)
+    width = float(np.nanmax(widths))
+    ok = width <= CI_WIDTH_TARGET
+    suggested = n if ok else math.ceil(n * (width / CI_WIDTH_TARGET) ** 2)
+    if method.name == "sobol":
+        suggested = 2 ** math.ceil(math.log2(suggested))
+    return {
+        "index": method.main_index,
+        "assessed": True,
+        "relative": method.relative_ci,
+        "max_ci_width": width,
+        "target": CI_WIDTH_TARGET,
+        "converged": ok,
+        "suggested_n": suggested,
+    }
+
+
+def manifest_for(method, n, seed, params, outputs, years, second_order, problem_hash, model_digest) -> dict:
+    """What identifies a run: a resumed run must match it."""
+    return {
+        "method": method.name, "n": n, "seed": seed, "parameters": params, "outputs": list(outputs), "years": list(years),
+        "second_order": second_order, "parameter_table_sha256": problem_hash, "model_sha256": model_digest,
+    }  # fmt: skip
+
+
+def run_analysis(
+    method_name: str,
+    *,
+    params="all",
+    outputs=None,
+    years=None,
+    n: int | None = None,
+    seed: int = 20161231,
+    second_order: bool = False,
+    client=None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    problem: dict | None = None,
+    evaluate: Evaluator | None = None,
+    years_all: Sequence[int] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> xr.Dataset:
+    """Run one sensitivity method end to end; see :func:`sensitivity.sobol` and friends.
+
+    ``problem``, ``evaluate`` and ``years_all`` replace the model (used to validate the pipeline on
+    the Ishigami function).
+    """
+    started = time.perf_counter()
+    method = get_method(method_name)
+    n = method.check_n(method.default_n if n is None else int(n))
+    if problem is None:
+        chosen = select_parameters(params)
+        problem = salib_problem(chosen)
+        outputs = list(sd_model.KPIS if outputs is None else outputs)
+        unknown = [o for o in outputs if o not in sd_model.OUTPUTS]
+        if unknown:
+            raise ValueError(f"unknown output {unknown[0]!r}; outputs: {', '.join(sd_model.OUTPUTS)}")
+        model = sd_model.default_model()
+        years_all = list(range(round(model.control["initial_time"]), round(model.control["final_time"]) + 1))
+        evaluate = evaluate or model_evaluator(outputs, client)
+        identity = (table_hash(), model.digest)
+    else:
+        outputs = list(outputs or ["y"])
+        identity = ("custom", "custom")
+    years = parse_years(years, years_all)
+    manifest = manifest_for(method, n, seed, problem["names"], outputs, years, second_order, *identity)
+    out = Path(out) if out is not None else None
+    chunk_dir = None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        chunk_dir = out / "chunks"
+        chunk_dir.mkdir(exist_ok=True)
+        previous = out / "run.json"
+        if resume and previous.exists() and json.loads(previous.read_text()) != manifest:
+            raise ValueError(
+                f"{out}: cannot resume: the method, N, seed, parameters, outputs, years or model differ from the interrupted run"
+            )
+        if not resume:
+            for stale in chunk_dir.glob("chunk_*.npz"):
+                stale.unlink()
+        previous.write_text(json.dumps(manifest, indent=2))
+    X = method.sample(problem, n, seed, second_order)
+    results, reused = evaluate_chunks(X, problem["names"], evaluate, chunk_dir, resume, chunk_size, progress)
+    evaluated = time.perf_counter()
+    indices = analyse_outputs(method, problem, X, results, years_all, years, seed, second_order, progress)
+    info = manifest | {
+        "runs": len(X), "chunks_reused": reused, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds_evaluating": round(evaluated - started, 3), "seconds_total": round(time.perf_counter() - started, 3),
+        "convergence": convergence(indices, method, n),
+        "versions": {pkg: version(pkg) for pkg in ("SALib", "pysd", "numpy", "xarray", "pandas")},
+    }  # fmt: skip
+    indices.attrs = {"manifest": json.dumps(info)}
+    if out is not None:
+        from .report import write_outputs
+
+        write_outputs(out, indices, tidy(indices, method.name), X, problem["names"], results, years_all, info, method)
+    return indices
