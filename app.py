@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import altair as alt
@@ -26,7 +27,7 @@ from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 VIEWS = ("explore", "compare", "workshop", "model", "sensitivity")
 THEMES = ("relocation", "livelihood", "assets", "governance")
 ENSEMBLE_RUNS = 200
-RESULTS_DIR = ROOT / "sensitivity_results"
+RESULTS_DIR = Path(os.environ.get("SENSITIVITY_RESULTS", ROOT / "sensitivity_results"))
 
 
 def key(name: str) -> str:

@@ -193,3 +193,16 @@ def test_bad_scenario_file_gives_message_and_changes_nothing(content, message):
     assert any(message in e.value and "bad.toml" in e.value for e in at.error), [e.value for e in at.error]
     assert at.slider(key="p_training_coverage").value == pytest.approx(0.8)
     assert at.slider(key="p_dividend_rate").value == pytest.approx(0.05)
+
+
+def test_sensitivity_page_shows_latest_results(tmp_path, monkeypatch):
+    import sensitivity
+
+    sensitivity.morris(
+        params="levers", outputs=["employment_rate"], years="2025,2030", n=8, out=tmp_path / "morris", progress=False
+    )
+    monkeypatch.setenv("SENSITIVITY_RESULTS", str(tmp_path))
+    at = new_app({"view": "sensitivity"})
+    assert not at.exception
+    assert at.selectbox(key="sens_output").value == "employment_rate"
+    assert any("morris" in c.value for c in at.caption)
