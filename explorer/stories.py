@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sd_model.parameters import in_language
 from sd_model.paths import MODELS_DIR
 
 STORIES_DIR = MODELS_DIR / "stories"
@@ -23,10 +24,10 @@ class Step:
     locked: tuple[str, ...] = ()
 
     def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" else self.title_en
+        return in_language(self, "title", lang)
 
     def text(self, lang: str) -> str:
-        return self.text_zh if lang == "zh" else self.text_en
+        return in_language(self, "text", lang)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Story:
     steps: tuple[Step, ...]
 
     def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" else self.title_en
+        return in_language(self, "title", lang)
 
 
 def load_story(path: Path, model) -> Story:

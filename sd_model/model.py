@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .parameters import Parameter, ParameterError, build_parameters, read_metadata, validate_params
+from .parameters import Parameter, ParameterError, build_parameters, in_language, read_metadata, validate_params
 from .paths import METADATA_FILE, MODEL_FILE
 from .translation import load_pysd, model_digest, translated_file
 
@@ -34,7 +34,7 @@ class Output:
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
-        return self.label_zh if lang == "zh" else self.label_en
+        return in_language(self, "label", lang)
 
 
 class Model:

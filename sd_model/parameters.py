@@ -19,6 +19,11 @@ KINDS = ("lever", "uncertainty")
 THEMES = ("relocation", "livelihood", "assets", "governance", "assumptions")
 
 
+def in_language(record, field: str, lang: str) -> str:
+    """``record.<field>_zh`` when ``lang`` is ``"zh"``, else ``record.<field>_en``."""
+    return getattr(record, f"{field}_{'zh' if lang == 'zh' else 'en'}")
+
+
 class ParameterError(ValueError):
     """A parameter name or value that the model does not accept."""
 
@@ -64,7 +69,7 @@ class Parameter:
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
-        return self.label_zh if lang == "zh" else self.label_en
+        return in_language(self, "label", lang)
 
     def check(self, value, *, where: str = "") -> float:
         """Return ``value`` as a float, or raise :class:`ParameterError` naming what is allowed."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import tomli_w
 
+from .parameters import in_language
 from .paths import SCENARIOS_DIR
 
 TEXT_KEYS = ("name", "title_en", "title_zh", "description_en", "description_zh")
@@ -40,11 +41,11 @@ class Scenario:
 
     def title(self, lang: str = "en") -> str:
         """Title in ``lang``."""
-        return self.title_zh if lang == "zh" else self.title_en
+        return in_language(self, "title", lang)
 
     def description(self, lang: str = "en") -> str:
         """Description in ``lang``."""
-        return self.description_zh if lang == "zh" else self.description_en
+        return in_language(self, "description", lang)
 
     def to_toml(self) -> str:
         """The scenario as TOML text that :func:`parse_scenario` reads back."""
