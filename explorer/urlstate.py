@@ -30,7 +30,7 @@ def parse_query(query: dict[str, str], table: dict[str, Parameter]) -> tuple[dic
             settings[key] = raw
             continue
         if key not in table:
-            warnings.append(unknown_name_message(key, table).split(" Known")[0])
+            warnings.append(unknown_name_message(key, table, list_known=False))
             continue
         try:
             value = float(raw)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .batch import run_batch
 from .model import KPIS, Model, Output
 from .parameters import KINDS, THEMES, Parameter, ParameterError
 from .paths import MODEL_FILE, SCENARIOS_DIR
@@ -39,6 +40,7 @@ __all__ = [
     "parameters",
     "parse_scenario",
     "run",
+    "run_batch",
     "scenario_names",
 ]
 
@@ -96,8 +98,3 @@ def __getattr__(name):
     if name == "OUTPUTS":
         return default_model().output_names
     raise AttributeError(f"module 'sd_model' has no attribute {name!r}")
-
-
-from .batch import run_batch  # noqa: E402
-
-__all__ += ["run_batch"]

@@ -61,12 +61,14 @@ class BatchEngine:
         self._lock = threading.Lock()
 
     def simulate(
-        self, columns: dict[str, np.ndarray], outputs: Sequence[str], final_time: float, time_step: float
+        self, n: int, columns: dict[str, np.ndarray], outputs: Sequence[str], final_time: float, time_step: float
     ) -> dict[str, np.ndarray]:
         """Run every row at once.
 
         Parameters
         ----------
+        n : int
+            Number of runs.
         columns : dict
             Parameter name to array of shape ``(n,)``; other parameters keep their defaults.
         outputs : sequence of str
@@ -80,7 +82,6 @@ class BatchEngine:
             Output name to array of shape ``(n, years)``.
         """
         model = self.model
-        n = len(next(iter(columns.values()))) if columns else 1
         initial = model.control["initial_time"]
         steps = round((final_time - initial) / time_step)
         per_save = round(model.control["saveper"] / time_step)
@@ -166,10 +167,11 @@ def sample_columns(model: Model, samples, names=None) -> dict[str, np.ndarray]:
     return columns
 
 
-def _evaluate_chunk(mdl_file: str, metadata_file: str, columns, outputs, final_time, time_step):
-    """Evaluate one chunk in this process (also the task sent to Dask workers)."""
+def _evaluate_chunk(mdl_file: str, metadata_file: str, chunk, outputs, final_time, time_step):
+    """Evaluate one ``(n, columns)`` chunk in this process (also the task sent to Dask workers)."""
     model = _worker_model(mdl_file, metadata_file)
-    return engine_for(model).simulate(columns, outputs, final_time, time_step)
+    n, columns = chunk
+    return engine_for(model).simulate(n, columns, outputs, final_time, time_step)
 
 
 _worker_models: dict[tuple[str, str], Model] = {}
@@ -249,10 +251,8 @@ def run_batch(
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else int(chunk_size)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive whole number, got {chunk_size}")
-    if not columns:  # every run at the defaults
-        columns = {model.parameters[0].name: np.full(n, model.parameters[0].default)}
     bounds = [(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
-    chunks = [{k: v[a:b] for k, v in columns.items()} for a, b in bounds]
+    chunks = [(b - a, {k: v[a:b] for k, v in columns.items()}) for a, b in bounds]
     args = (str(model.mdl_file), str(model.metadata_file))
     bar = tqdm(total=n, unit="run", delay=0 if progress else 1.0, disable=progress is False, desc="runs")
     try:

@@ -139,11 +139,11 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
     return tuple(table)
 
 
-def unknown_name_message(name, known, *, what: str = "parameter") -> str:
-    """Message for a name that is not in ``known``, with the closest matches."""
+def unknown_name_message(name, known, *, what: str = "parameter", list_known: bool = True) -> str:
+    """Message for a name that is not in ``known``, with the closest matches (and all names)."""
     close = difflib.get_close_matches(str(name), list(known), n=3)
-    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "."
-    return f"unknown {what} {name!r}{hint} Known {what}s: {', '.join(known)}"
+    message = f"unknown {what} {name!r}" + (f"; did you mean {', '.join(map(repr, close))}?" if close else "")
+    return message + (f"{'' if close else '.'} Known {what}s: {', '.join(known)}" if list_known else "")
 
 
 def validate_params(params, table: Mapping[str, Parameter], *, where: str = "") -> dict[str, float]:
