@@ -41,21 +41,24 @@ def test_equal_to_pysd_on_200_samples_across_bounds():
     dataset = sd_model.run_batch(samples, outputs=sd_model.OUTPUTS, progress=False)
     assert dataset[sd_model.KPIS[0]].dims == ("run", "year")
     assert list(dataset.year.values) == list(range(2015, 2036))
-    assert_equal_to_pysd(dataset, [sd_model.run(dict(zip(names, row, strict=True))) for row in samples])
+    model = sd_model.default_model()
+    assert_equal_to_pysd(dataset, [model.run_pysd(dict(zip(names, row, strict=True))) for row in samples])
 
 
 def test_equal_to_pysd_on_scenarios_and_controls():
     scenarios = [sd_model.load_scenario(n).parameters for n in sd_model.scenario_names()]
     frame = pd.DataFrame(scenarios).fillna({k: v for k, v in sd_model.default_model().defaults().items()})
     dataset = sd_model.run_batch(frame, outputs=sd_model.OUTPUTS, final_time=2030, time_step=1 / 32)
-    expected = [sd_model.run(dict(row.items()), final_time=2030, time_step=1 / 32) for _, row in frame.iterrows()]
+    model = sd_model.default_model()
+    expected = [model.run_pysd(dict(row.items()), final_time=2030, time_step=1 / 32) for _, row in frame.iterrows()]
     assert_equal_to_pysd(dataset, expected)
 
 
 def test_partial_columns_keep_defaults():
     dataset = sd_model.run_batch(np.array([[0.9], [0.1]]), names=["training_coverage"])
     assert set(dataset.data_vars) == set(sd_model.KPIS)
-    assert_equal_to_pysd(dataset, [sd_model.run({"training_coverage": 0.9}), sd_model.run({"training_coverage": 0.1})])
+    model = sd_model.default_model()
+    assert_equal_to_pysd(dataset, [model.run_pysd({"training_coverage": 0.9}), model.run_pysd({"training_coverage": 0.1})])
     np.testing.assert_array_equal(dataset.training_coverage.values, [0.9, 0.1])
 
 
@@ -82,10 +85,30 @@ def test_both_engines_follow_an_edited_mdl(model_copy):
     edited = sd_model.Model(model_copy)
     params = {"training_coverage": 0.4}
     batch = sd_model.run_batch(pd.DataFrame([params]), model=edited, outputs=["relapse_risk_share"])
-    single = edited.run(params)
+    single = edited.run_pysd(params)
     base = sd_model.run(params)
     assert single.loc[2025, "relapse_risk_share"] > 2 * base.loc[2025, "relapse_risk_share"]
     assert_equal_to_pysd(batch, [single])
+    assert_equal_to_pysd(xr.Dataset({k: (("run", "year"), v.to_numpy()[None]) for k, v in edited.run(params).items()}), [single])
+
+
+def test_run_equals_pysd_loop_on_scenarios_and_samples():
+    model = sd_model.default_model()
+    names = [p.name for p in model.parameters]
+    sets = [sd_model.load_scenario(n).parameters for n in sd_model.scenario_names()]
+    sets += [dict(zip(names, row, strict=True)) for row in lhs(20, seed=9)]
+    for params in sets:
+        fast, reference = model.run(params), model.run_pysd(params)
+        pd.testing.assert_index_equal(fast.index, reference.index)
+        assert_equal_to_pysd(xr.Dataset({k: (("run", "year"), v.to_numpy()[None]) for k, v in fast.items()}), [reference])
+
+
+def test_generator_refuses_what_it_does_not_know(model_copy):
+    edit_constant(model_copy, "poverty line", "IF THEN ELSE(Time > 2020, 4000, 4000)")
+    edited = sd_model.Model(model_copy)
+    with pytest.raises(NotImplementedError, match="if_then_else"):
+        edited.run()
+    assert edited.run_pysd().loc[2030, "poverty_line"] == 4000
 
 
 def test_chunks_give_the_same_result():
