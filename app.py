@@ -199,7 +199,7 @@ def slider_step(p: sd_model.Parameter) -> float:
 
 def parameter_slider(p: sd_model.Parameter, locked: set[str]) -> None:
     language = lang()
-    help_text = f"{p.description}\n\n{t('units', language)}: {p.units} · {t('default', language)}: {p.default:g}\n\n{t('source', language)}: {p.source}"
+    help_text = f"{p.describe(language)}\n\n{t('units', language)}: {p.units} · {t('default', language)}: {p.default:g}\n\n{t('source', language)}: {p.source}"
     step = slider_step(p)
     decimals = max(0, -int(f"{step:e}".split("e")[1]))
     cols = st.columns([5, 1], vertical_alignment="bottom")
@@ -372,7 +372,7 @@ def view_model(language: str) -> None:
     st.subheader(t("parameters_table", language))
     rows = [
         {"name": p.name, "label": p.label(language), "kind": p.kind, "default": p.default, "low": p.low, "high": p.high, "units": p.units,
-         "description": p.description, "source": p.source}
+         "description": p.describe(language), "source": p.source}
         for p in model().parameters
     ]  # fmt: skip
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="model_params")

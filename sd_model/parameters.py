@@ -50,6 +50,8 @@ class Parameter:
         Short labels in English and Chinese.
     description : str
         What the constant means (the ``.mdl`` comment before ``Source:``).
+    description_zh : str
+        The same in Chinese (``models/model.toml``).
     source : str
         Where the value comes from (the ``.mdl`` comment after ``Source:``).
     """
@@ -66,10 +68,15 @@ class Parameter:
     label_zh: str
     description: str
     source: str
+    description_zh: str = ""
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
         return in_language(self, "label", lang)
+
+    def describe(self, lang: str = "en") -> str:
+        """Meaning in ``lang`` (English from the ``.mdl`` comment, Chinese from ``models/model.toml``)."""
+        return self.description_zh if lang == "zh" and self.description_zh else self.description
 
     def check(self, value, *, where: str = "") -> float:
         """Return ``value`` as a float, or raise :class:`ParameterError` naming what is allowed."""
@@ -134,6 +141,7 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
                 label_zh=entry["label_zh"],
                 description=description,
                 source=source,
+                description_zh=entry.get("description_zh", ""),
             )
         )
     return tuple(table)

@@ -89,20 +89,23 @@ def analyse_outputs(
         with np.errstate(divide="ignore", invalid="ignore"):
             result = method.analyse(problem, X, Y, seed, second_order)
         for index, (values, conf) in result.items():
-            if np.ndim(values) == 2:  # S2 matrices: keep the upper triangle as pairs
-                continue
             index_rows.setdefault(index, {})[(output, year)] = (np.asarray(values, float), np.asarray(conf, float))
     data = {}
     out_names, years_list = list(outputs), list(years)
     for index, rows in index_rows.items():
-        values = np.full((len(out_names), len(years_list), len(names)), np.nan)
+        pairwise = np.ndim(next(iter(rows.values()))[0]) == 2  # Sobol S2: (parameter, other) matrices
+        dims = ("output", "year", "parameter", "other") if pairwise else ("output", "year", "parameter")
+        values = np.full((len(out_names), len(years_list)) + (len(names),) * (2 if pairwise else 1), np.nan)
         confs = np.full_like(values, np.nan)
         for (output, year), (v, c) in rows.items():
             values[out_names.index(output), years_list.index(year)] = v
             confs[out_names.index(output), years_list.index(year)] = c
-        data[index] = (("output", "year", "parameter"), values)
-        data[f"{index}_conf"] = (("output", "year", "parameter"), confs)
-    return xr.Dataset(data, coords={"output": out_names, "year": years_list, "parameter": names})
+        data[index] = (dims, values)
+        data[f"{index}_conf"] = (dims, confs)
+    coords = {"output": out_names, "year": years_list, "parameter": names}
+    if any(v[0] == ("output", "year", "parameter", "other") for v in data.values()):
+        coords["other"] = names
+    return xr.Dataset(data, coords=coords)
 
 
 def tidy(indices: xr.Dataset, method_name: str) -> pd.DataFrame:
@@ -114,6 +117,8 @@ def tidy(indices: xr.Dataset, method_name: str) -> pd.DataFrame:
         frame = indices[name].to_dataframe(name="value").reset_index()
         frame["conf"] = indices[f"{name}_conf"].values.reshape(-1)
         frame["index"] = name
+        if "other" in indices[name].dims:  # pairs as "a:b", upper triangle (SALib leaves the rest NaN)
+            frame["parameter"] = frame["parameter"] + ":" + frame["other"]
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
     table.insert(0, "method", method_name)

@@ -83,6 +83,7 @@ def test_language_switch_changes_labels():
     assert english != chinese
     param = next(p for p in sd_model.parameters() if p.name == "training_coverage")
     assert param.label_zh in chinese and param.label_en in english
+    assert param.description_zh in at.slider(key="p_training_coverage").help
     assert at.title[0].value != "Relocation in Guangxi: what follows the move"
     assert at.query_params["lang"] == "zh"
 

@@ -52,6 +52,7 @@ def test_records_are_documented():
     for p in sd_model.parameters():
         assert p.source and p.description, p.name
         assert p.label_en and p.label_zh, p.name
+        assert p.description_zh and p.describe("zh") == p.description_zh and p.describe("en") == p.description, p.name
         assert p.theme in sd_model.THEMES, p.name
         assert (p.theme == "assumptions") == (p.kind == "uncertainty"), p.name
 

@@ -32,6 +32,17 @@ def test_pipeline_reproduces_analytic_ishigami_indices():
         assert np.all(np.abs(values - truth) <= conf), f"{index}: {values} ± {conf} vs {truth}"
 
 
+def test_sobol_second_order_on_request():
+    ds = small("sobol", n=64, second_order=True)
+    assert ds["S2"].dims == ("output", "year", "parameter", "other")
+    upper = ds["S2"].sel(output="employment_rate", year=2030).values[np.triu_indices(ds.sizes["parameter"], 1)]
+    assert np.isfinite(upper).all()
+    from sensitivity.pipeline import tidy
+
+    table = tidy(ds, "sobol")
+    assert table[table["index"] == "S2"]["parameter"].str.contains(":").all()
+
+
 def small(method="morris", **kwargs):
     options = dict(params="levers", outputs=["employment_rate", "equity_income_per_capita"], years="2020,2030", progress=False)
     return run_analysis(method, **(options | kwargs))
