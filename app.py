@@ -27,6 +27,12 @@ from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 VIEWS = ("explore", "compare", "workshop", "model", "sensitivity")
 THEMES = ("relocation", "livelihood", "assets", "governance")
 ENSEMBLE_RUNS = 200
+# Workshop mode: large type in the main area only (a room reads it from a projector).
+LARGE_TYPE = (
+    "<style>[data-testid='stMain'] .stMarkdown p {font-size: 1.45rem !important; line-height: 1.5;}"
+    " [data-testid='stMain'] h2 {font-size: 2.6rem !important;}"
+    " [data-testid='stMain'] [data-testid='stMetricValue'] {font-size: 3rem !important;}</style>"
+)
 RESULTS_DIR = Path(os.environ.get("SENSITIVITY_RESULTS", ROOT / "sensitivity_results"))
 
 
@@ -100,6 +106,8 @@ def init_state() -> None:
     if story in cached_stories():
         st.session_state["story"] = story
     apply_values(preset_values() | params)
+    if st.session_state["view"] == "workshop" and not params:  # a workshop link without values starts the story
+        on_view()
     st.session_state["link_warnings"] = warnings
 
 
@@ -331,10 +339,7 @@ def view_compare(language: str) -> None:
 
 
 def view_workshop(values: dict[str, float], language: str) -> None:
-    st.markdown(
-        "<style>html, .stMarkdown p, .stMetric {font-size: 1.35rem !important;} h2 {font-size: 2.4rem !important;}</style>",
-        unsafe_allow_html=True,
-    )
+    st.markdown(LARGE_TYPE, unsafe_allow_html=True)
     all_stories = cached_stories()
     if not all_stories:
         st.info(t("no_stories", language))

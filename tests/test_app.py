@@ -141,6 +141,13 @@ def test_compare_view_and_model_view_render():
     assert not at.exception
 
 
+def test_workshop_link_starts_the_story():
+    at = new_app({"view": "workshop"})
+    assert not at.exception
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.05)
+    assert at.slider(key="p_training_coverage").disabled
+
+
 def test_workshop_steps_set_and_lock_sliders():
     at = new_app()
     at.radio(key="view").set_value("workshop").run()
