@@ -53,3 +53,12 @@ def test_killed_worker_mid_batch_still_complete_and_correct(client):
     assert "at" in killed and killed["at"] < finished, "the worker must die while the batch runs"
     assert victim not in client.run(os.getpid).values()
     xr.testing.assert_identical(local, distributed)
+
+
+def test_sensitivity_on_the_cluster_matches_local(client):
+    import sensitivity
+
+    options = dict(params="levers", outputs=["employment_rate"], years="2025", n=8, seed=4, progress=False)
+    local = sensitivity.morris(**options)
+    remote = sensitivity.morris(client=client, **options)
+    xr.testing.assert_identical(local.drop_attrs(), remote.drop_attrs())
