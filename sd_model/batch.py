@@ -256,13 +256,14 @@ def run_batch(
         else:
             from distributed import as_completed
 
-            # Scatter the samples rather than embed them in the task graph, with two copies so that
-            # losing one worker loses no data; its tasks are simply run again elsewhere.
-            data = client.scatter(chunks, hash=False)
-            if len(client.scheduler_info(n_workers=-1)["workers"]) > 1:
-                client.replicate(data, n=2)
-            futures = client.map(_evaluate_chunk, [args[0]] * len(chunks), [args[1]] * len(chunks), data,
-                                 outputs=outputs, final_time=final_time, time_step=time_step, pure=False)  # fmt: skip
+            # One task per chunk, its samples inside the task: a graph of a few MB each, and a task
+            # whose worker dies is simply run again elsewhere (scattered data would be lost with it).
+            futures = [
+                client.submit(
+                    _evaluate_chunk, *args, chunk, outputs=outputs, final_time=final_time, time_step=time_step, pure=False
+                )
+                for chunk in chunks
+            ]
             index = {f.key: i for i, f in enumerate(futures)}
             parts = [None] * len(chunks)
             for future in as_completed(futures):
