@@ -28,6 +28,9 @@ test: lint
 
 bench: setup
 	$(PY) benchmarks/bench_batch.py
+	$(PY) benchmarks/bench_app.py
+	$(PY) benchmarks/bench_browser.py
+	$(PY) benchmarks/bench_sensitivity.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

@@ -289,22 +289,25 @@ def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> N
         )
 
 
+def show(where, figure: charts.Figure, key: str) -> None:
+    """Draw a chart from its cached Vega-Lite spec and its table (see ``explorer.charts``)."""
+    where.vega_lite_chart(spec=figure[0], key=key)
+
+
 def view_explore(values: dict[str, float], language: str) -> None:
     results = cached_run(tuple(sorted(values.items())))
     baseline = cached_run(())
+    kpi_cards(results, baseline, language)  # first, so that the cards change before the ensemble runs
     levers = {p.name: values[p.name] for p in sd_model.parameters("lever")}
     bands = cached_bands(tuple(sorted(levers.items())))
-    kpi_cards(results, baseline, language)
     st.subheader(t("kpi_chart", language))
     series = {t("series_scenario", language): results, t("series_baseline", language): baseline}
     lines = charts.kpi_long(series, labels(language))
-    st.altair_chart(charts.kpi_chart(lines, bands, language, dash_series=t("series_baseline", language)), key="chart_kpis")
+    show(st, charts.kpi_figure(lines, bands, language, dash_series=t("series_baseline", language)), "chart_kpis")
     st.caption(t("band_note", language, n=ENSEMBLE_RUNS))
     left, right = st.columns(2)
-    left.altair_chart(charts.people_chart(charts.people_long(results, labels(language)), language), key="chart_people")
-    right.altair_chart(
-        charts.income_chart(charts.income_long(results, language), results["poverty_line"], language), key="chart_income"
-    )
+    show(left, charts.people_figure(charts.people_long(results, labels(language)), language), "chart_people")
+    show(right, charts.income_figure(charts.income_long(results, language), language), "chart_income")
     export_import(values, results, language)
 
 
@@ -332,7 +335,7 @@ def view_compare(language: str) -> None:
         return
     frames = {scenarios[n].title(language): cached_run(tuple(sorted(scenarios[n].parameters.items()))) for n in picked}
     st.subheader(t("compare_chart", language))
-    st.altair_chart(charts.kpi_chart(charts.kpi_long(frames, labels(language)), None, language), key="chart_compare")
+    show(st, charts.kpi_figure(charts.kpi_long(frames, labels(language)), None, language), "chart_compare")
     table = pd.DataFrame({title: frame.loc[2030, list(sd_model.KPIS)] for title, frame in frames.items()})
     table.index = [labels(language)[k] for k in table.index]
     st.dataframe(table.style.format("{:,.3f}"), key="compare_table")
@@ -367,10 +370,8 @@ def view_workshop(values: dict[str, float], language: str) -> None:
     results = cached_run(tuple(sorted(values.items())))
     kpi_cards(results, cached_run(()), language)
     series = {t("series_scenario", language): results, t("series_baseline", language): cached_run(())}
-    st.altair_chart(
-        charts.kpi_chart(charts.kpi_long(series, labels(language)), None, language, dash_series=t("series_baseline", language)),
-        key="chart_workshop",
-    )
+    lines = charts.kpi_long(series, labels(language))
+    show(st, charts.kpi_figure(lines, None, language, dash_series=t("series_baseline", language)), "chart_workshop")
 
 
 def view_model(language: str) -> None:
@@ -420,7 +421,6 @@ def main() -> None:
     st.set_page_config(page_title="Guangxi relocation explorer", page_icon="🏘️", layout="wide")
     alt.data_transformers.disable_max_rows()
     init_state()
-    sidebar()
     language = lang()
     st.title(t("title", language))
     for warning in st.session_state.get("link_warnings", []):
@@ -441,6 +441,9 @@ def main() -> None:
         view_model(language)
     else:
         view_sensitivity(language)
+    # The sidebar's widgets already hold their values: drawing them after the main area lets the
+    # cards and charts reach the browser first (Streamlit places the sidebar wherever it is drawn).
+    sidebar()
     write_query()
 
 

@@ -1,6 +1,17 @@
-"""Altair charts of the explorer, built by pure functions from long-format data."""
+"""Altair charts of the explorer, built by pure functions from long-format data.
+
+Each chart is two parts: a *template*, the Altair chart without its data, which depends only on the
+language and the series shown; and a *table*, the long-format data of one run. The explorer draws
+``(spec, table)`` from :func:`kpi_figure`, :func:`people_figure` and :func:`income_figure`, whose
+Vega-Lite spec is built and validated by Altair once per template and reused on every slider move;
+``*_chart`` gives the same chart as an Altair object with its data, for notebooks and tests.
+"""
 
 from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
@@ -12,6 +23,38 @@ from .i18n import t
 PEOPLE = ("awaiting_relocation", "settling_in", "integrated_residents", "returned_to_origin", "moved_out_of_province")
 INCOME = (("wage", "wage_income_per_capita"), ("equity", "equity_income_per_capita"), ("transfer", "transfer_income_per_capita"))
 PERCENT = ("employment_rate", "urbanization_rate")
+# Streamlit fits a stretched chart, legend and titles included, into its height.
+HEIGHT = 420
+TABLE = "table"  # the name of the one dataset every template reads
+Figure = tuple[dict, pd.DataFrame]  # a Vega-Lite spec naming TABLE among its datasets, and that table
+
+
+def _data() -> alt.NamedData:
+    return alt.NamedData(name=TABLE)
+
+
+def with_data(template: alt.TopLevelMixin, table: pd.DataFrame) -> alt.TopLevelMixin:
+    """The template with ``table`` as its data (an Altair chart for notebooks and tests)."""
+    chart = template.copy(deep=False)
+    chart.data = table
+    return chart
+
+
+@functools.cache
+def _spec_json(template: Callable[..., alt.TopLevelMixin], *args) -> str:
+    """Vega-Lite JSON of a template, built and validated once per distinct arguments."""
+    with alt.theme.enable("none"):  # Streamlit applies its own theme, as it does for st.altair_chart
+        return json.dumps(template(*args).to_dict())
+
+
+def figure(template: Callable[..., alt.TopLevelMixin], args: tuple, table: pd.DataFrame) -> Figure:
+    """``(spec, table)`` for ``st.vega_lite_chart(spec=...)``: a fresh copy of the cached spec."""
+    spec = json.loads(_spec_json(template, *args))
+    spec["datasets"] = {TABLE: table}
+    return spec, table
+
+
+# ---------------------------------------------------------------- KPIs over time
 
 
 def kpi_long(frames: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.DataFrame:
@@ -26,21 +69,8 @@ def kpi_long(frames: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.Data
     return long
 
 
-def kpi_chart(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, dash_series: str | None = None) -> alt.FacetChart:
-    """One panel per KPI: lines per series, optional 5-95 % and 25-75 % bands.
-
-    Built as a single faceted, layered chart over one table (rates shown in percent), which
-    Streamlit serialises several times faster than separate panels.
-
-    Parameters
-    ----------
-    lines : DataFrame
-        From :func:`kpi_long`.
-    bands : DataFrame or None
-        Columns year, kpi, q05, q25, q75, q95.
-    dash_series : str, optional
-        Series drawn dashed (the baseline).
-    """
+def kpi_table(lines: pd.DataFrame, bands: pd.DataFrame | None) -> pd.DataFrame:
+    """The lines from :func:`kpi_long` joined with the bands, rates in percent, panels ordered."""
     data = lines.copy()
     if bands is not None:
         data = data.merge(bands[["year", "kpi", "q05", "q25", "q75", "q95"]], on=["year", "kpi"], how="left")
@@ -50,81 +80,143 @@ def kpi_chart(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, das
             data[column] = data[column] * scale
     data["label"] = data["label"] + data["kpi"].isin(PERCENT).map({True: " (%)", False: ""})
     data["order"] = data["kpi"].map({k: i for i, k in enumerate(KPIS)})
-    order = list(dict.fromkeys(lines["series"]))
+    return data
+
+
+def kpi_template(lang: str, series: tuple[str, ...], dash_series: str | None, bands: bool) -> alt.FacetChart:
+    """One panel per KPI: a line per series, optional 5-95 % and 25-75 % bands of ``series[0]``.
+
+    Parameters
+    ----------
+    lang : str
+        Language of the titles.
+    series : tuple of str
+        Series names in legend order.
+    dash_series : str or None
+        Series drawn dashed (the baseline).
+    bands : bool
+        Whether the table has the band columns q05, q25, q75, q95.
+    """
     x = alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0, values=list(range(2015, 2036, 5))))
     dash = (
         alt.condition(alt.datum.series == dash_series, alt.value([5, 4]), alt.value([1, 0])) if dash_series else alt.value([1, 0])
     )
     line = alt.Chart().mark_line(strokeWidth=2.5).encode(
         x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, sort=order, legend=alt.Legend(orient="bottom")), strokeDash=dash,
+        color=alt.Color("series:N", title=None, sort=list(series), legend=alt.Legend(orient="bottom")), strokeDash=dash,
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip("year:O"), alt.Tooltip("value:Q", format=",.3~f")],
     )  # fmt: skip
     layers = []
-    if bands is not None:
-        band = alt.Chart().encode(x=x).transform_filter(alt.datum.series == order[0])
+    if bands:
+        band = alt.Chart().encode(x=x).transform_filter(alt.datum.series == series[0])
         layers.append(band.mark_area(opacity=0.15, color="#4c78a8").encode(y="q05:Q", y2="q95:Q"))
         layers.append(band.mark_area(opacity=0.3, color="#4c78a8").encode(y="q25:Q", y2="q75:Q"))
     facet = alt.Facet(
         "label:N", title=None, sort=alt.SortField("order"), header=alt.Header(labelFontSize=14, labelFontWeight="bold")
     )
     return (
-        alt.layer(*layers, line, data=data)
+        alt.layer(*layers, line, data=_data())
         .properties(width=330, height=210)
         .facet(facet=facet, columns=2)
         .resolve_scale(y="independent")
     )
 
 
+def _kpi_args(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, dash_series: str | None) -> tuple:
+    return lang, tuple(dict.fromkeys(lines["series"])), dash_series, bands is not None
+
+
+def kpi_chart(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, dash_series: str | None = None) -> alt.FacetChart:
+    """The KPI panels of :func:`kpi_template` with their data (lines from :func:`kpi_long`).
+
+    ``bands`` has columns year, kpi, q05, q25, q75, q95 (from ``explorer.ensemble.bands``) or is None.
+    """
+    return with_data(kpi_template(*_kpi_args(lines, bands, lang, dash_series)), kpi_table(lines, bands))
+
+
+def kpi_figure(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, dash_series: str | None = None) -> Figure:
+    """:func:`kpi_chart` as ``(spec, table)`` with the spec cached."""
+    return figure(kpi_template, _kpi_args(lines, bands, lang, dash_series), kpi_table(lines, bands))
+
+
+# ---------------------------------------------------------------- where people are
+
+
 def people_long(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Long table (year, where, value) of where relocated people are."""
+    """Long table (year, stock, where, value) of where relocated people are."""
     long = frame[list(PEOPLE)].reset_index().melt("year", var_name="stock", value_name="value")
     long["where"] = long["stock"].map(labels)
     return long
 
 
-def people_chart(long: pd.DataFrame, lang: str) -> alt.Chart:
-    """Stacked areas of awaiting, settling in, integrated, returned and moved out."""
-    order = list(dict.fromkeys(long["where"]))
+def people_template(lang: str, order: tuple[str, ...]) -> alt.Chart:
+    """Stacked areas of awaiting, settling in, integrated, returned and moved out, in ``order``."""
     return (
-        alt.Chart(long)
+        alt.Chart(_data())
         .mark_area()
         .encode(
             x=alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title=t("persons", lang), stack="zero", axis=alt.Axis(format="~s")),
-            color=alt.Color("where:N", title=None, sort=order, legend=alt.Legend(orient="bottom", columns=3)),
+            color=alt.Color("where:N", title=None, sort=list(order), legend=alt.Legend(orient="bottom", columns=2)),
             order=alt.Order("order:Q"),
             tooltip=["where:N", "year:O", alt.Tooltip("value:Q", format=",.0f")],
         )
-        .transform_calculate(order=f"indexof({order!r}, datum.where)")
-        .properties(title=t("people_chart", lang), height=300)
+        .transform_calculate(order=f"indexof({list(order)!r}, datum.where)")
+        .properties(title=t("people_chart", lang), height=HEIGHT)
     )
 
 
+def people_chart(long: pd.DataFrame, lang: str) -> alt.Chart:
+    """:func:`people_template` with the table from :func:`people_long`."""
+    return with_data(people_template(lang, tuple(dict.fromkeys(long["where"]))), long)
+
+
+def people_figure(long: pd.DataFrame, lang: str) -> Figure:
+    """:func:`people_chart` as ``(spec, table)`` with the spec cached."""
+    return figure(people_template, (lang, tuple(dict.fromkeys(long["where"]))), long)
+
+
+# ---------------------------------------------------------------- income
+
+
 def income_long(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Long table (year, source, value) of income per person by source."""
+    """Long table (year, source, value, is_line) of income per person by source and the poverty line."""
+    sources = [(t(key, lang), frame[column], False) for key, column in INCOME]
     parts = [
-        pd.DataFrame({"year": frame.index, "source": t(key, lang), "value": frame[column].to_numpy()}) for key, column in INCOME
+        pd.DataFrame({"year": frame.index, "source": name, "value": values.to_numpy(), "is_line": is_line})
+        for name, values, is_line in [*sources, (t("poverty_line", lang), frame["poverty_line"], True)]
     ]
     return pd.concat(parts, ignore_index=True)
 
 
-def income_chart(long: pd.DataFrame, poverty_line: pd.Series, lang: str) -> alt.LayerChart:
-    """Stacked income by source with the poverty line."""
+def income_template(lang: str) -> alt.LayerChart:
+    """Stacked income by source (rows with ``is_line`` false) and the poverty line (true)."""
+    x = alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0))
     areas = (
-        alt.Chart(long)
+        alt.Chart()
         .mark_area()
         .encode(
-            x=alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0)),
+            x=x,
             y=alt.Y("value:Q", title=t("yuan", lang), stack="zero"),
-            color=alt.Color("source:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color("source:N", title=None, sort=[t(k, lang) for k, _ in INCOME], legend=alt.Legend(orient="bottom")),
             tooltip=["source:N", "year:O", alt.Tooltip("value:Q", format=",.0f")],
         )
+        .transform_filter(~alt.datum.is_line)
     )
-    line_data = pd.DataFrame({"year": poverty_line.index, "value": poverty_line.to_numpy(), "what": t("poverty_line", lang)})
     line = (
-        alt.Chart(line_data)
+        alt.Chart()
         .mark_line(color="black", strokeDash=[6, 3])
-        .encode(x="year:O", y="value:Q", tooltip=["what:N", "value:Q"])
+        .encode(x=x, y="value:Q", tooltip=["source:N", "year:O", alt.Tooltip("value:Q", format=",.0f")])
+        .transform_filter(alt.datum.is_line)
     )
-    return alt.layer(areas, line).properties(title=t("income_chart", lang), height=300)
+    return alt.layer(areas, line, data=_data()).properties(title=t("income_chart", lang), height=HEIGHT)
+
+
+def income_chart(long: pd.DataFrame, lang: str) -> alt.LayerChart:
+    """:func:`income_template` with the table from :func:`income_long`."""
+    return with_data(income_template(lang), long)
+
+
+def income_figure(long: pd.DataFrame, lang: str) -> Figure:
+    """:func:`income_chart` as ``(spec, table)`` with the spec cached."""
+    return figure(income_template, (lang,), long)

@@ -214,3 +214,26 @@ def test_sensitivity_page_shows_latest_results(tmp_path, monkeypatch):
     assert not at.exception
     assert at.selectbox(key="sens_output").value == "employment_rate"
     assert any("morris" in c.value for c in at.caption)
+
+
+def chart_table(at: AppTest, index: int):
+    """The data table Streamlit sent with the index-th Vega-Lite chart, as a DataFrame."""
+    import pyarrow as pa
+
+    proto = at.get("vega_lite_chart")[index].proto
+    assert [d.name for d in proto.datasets] == ["table"]
+    return pa.ipc.open_stream(proto.datasets[0].data.data).read_pandas()
+
+
+def test_charts_carry_the_runs_they_show():
+    at = new_app()
+    assert len(at.get("vega_lite_chart")) == 3
+    at.slider(key="p_dividend_rate").set_value(0.08).run()
+    table = chart_table(at, 0)
+    scenario = sd_model.run({"dividend_rate": 0.08})
+    rows = table[(table.kpi == "equity_income_per_capita") & (table.year == 2030)].set_index("series")
+    assert rows.value.iloc[0] == pytest.approx(scenario.loc[2030, "equity_income_per_capita"])
+    assert rows.value.iloc[1] == pytest.approx(sd_model.run().loc[2030, "equity_income_per_capita"])
+    assert rows.q05.iloc[0] <= rows.q95.iloc[0]
+    income = chart_table(at, 2)
+    assert income[income.is_line].value.to_numpy() == pytest.approx(scenario["poverty_line"].to_numpy())

@@ -2,64 +2,32 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 import sd_model
+from explorer.server import CHROMIUM, CHROMIUM_FLAGS, streamlit_server
 from sd_model.paths import ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
-    log = open(ARTIFACTS.mkdir(parents=True, exist_ok=True) or ARTIFACTS / "streamlit.log", "w")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}") from None
-            time.sleep(0.5)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    with streamlit_server(ARTIFACTS / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
     assert Path(CHROMIUM).exists(), f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
 
@@ -80,14 +48,11 @@ def test_move_slider_changes_card_and_shared_link_restores(server, browser):
 
     thumb = page.get_by_role("slider", name="Guaranteed dividend rate")
     thumb.focus()
-    start = time.monotonic()
     thumb.press("End")  # to the top of the range, 0.08
     expect(card).not_to_have_text(before, timeout=30_000)
-    settled = time.monotonic() - start
     expected_after = sd_model.run({"dividend_rate": 0.08}).loc[2030, "equity_income_per_capita"]
     expect(card).to_have_text(f"{expected_after:,.0f}", timeout=30_000)
     expect(page).to_have_url(re.compile(r"[?&]dividend_rate=0\.08"), timeout=10_000)
-    print(f"slider to card update in the browser: {settled:.2f} s")
     page.screenshot(path=ARTIFACTS / "explorer_after_slider.png", full_page=True)
 
     shared = f"{server}/?preset=asset_income_reform&dividend_rate=0.03"

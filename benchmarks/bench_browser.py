@@ -1,0 +1,91 @@
+"""Benchmark: how soon the page settles in a real browser after a slider moves.
+
+Starts ``streamlit run app.py`` and Debian's Chromium (Playwright) and moves one lever after another
+to the top of its range by key press (so every move asks for values never computed before), timing
+from the key press to
+- ``card``: the KPI cards redrawn with the new run's values;
+- ``settled``: the script run finished (``stApp`` back to ``notRunning``), no stale element left
+  and every chart drawn.
+Checks are made on every animation frame. Prints medians and, as the reference measured in the same
+run, the in-process compute of a slider change (``bench_app.compute``).
+
+    .venv/bin/python benchmarks/bench_browser.py [--repeat 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from bench_app import compute, median_time
+from playwright.sync_api import sync_playwright
+
+import sd_model
+from explorer.server import CHROMIUM, CHROMIUM_FLAGS, streamlit_server
+from sd_model.paths import ROOT
+
+WATCH_JS = """() => {
+  // Record when the next run starts, and when the cards next change after it started.
+  window.__bench = {running: false, cards: null};
+  const app = document.querySelector('[data-testid="stApp"]');
+  const cards = () => [...document.querySelectorAll('[data-testid="stMetric"]')].map(m => m.innerText).join('|');
+  const before = cards();
+  new MutationObserver((_, observer) => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__bench.running = true;
+    if (window.__bench.cards === null && cards() !== before) window.__bench.cards = true;
+    if (window.__bench.running && window.__bench.cards) observer.disconnect();
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+CARDS_JS = "() => window.__bench.cards === true"
+SETTLED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__bench && !window.__bench.running) return false;
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
+  return charts.length >= 3 && [...charts].every(c => c.querySelector('canvas, svg'));
+}"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    sd_model.run()
+    compute(0.3)
+    reference = median_time(compute, [0.31 + 0.05 * i for i in range(args.repeat)])
+    cards, settled = [], []
+    with streamlit_server(ROOT / "tests" / "artifacts" / "bench_streamlit.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1400})
+        page.goto(url)
+        page.wait_for_function(SETTLED_JS, timeout=120_000)
+        levers = [p for p in sd_model.parameters("lever")][: args.repeat + 1]
+        for i, p in enumerate(levers):
+            label = p.label_en if p.units == "dmnl" else f"{p.label_en} ({p.units})"
+            thumb = page.locator(f'[data-testid="stSidebar"] input[type="range"][aria-label="{label}"]')
+            thumb.focus()
+            page.evaluate(WATCH_JS)
+            start = time.perf_counter()
+            thumb.press("End")
+            page.wait_for_function(CARDS_JS, polling="raf", timeout=30_000)
+            card = time.perf_counter() - start
+            page.wait_for_function(SETTLED_JS, polling="raf", timeout=30_000)
+            if i:  # the first move warms the server's caches
+                cards.append(card)
+                settled.append(time.perf_counter() - start)
+        browser.close()
+    print(f"{'path':62s} {'median ms':>10s} {'x compute':>10s}")
+    for name, seconds in [
+        ("compute in process: run + baseline + ensemble + charts (ref)", reference),
+        ("browser: key press to the cards redrawn", statistics.median(cards)),
+        ("browser: key press to the page settled (run done, charts drawn)", statistics.median(settled)),
+    ]:
+        print(f"{name:62s} {seconds * 1000:10.1f} {seconds / reference:10.1f}")
+    print(f"browser settled, all moves (ms): {', '.join(f'{s * 1000:.0f}' for s in settled)}")
+    print("target: the page settles within 1 s")
+
+
+if __name__ == "__main__":
+    main()

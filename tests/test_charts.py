@@ -1,0 +1,75 @@
+"""The explorer's chart functions: long tables, cached Vega-Lite templates and their data."""
+
+from __future__ import annotations
+
+import altair as alt
+import pytest
+
+import sd_model
+from explorer import charts, ensemble
+
+
+@pytest.fixture(scope="module")
+def runs():
+    labels = {o.name: o.label_en for o in sd_model.outputs()}
+    scenario = sd_model.run({"dividend_rate": 0.08})
+    baseline = sd_model.run()
+    levers = {p.name: p.default for p in sd_model.parameters("lever")} | {"dividend_rate": 0.08}
+    return scenario, baseline, labels, ensemble.bands(levers, n=50)
+
+
+def test_kpi_table_rates_in_percent_and_bands_joined(runs):
+    scenario, baseline, labels, bands = runs
+    lines = charts.kpi_long({"scenario": scenario, "baseline": baseline}, labels)
+    table = charts.kpi_table(lines, bands)
+    assert len(table) == 2 * len(scenario) * len(sd_model.KPIS)
+    rate = table[(table.kpi == "employment_rate") & (table.series == "scenario") & (table.year == 2030)].iloc[0]
+    assert rate.value == pytest.approx(100 * scenario.loc[2030, "employment_rate"])
+    assert rate.label.endswith("(%)")
+    assert rate.q05 <= rate.q25 <= rate.q75 <= rate.q95
+    people = table[(table.kpi == "relocated_population") & (table.series == "baseline") & (table.year == 2030)].iloc[0]
+    assert people.value == pytest.approx(baseline.loc[2030, "relocated_population"])
+
+
+def test_figure_spec_is_the_altair_chart_without_its_data(runs):
+    scenario, baseline, labels, bands = runs
+    lines = charts.kpi_long({"scenario": scenario, "baseline": baseline}, labels)
+    spec, table = charts.kpi_figure(lines, bands, "en", dash_series="baseline")
+    assert spec["data"] == {"name": charts.TABLE} and spec["datasets"][charts.TABLE] is table
+    with alt.theme.enable("none"):
+        expected = charts.kpi_template("en", ("scenario", "baseline"), "baseline", True).to_dict()
+    assert {k: v for k, v in spec.items() if k != "datasets"} == expected
+    assert [layer["mark"]["type"] for layer in spec["spec"]["layer"]] == ["area", "area", "line"]
+    chart = charts.kpi_chart(lines, bands, "en", dash_series="baseline")
+    assert chart.data.equals(table)  # the notebook form carries the same table
+
+
+def test_cached_spec_is_not_shared_between_calls(runs):
+    scenario, _, labels, _ = runs
+    long = charts.people_long(scenario, labels)
+    first, _ = charts.people_figure(long, "en")
+    first["title"] = "changed"
+    second, _ = charts.people_figure(long, "en")
+    assert second["title"] == "Where the relocated people are"
+
+
+def test_income_table_holds_sources_and_poverty_line(runs):
+    scenario = runs[0]
+    long = charts.income_long(scenario, "zh")
+    line = long[long.is_line]
+    assert set(line.source) == {"贫困线"}
+    assert line.set_index("year").value.equals(scenario["poverty_line"])
+    income = long[~long.is_line].groupby("year").value.sum()
+    assert income.to_numpy() == pytest.approx(scenario["income_per_capita"].to_numpy())
+    spec, _ = charts.income_figure(long, "zh")
+    assert spec["title"] == "搬迁人口人均收入构成与贫困线"
+    assert spec["layer"][0]["encoding"]["y"]["title"] != spec["layer"][0]["encoding"]["x"]["title"]
+
+
+def test_language_changes_titles(runs):
+    scenario, _, labels, _ = runs
+    long = charts.people_long(scenario, labels)
+    english, _ = charts.people_figure(long, "en")
+    chinese, _ = charts.people_figure(long, "zh")
+    assert english["title"] != chinese["title"]
+    assert english["encoding"]["x"]["title"] == "Year" and chinese["encoding"]["x"]["title"] != "Year"
