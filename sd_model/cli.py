@@ -1,4 +1,4 @@
-"""Command line: ``python -m sd_model params|scenarios|run|calibrate``."""
+"""Command line: ``python -m sd_model params|scenarios|run|batch|calibrate|sketch``."""
 
 from __future__ import annotations
 
@@ -119,6 +119,24 @@ def cmd_batch(args) -> int:
     return 0
 
 
+def cmd_sketch(args) -> int:
+    from pathlib import Path
+
+    from .paths import MODEL_FILE
+    from .sketch import generate_sketch, read_sketch, write_sketch
+
+    mdl = Path(args.mdl) if args.mdl else MODEL_FILE
+    if not mdl.is_file():
+        raise ValueError(f"{mdl}: no such model file")
+    if not args.write:
+        sys.stdout.write(generate_sketch(mdl))
+        return 0
+    write_sketch(mdl)
+    views = read_sketch(mdl)
+    print(f"wrote {len(views)} views to {mdl}: " + ", ".join(v.title for v in views), file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m sd_model``."""
     parser = argparse.ArgumentParser(prog="python -m sd_model", description="Guangxi relocation system-dynamics model")
@@ -148,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_batch)
     p = sub.add_parser("calibrate", help="print the calibration figures of the default run")
     p.set_defaults(func=cmd_calibrate)
+    p = sub.add_parser("sketch", help="generate the Vensim diagram views (one per sector) from the equations")
+    p.add_argument("--mdl", help="model file (default: models/relocation.mdl)")
+    p.add_argument("--write", action="store_true", help="replace the sketch section of the file (default: print it)")
+    p.set_defaults(func=cmd_sketch)
     return parser
 
 

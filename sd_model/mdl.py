@@ -29,7 +29,7 @@ class Equation:
     @property
     def is_stock(self) -> bool:
         """True for ``INTEG`` equations."""
-        return self.expression.upper().startswith("INTEG")
+        return re.match(r"INTEG\s*\(", self.expression, re.IGNORECASE) is not None
 
     @property
     def is_lookup(self) -> bool:
