@@ -105,6 +105,8 @@ def init_state() -> None:
     story = settings.get("story")
     if story in cached_stories():
         st.session_state["story"] = story
+    elif story is not None:
+        warnings.append(f"unknown story {story!r}; stories: {', '.join(cached_stories())}")
     apply_values(preset_values() | params)
     if st.session_state["view"] == "workshop" and not params:  # a workshop link without values starts the story
         on_view()

@@ -120,6 +120,9 @@ def test_link_back_to_default_under_a_preset_stays_exact():
         ({"nonsense": "1"}, "unknown parameter 'nonsense'"),
         ({"preset": "nope"}, "unknown preset"),
         ({"lang": "fr"}, "lang 'fr'"),
+        ({"view": "workshop", "story": "nope"}, "unknown story 'nope'"),
+        ({"training_coverage": ""}, "'' is not a number"),
+        ({"training_coverage": "1e309"}, "out of bounds"),
     ],
 )
 def test_bad_query_strings_warn_and_fall_back(query, message):
