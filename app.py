@@ -273,21 +273,28 @@ def format_kpi(name: str, value: float) -> str:
 
 
 def format_delta(name: str, delta: float) -> str:
-    if name in charts.PERCENT:
-        return f"{delta * 100:+.1f} pp"
-    return f"{delta:+,.0f}"
+    """Change from the baseline as the card shows it: ``+1.2 pp`` or ``-3,400``; ``±0`` when it rounds away."""
+    text = f"{delta * 100:+.1f} pp" if name in charts.PERCENT else f"{delta:+,.0f}"
+    return "±0" + (" pp" if name in charts.PERCENT else "") if text.lstrip("+-") in ("0.0 pp", "0") else text
 
 
 def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> None:
+    """One card per KPI at the chosen year: value, change from baseline, and the path over time."""
     year = st.select_slider(t("card_year", language), options=list(results.index), value=2030, key="card_year")
     names = labels(language)
     for column, kpi in zip(st.columns(len(sd_model.KPIS)), sd_model.KPIS, strict=True):
         value, base = results.loc[year, kpi], baseline.loc[year, kpi]
+        delta = format_delta(kpi, value - base)
         column.metric(
             names[kpi],
             format_kpi(kpi, value),
-            format_delta(kpi, value - base) + f" {t('vs_baseline', language)}",
-            delta_color="normal",
+            delta,
+            delta_color="off" if delta.startswith("±") else "normal",
+            delta_arrow="off" if delta.startswith("±") else "auto",
+            delta_description=t("vs_baseline", language),
+            chart_data=results[kpi].to_numpy(),
+            chart_type="area",
+            border=True,
         )
 
 

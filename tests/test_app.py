@@ -31,6 +31,7 @@ def test_loads_without_exceptions_and_shows_cards():
     at = new_app()
     assert not at.exception
     assert len(at.metric) == 4
+    assert [m.delta for m in at.metric] == ["±0", "±0 pp", "±0 pp", "±0"]  # the baseline against itself
     assert at.slider(key="p_training_coverage").value == pytest.approx(0.3)
 
 
