@@ -18,8 +18,9 @@ import streamlit as st
 import sd_model
 from explorer import charts, ensemble, stories, urlstate
 from explorer.exchange import current_scenario
-from explorer.i18n import LANGUAGES, t
-from explorer.structure import structure_dot
+from explorer.i18n import LANGUAGES, sector_name, t
+from explorer.structure import sector_dot
+from sd_model import sketch
 from sd_model.mdl import read_equations
 from sd_model.paths import ROOT
 from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
@@ -59,6 +60,11 @@ def cached_bands(levers: tuple[tuple[str, float], ...]) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def cached_scenarios() -> dict[str, Scenario]:
     return {name: sd_model.load_scenario(name) for name in sd_model.scenario_names()}
+
+
+@st.cache_resource(show_spinner=False)
+def cached_structure() -> sketch.Structure:
+    return sketch.structure(model().mdl_file)
 
 
 @st.cache_data(show_spinner=False)
@@ -393,12 +399,17 @@ def view_model(language: str) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="model_params")
     st.subheader(t("equations", language))
     equations = pd.DataFrame([vars(e) for e in read_equations(model().mdl_file)])
-    sector = st.selectbox(t("sector", language), sorted(equations["group"].unique()), key="model_sector")
+    sector = st.selectbox(
+        t("sector", language), list(dict.fromkeys(equations["group"])), format_func=lambda g: sector_name(g, language),
+        key="model_sector",
+    )  # fmt: skip
     shown = equations[equations["group"] == sector][["name", "expression", "units", "comment"]]
     st.dataframe(shown, hide_index=True, key="model_equations")
-    st.subheader(t("structure", language))
-    show_constants = st.checkbox(t("show_constants", language), key="model_constants")
-    st.graphviz_chart(structure_dot(model(), show_constants=show_constants))
+    if sector in cached_structure().home.values():  # every sector but the time settings
+        st.subheader(t("structure", language, sector=sector_name(sector, language)))
+        show_constants = st.checkbox(t("show_constants", language), key="model_constants")
+        st.graphviz_chart(sector_dot(cached_structure(), sector, show_constants=show_constants))
+        st.caption(t("structure_note", language))
 
 
 def latest_sensitivity(folder: Path) -> Path | None:

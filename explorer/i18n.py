@@ -67,7 +67,11 @@ TEXT = {
     "no_stories": {"en": "No stories in models/stories/.", "zh": "models/stories/ 中没有剧本。"},
     "parameters_table": {"en": "Parameters and their sources", "zh": "参数及来源"},
     "equations": {"en": "Every equation of the model", "zh": "模型全部方程"},
-    "structure": {"en": "Stock-and-flow structure (from the model's dependencies)", "zh": "存量流量结构（由模型依赖关系生成）"},
+    "structure": {"en": "Stock-and-flow structure: {sector}", "zh": "存量流量结构：{sector}"},
+    "structure_note": {
+        "en": "Drawn from the equations above, as in the sector's view of the Vensim model: stocks (blue boxes), flows (yellow, bold arrows from and to their stocks), other variables, and in grey dashed outline what comes from other sectors. An arrow a → b means b's equation uses a.",
+        "zh": "由上方方程生成，与 Vensim 模型中该子系统视图一致：存量（蓝色方框）、流量（黄色，粗箭头连接其存量）、其他变量，灰色虚线为来自其他子系统的变量。箭头 a → b 表示 b 的方程使用了 a。",
+    },
     "show_constants": {"en": "Show constants", "zh": "显示常数"},
     "sector": {"en": "Sector", "zh": "子系统"},
     "no_sensitivity": {
@@ -79,6 +83,19 @@ TEXT = {
     "over_time": {"en": "Indices over the years", "zh": "敏感性指数随时间变化"},
     "output": {"en": "Outcome", "zh": "指标"},
 }
+
+
+# The equation groups of the .mdl (sectors), in Chinese; English is the group name itself.
+SECTORS_ZH = {
+    "Relocation": "搬迁安置", "Employment": "就业", "Skills": "技能与人力资本", "Mindset": "思想观念（“等靠要”）",
+    "Community": "社区与社会资本", "Entrepreneurship": "创业", "Equity": "资产收益", "Income": "收入与返贫",
+    "Urbanization": "城镇化", "Control": "时间设置",
+}  # fmt: skip
+
+
+def sector_name(group: str, lang: str) -> str:
+    """A sector's name in ``lang``."""
+    return SECTORS_ZH.get(group, group) if lang == "zh" else group
 
 
 def t(key: str, lang: str, **kwargs) -> str:

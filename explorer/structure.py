@@ -1,47 +1,68 @@
-"""Stock-and-flow diagram in Graphviz DOT, generated from PySD's dependency data."""
+"""Stock-and-flow diagram of one sector in Graphviz DOT, from the equations of the ``.mdl``.
+
+The diagram draws what the sector's Vensim view draws (:mod:`sd_model.sketch`): the sector's stocks
+as boxes, each flow on its way from one stock (or a cloud) to another, the sector's auxiliaries, and
+in grey the variables of other sectors it uses. Its dependencies are read from the equations and
+checked against PySD's in the tests, so the picture cannot drift from the model.
+"""
 
 from __future__ import annotations
 
-from sd_model import Model
+from sd_model.sketch import Structure
 
 
-def structure_dot(model: Model, *, show_constants: bool = False) -> str:
-    """DOT source of the model: stocks as boxes, flows and auxiliaries as ellipses.
+def _node_id(name: str) -> str:
+    return '"' + name.replace('"', "'") + '"'
 
-    An edge ``a -> b`` means ``b``'s equation uses ``a``; a stock's edges come from the flows in its
-    ``INTEG``, drawn bold.
+
+def sector_dot(structure: Structure, sector: str, *, show_constants: bool = False) -> str:
+    """DOT source of ``sector``: stocks, flows (bold, through their valves), auxiliaries, shadows.
+
+    An arrow ``a -> b`` means ``b``'s equation uses ``a``. Constants (variables whose equation uses
+    no other variable) are left out unless ``show_constants``.
     """
-    deps = model._pysd.dependencies
-    doc = model._pysd.doc
-    kind = dict(zip(doc["Py Name"], doc["Type"], strict=True))
-    real = dict(zip(doc["Py Name"], doc["Real Name"], strict=True))
-    real = {k: v for k, v in real.items() if k not in ("time", "initial_time", "final_time", "time_step", "saveper")}
-    lines = ["digraph model {", "  rankdir=LR; node [fontsize=10, fontname=Helvetica]; edge [color=gray50];"]
-    for name, label in real.items():
-        if kind[name] == "Constant" and not show_constants:
-            continue
-        shape = {"Stateful": "box, style=filled, fillcolor=lightblue", "Constant": "plaintext", "Lookup": "note"}.get(
-            kind[name], "ellipse"
-        )
-        lines.append(f'  {name} [label="{label}", shape={shape}];')
+    s = structure
+    members = [n for n in s.equations if s.home[n] == sector]
+    if not members:
+        raise ValueError(f"unknown sector {sector!r}; sectors: {', '.join(dict.fromkeys(s.home.values()))}")
 
-    def visible(name):
-        return name in real and (show_constants or kind.get(name) != "Constant")
+    def constant(name: str) -> bool:
+        return not s.references[name] and not s.equations[name].is_stock
 
-    for name in real:
-        entry = deps.get(name) or {}
-        if not visible(name):
-            continue
-        for source, _ in entry.items():
-            if source.startswith("_integ_") or source.startswith("_delay_"):
-                stateful = deps[source]
-                for flow in stateful.get("step", {}):
-                    if visible(flow):
-                        style = "bold" if source.startswith("_integ_") else "dashed"
-                        lines.append(f"  {flow} -> {name} [style={style}, color=black];")
-            elif source.startswith("_"):
-                continue
-            elif visible(source):
-                lines.append(f"  {source} -> {name};")
-    lines.append("}")
-    return "\n".join(lines)
+    shown = {n for n in members if show_constants or not constant(n)}
+    lines = ["digraph sector {", "  rankdir=LR; node [fontsize=11, fontname=Helvetica]; edge [color=gray45];"]
+    pipes, extra = set(), set()
+    for stock in (n for n in members if s.equations[n].is_stock):
+        for sign, flow in s.flows.get(stock, []):
+            pipes.add((stock, flow) if sign < 0 else (flow, stock))
+    for name in sorted(shown):
+        equation = s.equations[name]
+        if equation.is_stock:
+            style = "shape=box, style=filled, fillcolor=lightblue"
+        elif any(name in pair for pair in pipes):
+            style = "shape=ellipse, style=filled, fillcolor=lightyellow"  # a flow
+        elif constant(name):
+            style = "shape=plaintext"
+        else:
+            style = "shape=ellipse"
+        lines.append(f'  {_node_id(name)} [label="{equation.name}", {style}];')
+    edges = []
+    for name in sorted(shown):
+        for reference in s.references[name]:
+            if (reference, name) in pipes or (s.equations[name].is_stock and (name, reference) in pipes):
+                continue  # a stock and its flows: drawn as the pipes
+            if reference not in shown and (reference in members or (not show_constants and constant(reference))):
+                continue  # a hidden constant of this or another sector
+            if reference not in members:
+                extra.add(reference)
+            edges.append(f"  {_node_id(reference)} -> {_node_id(name)};")
+    for a, b in sorted(pipes):
+        if a in shown | extra or b in shown | extra:
+            for end in (a, b):
+                if end not in shown:
+                    extra.add(end)
+            edges.append(f"  {_node_id(a)} -> {_node_id(b)} [style=bold, color=black, penwidth=2];")
+    for name in sorted(extra):
+        label = s.equations[name].name
+        lines.append(f'  {_node_id(name)} [label="{label}", shape=ellipse, style=dashed, fontcolor=gray40, color=gray60];')
+    return "\n".join([*lines, *dict.fromkeys(edges), "}"])

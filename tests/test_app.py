@@ -140,7 +140,10 @@ def test_compare_view_and_model_view_render():
     assert at.multiselect(key="compare").value == ["baseline", "livelihood_first", "no_follow_up"]
     at.radio(key="view").set_value("model").run()
     assert not at.exception
-    assert at.selectbox(key="model_sector").value
+    assert at.selectbox(key="model_sector").value == "Relocation"
+    assert "Settling In" in at.get("graphviz_chart")[0].proto.spec
+    at.selectbox(key="model_sector").set_value("Control").run()  # time settings: equations, no diagram
+    assert not at.exception and not at.get("graphviz_chart")
     at.radio(key="view").set_value("sensitivity").run()
     assert not at.exception
 
