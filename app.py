@@ -280,8 +280,11 @@ def format_kpi(name: str, value: float) -> str:
 
 def format_delta(name: str, delta: float) -> str:
     """Change from the baseline as the card shows it: ``+1.2 pp`` or ``-3,400``; ``±0`` when it rounds away."""
-    text = f"{delta * 100:+.1f} pp" if name in charts.PERCENT else f"{delta:+,.0f}"
-    return "±0" + (" pp" if name in charts.PERCENT else "") if text.lstrip("+-") in ("0.0 pp", "0") else text
+    if name in charts.PERCENT:
+        text = f"{delta * 100:+.1f} pp"
+        return "±0 pp" if text[1:] == "0.0 pp" else text
+    text = f"{delta:+,.0f}"
+    return "±0" if text[1:] == "0" else text
 
 
 def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> None:
@@ -304,11 +307,6 @@ def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> N
         )
 
 
-def show(where, figure: charts.Figure, key: str) -> None:
-    """Draw a chart from its cached Vega-Lite spec and its table (see ``explorer.charts``)."""
-    where.vega_lite_chart(spec=figure[0], key=key)
-
-
 def view_explore(values: dict[str, float], language: str) -> None:
     results = cached_run(tuple(sorted(values.items())))
     baseline = cached_run(())
@@ -318,11 +316,11 @@ def view_explore(values: dict[str, float], language: str) -> None:
     st.subheader(t("kpi_chart", language))
     series = {t("series_scenario", language): results, t("series_baseline", language): baseline}
     lines = charts.kpi_long(series, labels(language))
-    show(st, charts.kpi_figure(lines, bands, language, dash_series=t("series_baseline", language)), "chart_kpis")
+    st.vega_lite_chart(spec=charts.kpi_spec(lines, bands, language, dash_series=t("series_baseline", language)), key="chart_kpis")
     st.caption(t("band_note", language, n=ENSEMBLE_RUNS))
     left, right = st.columns(2)
-    show(left, charts.people_figure(charts.people_long(results, labels(language)), language), "chart_people")
-    show(right, charts.income_figure(charts.income_long(results, language), language), "chart_income")
+    left.vega_lite_chart(spec=charts.people_spec(charts.people_long(results, labels(language)), language), key="chart_people")
+    right.vega_lite_chart(spec=charts.income_spec(charts.income_long(results, language), language), key="chart_income")
     export_import(values, results, language)
 
 
@@ -350,7 +348,7 @@ def view_compare(language: str) -> None:
         return
     frames = {scenarios[n].title(language): cached_run(tuple(sorted(scenarios[n].parameters.items()))) for n in picked}
     st.subheader(t("compare_chart", language))
-    show(st, charts.kpi_figure(charts.kpi_long(frames, labels(language)), None, language), "chart_compare")
+    st.vega_lite_chart(spec=charts.kpi_spec(charts.kpi_long(frames, labels(language)), None, language), key="chart_compare")
     table = pd.DataFrame({title: frame.loc[2030, list(sd_model.KPIS)] for title, frame in frames.items()})
     table.index = [labels(language)[k] for k in table.index]
     st.dataframe(table.style.format("{:,.3f}"), key="compare_table")
@@ -386,7 +384,9 @@ def view_workshop(values: dict[str, float], language: str) -> None:
     kpi_cards(results, cached_run(()), language)
     series = {t("series_scenario", language): results, t("series_baseline", language): cached_run(())}
     lines = charts.kpi_long(series, labels(language))
-    show(st, charts.kpi_figure(lines, None, language, dash_series=t("series_baseline", language)), "chart_workshop")
+    st.vega_lite_chart(
+        spec=charts.kpi_spec(lines, None, language, dash_series=t("series_baseline", language)), key="chart_workshop"
+    )
 
 
 def view_model(language: str) -> None:

@@ -2,9 +2,9 @@
 
 Each chart is two parts: a *template*, the Altair chart without its data, which depends only on the
 language and the series shown; and a *table*, the long-format data of one run. The explorer draws
-``(spec, table)`` from :func:`kpi_figure`, :func:`people_figure` and :func:`income_figure`, whose
-Vega-Lite spec is built and validated by Altair once per template and reused on every slider move;
-``*_chart`` gives the same chart as an Altair object with its data, for notebooks and tests.
+the Vega-Lite specs of :func:`kpi_spec`, :func:`people_spec` and :func:`income_spec`: each template
+is built and validated by Altair once and reused on every slider move, with the table of the moment
+as its dataset. ``*_chart`` gives the same chart as an Altair object with its data, for notebooks.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ PERCENT = ("employment_rate", "urbanization_rate")
 # Streamlit fits a stretched chart, legend and titles included, into its height.
 HEIGHT = 420
 TABLE = "table"  # the name of the one dataset every template reads
-Figure = tuple[dict, pd.DataFrame]  # a Vega-Lite spec naming TABLE among its datasets, and that table
 
 
 def _data() -> alt.NamedData:
@@ -47,11 +46,11 @@ def _spec_json(template: Callable[..., alt.TopLevelMixin], *args) -> str:
         return json.dumps(template(*args).to_dict())
 
 
-def figure(template: Callable[..., alt.TopLevelMixin], args: tuple, table: pd.DataFrame) -> Figure:
-    """``(spec, table)`` for ``st.vega_lite_chart(spec=...)``: a fresh copy of the cached spec."""
+def vega_lite(template: Callable[..., alt.TopLevelMixin], args: tuple, table: pd.DataFrame) -> dict:
+    """Spec for ``st.vega_lite_chart(spec=...)``: a fresh copy of the cached template, ``table`` its dataset."""
     spec = json.loads(_spec_json(template, *args))
     spec["datasets"] = {TABLE: table}
-    return spec, table
+    return spec
 
 
 # ---------------------------------------------------------------- KPIs over time
@@ -134,9 +133,9 @@ def kpi_chart(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, das
     return with_data(kpi_template(*_kpi_args(lines, bands, lang, dash_series)), kpi_table(lines, bands))
 
 
-def kpi_figure(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, dash_series: str | None = None) -> Figure:
-    """:func:`kpi_chart` as ``(spec, table)`` with the spec cached."""
-    return figure(kpi_template, _kpi_args(lines, bands, lang, dash_series), kpi_table(lines, bands))
+def kpi_spec(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, dash_series: str | None = None) -> dict:
+    """:func:`kpi_chart` as a Vega-Lite spec from the cached template."""
+    return vega_lite(kpi_template, _kpi_args(lines, bands, lang, dash_series), kpi_table(lines, bands))
 
 
 # ---------------------------------------------------------------- where people are
@@ -171,9 +170,9 @@ def people_chart(long: pd.DataFrame, lang: str) -> alt.Chart:
     return with_data(people_template(lang, tuple(dict.fromkeys(long["where"]))), long)
 
 
-def people_figure(long: pd.DataFrame, lang: str) -> Figure:
-    """:func:`people_chart` as ``(spec, table)`` with the spec cached."""
-    return figure(people_template, (lang, tuple(dict.fromkeys(long["where"]))), long)
+def people_spec(long: pd.DataFrame, lang: str) -> dict:
+    """:func:`people_chart` as a Vega-Lite spec from the cached template."""
+    return vega_lite(people_template, (lang, tuple(dict.fromkeys(long["where"]))), long)
 
 
 # ---------------------------------------------------------------- income
@@ -217,6 +216,6 @@ def income_chart(long: pd.DataFrame, lang: str) -> alt.LayerChart:
     return with_data(income_template(lang), long)
 
 
-def income_figure(long: pd.DataFrame, lang: str) -> Figure:
-    """:func:`income_chart` as ``(spec, table)`` with the spec cached."""
-    return figure(income_template, (lang,), long)
+def income_spec(long: pd.DataFrame, lang: str) -> dict:
+    """:func:`income_chart` as a Vega-Lite spec from the cached template."""
+    return vega_lite(income_template, (lang,), long)

@@ -31,11 +31,13 @@ def test_kpi_table_rates_in_percent_and_bands_joined(runs):
     assert people.value == pytest.approx(baseline.loc[2030, "relocated_population"])
 
 
-def test_figure_spec_is_the_altair_chart_without_its_data(runs):
+def test_spec_is_the_altair_chart_without_its_data(runs):
     scenario, baseline, labels, bands = runs
     lines = charts.kpi_long({"scenario": scenario, "baseline": baseline}, labels)
-    spec, table = charts.kpi_figure(lines, bands, "en", dash_series="baseline")
-    assert spec["data"] == {"name": charts.TABLE} and spec["datasets"][charts.TABLE] is table
+    spec = charts.kpi_spec(lines, bands, "en", dash_series="baseline")
+    table = spec["datasets"][charts.TABLE]
+    assert spec["data"] == {"name": charts.TABLE}
+    assert table.equals(charts.kpi_table(lines, bands))
     with alt.theme.enable("none"):
         expected = charts.kpi_template("en", ("scenario", "baseline"), "baseline", True).to_dict()
     assert {k: v for k, v in spec.items() if k != "datasets"} == expected
@@ -47,9 +49,9 @@ def test_figure_spec_is_the_altair_chart_without_its_data(runs):
 def test_cached_spec_is_not_shared_between_calls(runs):
     scenario, _, labels, _ = runs
     long = charts.people_long(scenario, labels)
-    first, _ = charts.people_figure(long, "en")
+    first = charts.people_spec(long, "en")
     first["title"] = "changed"
-    second, _ = charts.people_figure(long, "en")
+    second = charts.people_spec(long, "en")
     assert second["title"] == "Where the relocated people are"
 
 
@@ -61,7 +63,7 @@ def test_income_table_holds_sources_and_poverty_line(runs):
     assert line.set_index("year").value.equals(scenario["poverty_line"])
     income = long[~long.is_line].groupby("year").value.sum()
     assert income.to_numpy() == pytest.approx(scenario["income_per_capita"].to_numpy())
-    spec, _ = charts.income_figure(long, "zh")
+    spec = charts.income_spec(long, "zh")
     assert spec["title"] == "搬迁人口人均收入构成与贫困线"
     assert spec["layer"][0]["encoding"]["y"]["title"] != spec["layer"][0]["encoding"]["x"]["title"]
 
@@ -69,7 +71,7 @@ def test_income_table_holds_sources_and_poverty_line(runs):
 def test_language_changes_titles(runs):
     scenario, _, labels, _ = runs
     long = charts.people_long(scenario, labels)
-    english, _ = charts.people_figure(long, "en")
-    chinese, _ = charts.people_figure(long, "zh")
+    english = charts.people_spec(long, "en")
+    chinese = charts.people_spec(long, "zh")
     assert english["title"] != chinese["title"]
     assert english["encoding"]["x"]["title"] == "Year" and chinese["encoding"]["x"]["title"] != "Year"
