@@ -4,8 +4,10 @@ Vensim keeps a model's diagrams after its equations, in the plain-text sketch fo
 ``.mdl`` (see Vensim's help, *Appendix > Files > .mdl Model Files > Sketch Information*). This
 module lays out one view per sector (the equation groups ``.Relocation``, ``.Employment`` ...):
 the sector's stocks in a row, each flow of a stock's ``INTEG`` as a valve with its pipes (to the
-other stock, or to a cloud), the sector's other variables in a grid below, and a grey shadow for each
-variable that lives in another sector. Every dependency of a variable is an arrow. Vensim opens the
+other stock, or to a cloud), the sector's other variables placed near what they are linked to, and a
+grey shadow for each variable that lives in another sector. Every dependency of a variable is an
+arrow. :func:`structure` (sectors, dependencies, the flows of each stock, read from the equation
+text) also serves the explorer's per-sector diagram and the conservation tests. Vensim opens the
 result as it is and lets a modeller rearrange it; :func:`read_sketch` reads any sketch back so that
 a test can check that the views still agree with the equations.
 
@@ -44,7 +46,7 @@ def canonical(name: str) -> str:
 
 @dataclass
 class Structure:
-    """What the sketch is generated from: groups, references and the flows of each stock."""
+    """The model's structure as its equations state it: sectors, dependencies, the flows of each stock."""
 
     equations: dict[str, Equation]  # canonical name -> equation (control variables excluded)
     references: dict[str, list[str]]  # canonical name -> canonical names its equation uses

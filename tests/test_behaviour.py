@@ -8,15 +8,13 @@ halving the time step moves no KPI by more than 1 % of its scale in any year.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 from scipy.stats import qmc
 
 import sd_model
-from sd_model.mdl import read_equations
 from sd_model.paths import MODEL_FILE
+from sd_model.sketch import structure
 
 FRACTIONS = [
     "employment_rate",
@@ -72,18 +70,10 @@ def test_extreme_conditions_keep_stocks_and_rates_physical():
 
 
 def integ_stocks():
-    """Stocks whose INTEG rate is a signed sum of flow names, with their flows, read from the .mdl."""
-    stocks = {}
-    for eq in read_equations(MODEL_FILE):
-        match = re.fullmatch(r"INTEG \((.*),(.*)\)", eq.expression)
-        if not eq.is_stock or match is None:
-            continue
-        terms = re.findall(r"([+-]?)\s*([A-Za-z][A-Za-z ]*[A-Za-z])", match.group(1))
-        rebuilt = " ".join(f"{sign or '+'} {name}" for sign, name in terms)
-        compact = re.sub(r"\s+", "", match.group(1))
-        if re.sub(r"\s+", "", rebuilt).lstrip("+") == compact.lstrip("+"):
-            stocks[eq.name] = [(-1.0 if sign == "-" else 1.0, name) for sign, name in terms]
-    return stocks
+    """Stocks whose INTEG rate is a signed sum of flows, with their flows, by their names in the .mdl."""
+    s = structure(MODEL_FILE)
+    name = {n: e.name for n, e in s.equations.items()}
+    return {name[stock]: [(float(sign), name[flow]) for sign, flow in terms] for stock, terms in s.flows.items()}
 
 
 @pytest.mark.parametrize("scenario", ["baseline", "no_follow_up", "integrated_governance"])
