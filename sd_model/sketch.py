@@ -324,10 +324,10 @@ def read_sketch(mdl_file: str | Path) -> list[SketchView]:
         return []
     body = text.split(SKETCH_MARK[:9], 1)[1].split(END_MARK, 1)[0]
     views = []
-    for chunk in body.split(SKETCH_MARK[:9])[0:]:
+    for chunk in body.split(SKETCH_MARK[:9]):
         lines = [line for line in chunk.split("\n") if line.strip()]
         title = next((line[1:] for line in lines if line.startswith("*")), "")
-        names, stocks, shadows, valves, attached = {}, set(), set(), set(), {}
+        names, defined, stocks, shadows, valves, attached = {}, set(), set(), set(), set(), {}
         records = [line.split(",") for line in lines if re.match(r"^(1|10|11|12),", line)]
         previous = None
         for r in records:
@@ -336,8 +336,7 @@ def read_sketch(mdl_file: str | Path) -> list[SketchView]:
                 names[int(r[1])] = name
                 if r[7] == "3":
                     stocks.add(name)
-                if int(r[8]) % 2 == 0:
-                    shadows.add(name)
+                (shadows if int(r[8]) % 2 == 0 else defined).add(name)  # bit 1 unset: a shadow
                 if r[7] == "40" and previous is not None:
                     attached[previous] = name  # a flow variable follows its valve
             elif r[0] == "11":
@@ -355,6 +354,7 @@ def read_sketch(mdl_file: str | Path) -> list[SketchView]:
                 arrows.add((names[source], names[target]))
             elif source in names and target in valves:
                 arrows.add((names[source], attached[target]))
-        defined = frozenset(set(names.values()) - shadows)
-        views.append(SketchView(title, defined, frozenset(shadows), frozenset(stocks), frozenset(arrows), frozenset(pipes)))
+        views.append(
+            SketchView(title, frozenset(defined), frozenset(shadows), frozenset(stocks), frozenset(arrows), frozenset(pipes))
+        )
     return views
