@@ -56,12 +56,9 @@ def sector_dot(structure: Structure, sector: str, *, show_constants: bool = Fals
             if reference not in members:
                 extra.add(reference)
             edges.append(f"  {_node_id(reference)} -> {_node_id(name)};")
-    for a, b in sorted(pipes):
-        if a in shown | extra or b in shown | extra:
-            for end in (a, b):
-                if end not in shown:
-                    extra.add(end)
-            edges.append(f"  {_node_id(a)} -> {_node_id(b)} [style=bold, color=black, penwidth=2];")
+    for a, b in sorted(pipes):  # each touches a stock of this sector; a flow from elsewhere is an extra
+        extra |= {a, b} - shown
+        edges.append(f"  {_node_id(a)} -> {_node_id(b)} [style=bold, color=black, penwidth=2];")
     for name in sorted(extra):
         label = s.equations[name].name
         lines.append(f'  {_node_id(name)} [label="{label}", shape=ellipse, style=dashed, fontcolor=gray40, color=gray60];')
