@@ -41,16 +41,24 @@ def test_killed_worker_mid_batch_still_complete_and_correct(client):
     victim = sorted(pids.values())[0]
     killed = {}
 
-    def kill():
+    def finished_chunks(dask_scheduler) -> int:
+        return sum(task.state == "memory" for task in dask_scheduler.tasks.values())
+
+    def kill_once_under_way():
+        deadline = time.monotonic() + 120
+        while client.run_on_scheduler(finished_chunks) < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        killed["chunks done"] = client.run_on_scheduler(finished_chunks)
         os.kill(victim, signal.SIGKILL)
         killed["at"] = time.monotonic()
 
-    timer = threading.Timer(1.0, kill)
-    timer.start()
+    killer = threading.Thread(target=kill_once_under_way)
+    killer.start()
     distributed = sd_model.run_batch(samples, client=client, chunk_size=2000)
     finished = time.monotonic()
-    timer.join()
+    killer.join()
     assert "at" in killed and killed["at"] < finished, "the worker must die while the batch runs"
+    assert 1 <= killed["chunks done"] < 30, killed
     assert victim not in client.run(os.getpid).values()
     xr.testing.assert_identical(local, distributed)
 
