@@ -272,7 +272,7 @@ def run_batch(
                 bar.update(bounds[i][1] - bounds[i][0])
     finally:
         bar.close()
-    years = np.arange(round(model.control["initial_time"]), round(final_time) + 1, round(model.control["saveper"]))
+    years = model.years(final_time)
     data = {o: (("run", "year"), np.concatenate([p[o] for p in parts])) for o in outputs}
     coords = {"run": np.arange(n), "year": years} | {k: ("run", v) for k, v in columns.items()}
     attrs = {"model_digest": model.digest, "time_step": time_step, "final_time": final_time}

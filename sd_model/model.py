@@ -144,9 +144,14 @@ class Model:
         values = self.validate(params)
         final_time, time_step = self.check_controls(final_time, time_step)
         result = engine_for(self).simulate(1, values, self.output_names, final_time, time_step)
-        years = np.arange(round(self.control["initial_time"]), round(final_time) + 1, round(self.control["saveper"]))
-        frame = pd.DataFrame({name: result[name][0] for name in self.output_names}, index=pd.Index(years, name="year"))
+        frame = pd.DataFrame(
+            {name: result[name][0] for name in self.output_names}, index=pd.Index(self.years(final_time), name="year")
+        )
         return frame
+
+    def years(self, final_time: float) -> np.ndarray:
+        """The saved years of a run to ``final_time``: INITIAL TIME to it, every SAVEPER."""
+        return np.arange(round(self.control["initial_time"]), round(final_time) + 1, round(self.control["saveper"]))
 
     def run_pysd(self, params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
         """Like :meth:`run`, but stepped by PySD's own ``Model.run`` (slower; the reference)."""

@@ -20,13 +20,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .codegen import CONTROL as CODEGEN_CONTROL
 from .mdl import Equation, read_equations
 
 SKETCH_MARK = "\\\\\\---/// Sketch information - do not modify anything except names"
 VERSION_LINE = "V300  Do not put anything below this section - it will be ignored"
 END_MARK = "///---\\\\\\"
 FONT_LINE = "$192-192-192,0,Times New Roman|12||0-0-0|0-0-0|0-0-255|-1--1--1|-1--1--1|96,96,100,0"
-CONTROL = {"initial time", "final time", "time step", "saveper", "time"}
 
 # Layout, in sketch pixels (positions are centres; stock sizes are half-width, half-height).
 STOCK_GAP = 420  # between stocks in the row
@@ -42,6 +42,9 @@ CELL_W, CELL_H = 170, 50  # the grid that other variables are placed on
 def canonical(name: str) -> str:
     """Vensim's identity of a name: case, spaces and underscores do not matter."""
     return " ".join(name.replace("_", " ").lower().split())
+
+
+CONTROL = {canonical(name) for name in CODEGEN_CONTROL}  # time settings: not drawn
 
 
 @dataclass
