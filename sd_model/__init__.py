@@ -11,13 +11,12 @@ The public API::
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pandas as pd
 
 from .batch import run_batch
-from .model import KPIS, Model, Output
+from .model import KPIS, Model, Output, load_model
 from .parameters import KINDS, THEMES, Parameter, ParameterError
 from .paths import MODEL_FILE, SCENARIOS_DIR
 from .scenarios import Scenario, ScenarioError, parse_scenario, resolve_scenario_path, scenario_names
@@ -35,8 +34,10 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "default_model",
+    "load_model",
     "load_scenario",
     "outputs",
+    "parameter_frame",
     "parameters",
     "parse_scenario",
     "run",
@@ -44,19 +45,9 @@ __all__ = [
     "scenario_names",
 ]
 
-_lock = threading.Lock()
-_state: dict = {}
-
-
 def default_model() -> Model:
-    """The model of ``models/relocation.mdl``, loaded once per process and reloaded if the file changes."""
-    stamp = MODEL_FILE.stat()
-    key = (stamp.st_mtime_ns, stamp.st_size)
-    with _lock:
-        if _state.get("key") != key:
-            _state["model"] = Model(MODEL_FILE)
-            _state["key"] = key
-        return _state["model"]
+    """The model of ``models/relocation.mdl``, loaded once per process and again if the file changes."""
+    return load_model()
 
 
 def parameters(kind: str | None = None) -> list[Parameter]:
@@ -70,6 +61,11 @@ def parameters(kind: str | None = None) -> list[Parameter]:
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS} or None, got {kind!r}")
     return [p for p in default_model().parameters if kind is None or p.kind == kind]
+
+
+def parameter_frame(kind: str | None = None) -> pd.DataFrame:
+    """The parameter table (optionally one kind) as a DataFrame, one row per parameter, index ``name``."""
+    return pd.DataFrame([vars(p) for p in parameters(kind)]).set_index("name")
 
 
 def outputs() -> list[Output]:

@@ -1,119 +1,29 @@
-"""Vectorised ensembles: the model run for many parameter sets at once.
+"""Vectorised ensembles: the model run for many parameter sets at once, locally or on Dask.
 
-No equation is written twice. The batch engine loads the same PySD translation that
-:meth:`sd_model.Model.run_pysd` runs, lets PySD compute every initial state (with the varied
-parameters as arrays of shape ``(n,)``), and then steps code generated from PySD's translation
-(:mod:`sd_model.codegen`): each variable's expression as PySD wrote it, evaluated in dependency
-order, with PySD's Euler update for every ``Integ`` and ``Delay``. The same code runs one run on
-floats (:func:`sd_model.run`) or a batch on arrays. A construct the generator does not know is
-refused, not run wrongly.
+No equation is written twice: every run goes through :meth:`sd_model.Model.evaluate`, whose engine
+(:mod:`sd_model.engine`) lets PySD compute the initial states and steps code generated from PySD's
+translation, on arrays of shape ``(n,)``. This module validates samples, cuts them into chunks and
+sends the chunks to the engine in this process or to a Dask cluster.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
+import math
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from tqdm.auto import tqdm
 
-from .codegen import CONTROL, compile_simulator
-from .model import KPIS, Model
+from .model import KPIS, Model, load_model
 from .parameters import ParameterError, unknown_name_message
-from .translation import load_pysd
 
 #: Runs evaluated together: 10,000 keeps the work arrays (80 kB each) near the CPU caches.
 DEFAULT_CHUNK_SIZE = 10_000
-
-
-def _keep_array(value):
-    """Stand-in for ``float`` in the translated module: MIN/MAX results stay arrays."""
-    return value
-
-
-class BatchEngine:
-    """Runs many parameter sets of one translated model at once.
-
-    Parameters
-    ----------
-    model : Model
-        The model whose translation and parameter table are used.
-    """
-
-    def __init__(self, model: Model):
-        self.model = model
-        self._pysd = load_pysd(model.py_file)
-        self._module = self._pysd.components._components
-        # PySD wraps MIN/MAX in the built-in float(); for array-valued initial states it must keep arrays.
-        self._module.float = _keep_array
-        doc = self._pysd.doc
-        self._constants = [
-            n for n, kind in zip(doc["Py Name"], doc["Type"], strict=True) if kind == "Constant" and n not in CONTROL
-        ]
-        self._outputs = [model.py_names[o.vensim_name] for o in model.outputs]
-        self._simulate, self.source = compile_simulator(model.py_file, self._constants, self._outputs)
-        self._originals = {p.name: getattr(self._module, model.py_names[p.vensim_name]) for p in model.parameters}
-        self._lock = threading.Lock()
-
-    def simulate(
-        self, n: int, columns: dict, outputs: Sequence[str], final_time: float, time_step: float
-    ) -> dict[str, np.ndarray]:
-        """Run ``n`` parameter sets at once.
-
-        Parameters
-        ----------
-        n : int
-            Number of runs.
-        columns : dict
-            Parameter name to array of shape ``(n,)``, or to a float (the same for every run); other
-            parameters keep their defaults.
-        outputs : sequence of str
-            Output names (see :attr:`Model.output_names`).
-        final_time, time_step : float
-            Checked simulation controls.
-
-        Returns
-        -------
-        dict
-            Output name to array of shape ``(n, years)``.
-        """
-        model = self.model
-        initial = model.control["initial_time"]
-        steps = round((final_time - initial) / time_step)
-        per_save = round(model.control["saveper"] / time_step)
-        result = np.empty((len(self._outputs), n, steps // per_save + 1))
-        with self._lock:
-            try:
-                for name, values in columns.items():
-                    value = float(values) if np.ndim(values) == 0 else np.ascontiguousarray(values, dtype=float)
-                    setattr(self._module, model.py_names[model.parameter_table[name].vensim_name], lambda v=value: v)
-                self._pysd.time.set_control_vars(initial_time=initial, final_time=final_time, time_step=time_step)
-                self._pysd.initialize()  # PySD computes every initial state
-                constants = {name: getattr(self._module, name)() for name in self._constants}
-                constants |= {"initial_time": initial, "final_time": final_time, "saveper": model.control["saveper"]}
-                states = {name: element.state for name, element in self._pysd._stateful_elements.items()}
-            finally:
-                for name, func in self._originals.items():
-                    setattr(self._module, model.py_names[model.parameter_table[name].vensim_name], func)
-                self._pysd.clean_caches()
-        self._simulate(constants, states, initial, time_step, steps, per_save, result)
-        names = list(model.output_names)
-        return {name: result[names.index(name)].copy() for name in outputs}  # copies: let the rest go
-
-
-_engines: dict[tuple[str, str], BatchEngine] = {}
-_engines_lock = threading.Lock()
-
-
-def engine_for(model: Model) -> BatchEngine:
-    """The batch engine of ``model``'s translation, built once per process."""
-    key = (str(model.mdl_file), model.digest)
-    with _engines_lock:
-        if key not in _engines:
-            _engines[key] = BatchEngine(model)
-        return _engines[key]
+#: With a Dask client, at least this many chunks per worker thread, so that every worker is busy...
+CHUNKS_PER_THREAD = 2
+#: ...but no chunk smaller than this: below it, per-task overhead outweighs the work.
+MIN_DASK_CHUNK = 500
 
 
 def sample_columns(model: Model, samples, names=None) -> dict[str, np.ndarray]:
@@ -161,25 +71,32 @@ def sample_columns(model: Model, samples, names=None) -> dict[str, np.ndarray]:
 
 def _evaluate_chunk(mdl_file: str, metadata_file: str, chunk, outputs, final_time, time_step):
     """Evaluate one ``(n, columns)`` chunk in this process (also the task sent to Dask workers)."""
-    model = _worker_model(mdl_file, metadata_file)
     n, columns = chunk
-    return engine_for(model).simulate(n, columns, outputs, final_time, time_step)
+    return load_model(mdl_file, metadata_file).evaluate(n, columns, outputs, final_time, time_step)
 
 
-_worker_models: dict[tuple[str, str], Model] = {}
+def chunk_size_for(n: int, client=None, chunk_size: int | None = None) -> int:
+    """Runs per chunk: ``chunk_size`` if given; else :data:`DEFAULT_CHUNK_SIZE`, and with a Dask
+    ``client`` small enough that every worker thread gets at least :data:`CHUNKS_PER_THREAD` chunks
+    (but no chunk below :data:`MIN_DASK_CHUNK` runs).
+    """
+    if chunk_size is not None:
+        if isinstance(chunk_size, bool) or int(chunk_size) != chunk_size or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
+        return int(chunk_size)
+    if client is None:
+        return DEFAULT_CHUNK_SIZE
+    threads = max(1, sum(client.nthreads().values()))
+    return min(DEFAULT_CHUNK_SIZE, max(MIN_DASK_CHUNK, math.ceil(n / (CHUNKS_PER_THREAD * threads))))
 
 
-def _worker_model(mdl_file: str, metadata_file: str) -> Model:
-    from . import default_model
-    from .paths import METADATA_FILE, MODEL_FILE
-
-    if mdl_file == str(MODEL_FILE.resolve()) and metadata_file == str(METADATA_FILE):
-        return default_model()
-    key = (mdl_file, metadata_file)
-    with _engines_lock:
-        if key not in _worker_models:
-            _worker_models[key] = Model(mdl_file, metadata_file)
-        return _worker_models[key]
+def piece_size_for(client=None) -> int:
+    """Runs per saved piece of a long, resumable ensemble (:mod:`sensitivity`): one chunk locally; with
+    a Dask ``client``, enough for :func:`chunk_size_for` to give every worker thread its chunks."""
+    if client is None:
+        return DEFAULT_CHUNK_SIZE
+    threads = max(1, sum(client.nthreads().values()))
+    return max(DEFAULT_CHUNK_SIZE, CHUNKS_PER_THREAD * threads * MIN_DASK_CHUNK)
 
 
 def run_batch(
@@ -208,7 +125,9 @@ def run_batch(
     final_time, time_step : optional
         As in :func:`sd_model.run`.
     chunk_size : int, optional
-        Runs evaluated together (default 10,000); also the unit of work sent to Dask.
+        Runs evaluated together; also the unit of work sent to Dask. Default 10,000, and with a
+        ``client`` small enough to give each worker thread at least two chunks (see
+        :func:`chunk_size_for`).
     client : dask.distributed.Client, optional
         Send chunks to this Dask cluster; each worker loads the translated model once.
     progress : bool, optional
@@ -228,21 +147,14 @@ def run_batch(
         For bad samples (naming the row and the parameter), unknown outputs or bad controls,
         before any run.
     """
-    from . import default_model
-
-    model = model or default_model()
+    model = model or load_model()
     columns = sample_columns(model, samples, names)
     n = len(next(iter(columns.values()))) if columns else len(np.asarray(samples))
     if n == 0:
         raise ParameterError("samples have no rows")
-    outputs = list(KPIS if outputs is None else outputs)
-    unknown = [o for o in outputs if o not in model.output_names]
-    if unknown:
-        raise ValueError(unknown_name_message(unknown[0], model.output_names, what="output"))
+    outputs = model.check_outputs(KPIS if outputs is None else outputs)
     final_time, time_step = model.check_controls(final_time, time_step)
-    chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else int(chunk_size)
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive whole number, got {chunk_size}")
+    chunk_size = chunk_size_for(n, client, chunk_size)
     bounds = [(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
     chunks = [(b - a, {k: v[a:b] for k, v in columns.items()}) for a, b in bounds]
     args = (str(model.mdl_file), str(model.metadata_file))

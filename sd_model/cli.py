@@ -12,6 +12,7 @@ import pandas as pd
 import sd_model
 
 from .calibration import calibration_report
+from .outpaths import writable_file
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
@@ -26,12 +27,6 @@ def parse_assignment(text: str) -> tuple[str, float]:
     if not math.isfinite(number):
         raise ValueError(f"--set {name.strip()}: {value!r} is not a finite number")
     return name.strip(), number
-
-
-def parameter_frame(kind: str | None = None) -> pd.DataFrame:
-    """The parameter table as a DataFrame, one row per parameter."""
-    rows = [vars(p) for p in sd_model.parameters(kind)]
-    return pd.DataFrame(rows).set_index("name")
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -53,7 +48,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def cmd_params(args) -> int:
-    frame = parameter_frame(args.kind)
+    frame = sd_model.parameter_frame(args.kind)
     if args.format == "csv":
         frame.to_csv(sys.stdout)
     elif args.format == "markdown":
@@ -72,14 +67,13 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_run(args) -> int:
+    if args.out:
+        writable_file(args.out)
     params = dict(sd_model.load_scenario(args.scenario).parameters) if args.scenario else {}
     params.update(parse_assignment(item) for item in args.set)
     results = sd_model.run(params, final_time=args.final_time, time_step=args.time_step)
     if args.outputs:
-        unknown = [o for o in args.outputs.split(",") if o not in results.columns]
-        if unknown:
-            raise ValueError(f"unknown output {unknown[0]!r}; outputs: {', '.join(results.columns)}")
-        results = results[args.outputs.split(",")]
+        results = results[sd_model.default_model().check_outputs(args.outputs.split(","))]
     if args.out:
         results.to_csv(args.out)
         print(f"wrote {len(results)} years x {results.shape[1]} outputs to {args.out}", file=sys.stderr)
@@ -103,6 +97,7 @@ def cmd_batch(args) -> int:
     outputs = args.outputs.split(",") if args.outputs else None
     if not args.out.endswith((".nc", ".csv")):
         raise ValueError(f"--out must end in .nc or .csv, got {args.out!r}")
+    writable_file(args.out)
     kwargs = dict(outputs=outputs, final_time=args.final_time, time_step=args.time_step, chunk_size=args.chunk_size)
     if args.scheduler:
         from distributed import Client
@@ -179,6 +174,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as err:
+    except (ValueError, OSError) as err:  # OSError: an output that became unwritable while running
         print(f"error: {err}", file=sys.stderr)
         return 2

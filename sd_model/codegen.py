@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: control variables PySD exposes as functions; they become plain names in the generated code
+#: Python names of the simulation controls PySD exposes as functions -> plain names in the generated code
 CONTROL = {"time": "t", "time_step": "dt", "initial_time": "initial_time", "final_time": "final_time", "saveper": "saveper"}
 
 
@@ -120,7 +120,7 @@ class _Rewrite(ast.NodeTransformer):
 
 
 def generate_source(translation: Translation, constants: list[str], outputs: list[str]) -> str:
-    """Source of ``simulate(c, s, t, dt, steps, per_save, out)``.
+    """Source of ``euler_loop(c, s, t, dt, steps, per_save, out)``.
 
     ``c`` maps constant names (PySD names) to floats or arrays, ``s`` stateful names to initial
     states, ``out`` is an array ``(len(outputs), n, saves)`` filled in place.
@@ -141,7 +141,7 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     delay_parts = {}
     for name, (_, source, delay_time, _order) in tr.delays.items():
         delay_parts[name] = (ast.unparse(rewrite.visit(_copy(source))), ast.unparse(rewrite.visit(_copy(delay_time))))
-    lines = ["def simulate(c, s, t, dt, steps, per_save, out):"]
+    lines = ["def euler_loop(c, s, t, dt, steps, per_save, out):"]
     lines += [f"    {name} = c[{name!r}]" for name in constants]
     lines += ["    initial_time = c['initial_time']", "    final_time = c['final_time']", "    saveper = c['saveper']"]
     lines += [
@@ -192,9 +192,9 @@ def _copy(node: ast.expr) -> ast.expr:
     return ast.parse(ast.unparse(node), mode="eval").body
 
 
-def compile_simulator(py_file: str | Path, constants: list[str], outputs: list[str]):
-    """Compile the generated ``simulate`` function for a translated model."""
+def compile_loop(py_file: str | Path, constants: list[str], outputs: list[str]):
+    """Compile the generated ``euler_loop`` function of a translated model; return it and its source."""
     source = generate_source(read_translation(py_file), constants, outputs)
     namespace = {"np": np}
     exec(compile(source, f"<generated from {Path(py_file).name}>", "exec"), namespace)
-    return namespace["simulate"], source
+    return namespace["euler_loop"], source

@@ -1,9 +1,10 @@
-"""A translated Vensim model with its parameter table, run through PySD."""
+"""A Vensim model with its parameter table: validation, runs, and the one cache of loaded models."""
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -11,9 +12,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .parameters import Parameter, ParameterError, build_parameters, in_language, read_metadata, validate_params
+from .engine import Engine
+from .parameters import (
+    Parameter,
+    ParameterError,
+    build_parameters,
+    in_language,
+    read_metadata,
+    unknown_name_message,
+    validate_params,
+)
 from .paths import METADATA_FILE, MODEL_FILE
-from .translation import load_pysd, model_digest, translated_file
+from .translation import model_digest, translated_file
 
 #: Python names of the four headline outputs.
 KPIS = ("relocated_population", "employment_rate", "urbanization_rate", "equity_income_per_capita")
@@ -39,7 +49,7 @@ class Output:
 
 
 class Model:
-    """A Vensim model, translated once by PySD, with its parameter table.
+    """A Vensim model, translated once by PySD, with its parameter table and its engine.
 
     Parameters
     ----------
@@ -50,40 +60,28 @@ class Model:
 
     Notes
     -----
-    The PySD model object is mutable and shared by the runs of this instance, so every run passes
-    the value of every parameter and the simulation controls, under a lock.
+    Use :func:`load_model` (or :func:`sd_model.default_model`) to share one loaded model per process.
     """
 
     def __init__(self, mdl_file: str | Path = MODEL_FILE, metadata_file: str | Path = METADATA_FILE):
         self.mdl_file = Path(mdl_file).resolve()
-        self.metadata_file = Path(metadata_file)
+        self.metadata_file = Path(metadata_file).resolve()
         self.digest = model_digest(self.mdl_file)
         self.py_file = translated_file(self.mdl_file)
-        self._pysd = load_pysd(self.py_file)
-        self._lock = threading.Lock()
         metadata = read_metadata(self.metadata_file)
-        doc = self._pysd.doc
-        constants = doc[doc["Type"] == "Constant"]
-        # Read every constant's value now, before any run can change it.
-        self.constants = {
-            row["Real Name"]: float(getattr(self._pysd.components, row["Py Name"])()) for _, row in constants.iterrows()
-        }
-        self.py_names = dict(zip(doc["Real Name"], doc["Py Name"], strict=True))
+        self.engine = Engine(self.py_file, outputs=[o["vensim_name"] for o in metadata["outputs"]])
+        doc = self.engine.doc
+        self.constants = self.engine.constants
+        self.py_names = self.engine.py_names
+        self.control = self.engine.control
         self.parameters: tuple[Parameter, ...] = build_parameters(doc, self.constants, metadata)
         self.parameter_table = {p.name: p for p in self.parameters}
-        self._current = self.defaults()  # parameter values the PySD object holds
         units = dict(zip(doc["Real Name"], doc["Units"], strict=True))
         comments = dict(zip(doc["Real Name"], doc["Comment"], strict=True))
         self.outputs = tuple(
             Output(o["name"], o["vensim_name"], units[o["vensim_name"]], o["label_en"], o["label_zh"], comments[o["vensim_name"]])
             for o in metadata["outputs"]
         )
-        self.control = {
-            "initial_time": self.constants["INITIAL TIME"],
-            "final_time": self.constants["FINAL TIME"],
-            "time_step": self.constants["TIME STEP"],
-            "saveper": self.constants["SAVEPER"],
-        }
 
     @cached_property
     def output_names(self) -> tuple[str, ...]:
@@ -97,6 +95,14 @@ class Model:
     def validate(self, params=None, *, where: str = "") -> dict[str, float]:
         """Validate ``params`` (see :func:`sd_model.parameters.validate_params`)."""
         return validate_params(params, self.parameter_table, where=where)
+
+    def check_outputs(self, outputs) -> list[str]:
+        """``outputs`` as a list of output names; ``ValueError`` naming the first unknown one."""
+        outputs = list(outputs)
+        for name in outputs:
+            if name not in self.output_names:
+                raise ValueError(unknown_name_message(name, self.output_names, what="output"))
+        return outputs
 
     def check_controls(self, final_time=None, time_step=None) -> tuple[float, float]:
         """Return (final_time, time_step), defaults filled in, or raise ``ValueError``."""
@@ -112,6 +118,35 @@ class Model:
         if not (0 < time_step <= 1 and abs(steps_per_year - round(steps_per_year)) < 1e-9):
             raise ParameterError(f"time_step must be 1/k year for a whole k >= 1 (e.g. 0.0625), got {time_step!r}")
         return float(final_time), float(time_step)
+
+    def years(self, final_time: float | None = None) -> np.ndarray:
+        """The saved years of a run to ``final_time`` (default FINAL TIME): INITIAL TIME to it, every SAVEPER."""
+        final_time = self.control["final_time"] if final_time is None else final_time
+        return np.arange(round(self.control["initial_time"]), round(final_time) + 1, round(self.control["saveper"]))
+
+    def evaluate(self, n: int, columns: dict, outputs: Sequence[str], final_time: float, time_step: float) -> dict[str, np.ndarray]:
+        """Run ``n`` checked parameter sets with the engine's generated loop.
+
+        Parameters
+        ----------
+        n : int
+            Number of runs.
+        columns : dict
+            Parameter name to array of shape ``(n,)`` or to a float; other parameters keep their defaults.
+        outputs : sequence of str
+            Output names.
+        final_time, time_step : float
+            Checked simulation controls.
+
+        Returns
+        -------
+        dict
+            Output name to array of shape ``(n, years)``.
+        """
+        values = {self.py_names[self.parameter_table[name].vensim_name]: value for name, value in columns.items()}
+        result = self.engine.run(n, values, final_time, time_step)
+        index = {name: i for i, name in enumerate(self.output_names)}
+        return {name: result[index[name]].copy() for name in outputs}  # copies: let the rest go
 
     def run(self, params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
         """Simulate the model once.
@@ -139,52 +174,58 @@ class Model:
         ValueError
             For an unknown parameter, a non-number, NaN, a value out of bounds or bad controls.
         """
-        from .batch import engine_for
-
         values = self.validate(params)
         final_time, time_step = self.check_controls(final_time, time_step)
-        result = engine_for(self).simulate(1, values, self.output_names, final_time, time_step)
-        frame = pd.DataFrame(
+        result = self.evaluate(1, values, self.output_names, final_time, time_step)
+        return pd.DataFrame(
             {name: result[name][0] for name in self.output_names}, index=pd.Index(self.years(final_time), name="year")
         )
-        return frame
-
-    def years(self, final_time: float) -> np.ndarray:
-        """The saved years of a run to ``final_time``: INITIAL TIME to it, every SAVEPER."""
-        return np.arange(round(self.control["initial_time"]), round(final_time) + 1, round(self.control["saveper"]))
 
     def run_pysd(self, params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
         """Like :meth:`run`, but stepped by PySD's own ``Model.run`` (slower; the reference)."""
         columns = [o.vensim_name for o in self.outputs]
-        frame = self.simulate(params, variables=columns, final_time=final_time, time_step=time_step)
+        frame = self.run_variables(params, variables=columns, final_time=final_time, time_step=time_step)
         frame.columns = list(self.output_names)
         frame.index = pd.Index(frame.index.to_numpy().round().astype(int), name="year")
         return frame
 
-    def simulate(self, params=None, *, variables, final_time=None, time_step=None, saveper=None) -> pd.DataFrame:
-        """Run PySD and return any model variables by their Vensim names.
+    def run_variables(self, params=None, *, variables, final_time=None, time_step=None, saveper=None) -> pd.DataFrame:
+        """Run PySD's own loop and return any model variables by their Vensim names.
 
-        Like :meth:`run`, but for modellers who need variables other than the outputs, or output
+        Like :meth:`run_pysd`, but for modellers who need variables other than the outputs, or output
         at every time step (``saveper=time_step``). The index is PySD's float time.
         """
-        values = self.defaults() | self.validate(params)
+        values = self.validate(params)
         final_time, time_step = self.check_controls(final_time, time_step)
         saveper = self.control["saveper"] if saveper is None else saveper
-        unknown = [v for v in variables if v not in self.py_names]
-        if unknown:
-            raise ValueError(f"unknown model variable {unknown[0]!r}")
-        with self._lock:
-            # Hand PySD only the values that differ from what its model object holds now: every
-            # parameter is tracked, so nothing leaks between runs, and PySD skips re-wiring its
-            # caches (about half the cost of a run) when nothing changed.
-            changed = {n: v for n, v in values.items() if self._current[n] != v}
-            self._current.update(changed)
-            frame = self._pysd.run(
-                params={self.py_names[self.parameter_table[n].vensim_name]: v for n, v in changed.items()},
-                return_columns=list(variables),
-                final_time=final_time,
-                time_step=time_step,
-                saveper=saveper,
-                progress=False,
-            )
-        return frame[list(variables)].astype(float)
+        variables = list(variables)
+        for name in variables:
+            if name not in self.py_names:
+                raise ValueError(unknown_name_message(name, self.py_names, what="model variable", list_known=False))
+        values = {self.py_names[self.parameter_table[n].vensim_name]: v for n, v in values.items()}
+        return self.engine.run_pysd(values, variables, final_time, time_step, saveper)
+
+
+_models: dict[tuple, Model] = {}
+_models_lock = threading.Lock()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def load_model(mdl_file: str | Path = MODEL_FILE, metadata_file: str | Path = METADATA_FILE) -> Model:
+    """The :class:`Model` of ``mdl_file``, loaded once per process and again when either file changes.
+
+    This is the one cache of loaded models: :func:`sd_model.default_model`, :func:`sd_model.run_batch`
+    and its Dask workers all go through it.
+    """
+    mdl_file, metadata_file = Path(mdl_file).resolve(), Path(metadata_file).resolve()
+    key = (str(mdl_file), str(metadata_file), _stamp(mdl_file), _stamp(metadata_file))
+    with _models_lock:
+        if key not in _models:
+            for old in [k for k in _models if k[:2] == key[:2]]:
+                del _models[old]  # an edited file: forget its old model
+            _models[key] = Model(mdl_file, metadata_file)
+        return _models[key]

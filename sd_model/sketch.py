@@ -6,8 +6,8 @@ module lays out one view per sector (the equation groups ``.Relocation``, ``.Emp
 the sector's stocks in a row, each flow of a stock's ``INTEG`` as a valve with its pipes (to the
 other stock, or to a cloud), the sector's other variables placed near what they are linked to, and a
 grey shadow for each variable that lives in another sector. Every dependency of a variable is an
-arrow. :func:`structure` (sectors, dependencies, the flows of each stock, read from the equation
-text) also serves the explorer's per-sector diagram and the conservation tests. Vensim opens the
+arrow. The structure it draws (sectors, dependencies, the flows of each stock) comes from
+:mod:`sd_model.structure`, which the explorer's diagrams and the conservation tests also read. Vensim opens the
 result as it is and lets a modeller rearrange it; :func:`read_sketch` reads any sketch back so that
 a test can check that the views still agree with the equations.
 
@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .codegen import CONTROL as CODEGEN_CONTROL
-from .mdl import Equation, read_equations
+from .structure import Structure, canonical, structure
 
 SKETCH_MARK = "\\\\\\---/// Sketch information - do not modify anything except names"
 VERSION_LINE = "V300  Do not put anything below this section - it will be ignored"
@@ -37,70 +36,6 @@ BRANCH_DY = 260  # a stock fed only from a row stock sits this far below it
 CLOUD_DX = (0, -28, 28, -14, 14)  # where the pipes of several clouds meet a stock's edge
 PARALLEL = ((0, 0), (-100, 14), (100, -14), (-50, 7), (50, -7))  # valve (dx, dy) of parallel pipes
 CELL_W, CELL_H = 170, 50  # the grid that other variables are placed on
-
-
-def canonical(name: str) -> str:
-    """Vensim's identity of a name: case, spaces and underscores do not matter."""
-    return " ".join(name.replace("_", " ").lower().split())
-
-
-CONTROL = {canonical(name) for name in CODEGEN_CONTROL}  # time settings: not drawn
-
-
-@dataclass
-class Structure:
-    """The model's structure as its equations state it: sectors, dependencies, the flows of each stock."""
-
-    equations: dict[str, Equation]  # canonical name -> equation (control variables excluded)
-    references: dict[str, list[str]]  # canonical name -> canonical names its equation uses
-    flows: dict[str, list[tuple[int, str]]]  # stock -> [(+1 inflow / -1 outflow, flow)], pipes only
-    home: dict[str, str]  # canonical name -> the sector whose view defines it
-
-
-def _split_top(text: str, separators: str) -> list[tuple[str, str]]:
-    """Split at separators outside parentheses: [(separator before, part), ...]."""
-    parts, depth, start, before = [], 0, 0, ""
-    for i, char in enumerate(text):
-        depth += (char == "(") - (char == ")")
-        if depth == 0 and char in separators and text[:i].strip():
-            parts.append((before, text[start:i]))
-            before, start = char, i + 1
-    parts.append((before, text[start:]))
-    return parts
-
-
-def structure(mdl_file: str | Path) -> Structure:
-    """References and stock flows of every equation of ``mdl_file``."""
-    equations = {canonical(e.name): e for e in read_equations(mdl_file) if canonical(e.name) not in CONTROL}
-    names = sorted(equations, key=len, reverse=True)
-    pattern = re.compile(
-        r"(?<![\w])(" + "|".join(r"[\s_]+".join(map(re.escape, n.split())) for n in names) + r")(?![\w])", re.IGNORECASE
-    )
-    references = {}
-    for name, equation in equations.items():
-        found = [] if equation.is_lookup else [canonical(m) for m in pattern.findall(equation.expression)]
-        references[name] = list(dict.fromkeys(found))
-    flows = {}
-    for name, equation in equations.items():
-        if not equation.is_stock:
-            continue
-        inner = equation.expression[equation.expression.index("(") + 1 : equation.expression.rindex(")")]
-        rate = _split_top(inner, ",")[0][1]
-        terms = []
-        for sign, term in _split_top(rate, "+-"):
-            term = term.strip()
-            if term[:1] in "+-":  # a leading sign: -outflow
-                sign, term = term[0], term[1:]
-            terms.append((-1 if sign == "-" else 1, canonical(term)))
-        if all(term in equations and not equations[term].is_stock for _, term in terms):
-            flows[name] = terms
-    # A variable lives in its sector's view, except a flow whose stocks all share another sector.
-    home = {name: equation.group for name, equation in equations.items()}
-    for flow in {f for terms in flows.values() for _, f in terms}:
-        groups = {equations[stock].group for stock, terms in flows.items() if any(f == flow for _, f in terms)}
-        if len(groups) == 1:
-            home[flow] = groups.pop()
-    return Structure(equations, references, flows, home)
 
 
 # ---------------------------------------------------------------- writing

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from sd_model.outpaths import writable_folder
+
 from .methods import METHODS
 from .pipeline import run_analysis
 
@@ -34,6 +36,7 @@ def main(argv=None) -> int:
     kwargs = dict(params=args.params, outputs=args.outputs.split(",") if args.outputs else None, years=args.years, n=args.n,
                   seed=args.seed, second_order=args.second_order, out=out, resume=args.resume)  # fmt: skip
     try:
+        writable_folder(out)
         if args.scheduler:
             from distributed import Client
 
@@ -41,7 +44,7 @@ def main(argv=None) -> int:
                 indices = run_analysis(args.method, client=client, **kwargs)
         else:
             indices = run_analysis(args.method, **kwargs)
-    except ValueError as err:
+    except (ValueError, OSError) as err:  # OSError: an output that became unwritable while running
         print(f"error: {err}", file=sys.stderr)
         return 2
     info = json.loads(indices.attrs["manifest"])

@@ -44,7 +44,7 @@ class Method:
 
 def _any_n(n: int) -> int:
     if n < 2:
-        raise ValueError(f"--n must be at least 2, got {n}")
+        raise ValueError(f"n must be at least 2, got {n}")
     return n
 
 

@@ -16,12 +16,12 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 import sd_model
+from sd_model.batch import piece_size_for
 
 from .methods import get_method
 from .problem import salib_problem, select_parameters, table_hash
 
 CI_WIDTH_TARGET = 0.1
-CHUNK_SIZE = 20_000
 
 #: evaluate(X, names) -> {output: array (n, years)}
 Evaluator = Callable[[np.ndarray, list[str]], dict[str, np.ndarray]]
@@ -46,7 +46,7 @@ def parse_years(spec: str | Sequence[int] | None, available: Sequence[int]) -> l
         try:
             spec = [int(y) for y in spec.split(",") if y.strip()]
         except ValueError:
-            raise ValueError(f"--years must be 'all' or comma-separated years, got {spec!r}") from None
+            raise ValueError(f"years must be 'all' or comma-separated years, got {spec!r}") from None
     bad = [y for y in spec if y not in available]
     if bad:
         raise ValueError(f"year {bad[0]} is not simulated; years run {available[0]}-{available[-1]}")
@@ -174,7 +174,7 @@ def run_analysis(
     problem: dict | None = None,
     evaluate: Evaluator | None = None,
     years_all: Sequence[int] | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> xr.Dataset:
     """Run one sensitivity method end to end; see :func:`sensitivity.sobol` and friends.
 
@@ -187,12 +187,9 @@ def run_analysis(
     if problem is None:
         chosen = select_parameters(params)
         problem = salib_problem(chosen)
-        outputs = list(sd_model.KPIS if outputs is None else outputs)
-        unknown = [o for o in outputs if o not in sd_model.OUTPUTS]
-        if unknown:
-            raise ValueError(f"unknown output {unknown[0]!r}; outputs: {', '.join(sd_model.OUTPUTS)}")
         model = sd_model.default_model()
-        years_all = list(range(round(model.control["initial_time"]), round(model.control["final_time"]) + 1))
+        outputs = model.check_outputs(sd_model.KPIS if outputs is None else outputs)
+        years_all = [int(y) for y in model.years()]
         evaluate = evaluate or model_evaluator(outputs, client)
         identity = (table_hash(), model.digest)
     else:
@@ -216,6 +213,7 @@ def run_analysis(
                 stale.unlink()
         previous.write_text(json.dumps(manifest, indent=2))
     X = method.sample(problem, n, seed, second_order)
+    chunk_size = piece_size_for(client) if chunk_size is None else chunk_size
     results, reused = evaluate_chunks(X, problem["names"], evaluate, chunk_dir, resume, chunk_size, progress)
     evaluated = time.perf_counter()
     indices = analyse_outputs(method, problem, X, results, years_all, years, seed, second_order, progress)

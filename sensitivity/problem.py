@@ -7,7 +7,8 @@ import json
 
 import sd_model
 
-KINDS = {"levers": "lever", "uncertainties": "uncertainty"}
+#: Names of the parameter selections, and the parameter kind each selects.
+SELECTIONS = {"levers": "lever", "uncertainties": "uncertainty"}
 
 
 def select_parameters(spec: str | list[str] = "all") -> list[sd_model.Parameter]:
@@ -22,8 +23,8 @@ def select_parameters(spec: str | list[str] = "all") -> list[sd_model.Parameter]
     if isinstance(spec, str):
         if spec == "all":
             return table
-        if spec in KINDS:
-            return sd_model.parameters(KINDS[spec])
+        if spec in SELECTIONS:
+            return sd_model.parameters(SELECTIONS[spec])
         spec = [s.strip() for s in spec.split(",") if s.strip()]
     known = {p.name: p for p in table}
     unknown = [name for name in spec if name not in known]

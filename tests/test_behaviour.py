@@ -14,7 +14,7 @@ from scipy.stats import qmc
 
 import sd_model
 from sd_model.paths import MODEL_FILE
-from sd_model.sketch import structure
+from sd_model.structure import structure
 
 FRACTIONS = [
     "employment_rate",
@@ -83,7 +83,7 @@ def test_stocks_equal_initial_plus_cumulative_flows(model, scenario):
     flows = sorted({name for terms in stocks.values() for _, name in terms})
     dt = model.control["time_step"]
     params = sd_model.load_scenario(scenario).parameters
-    frame = model.simulate(params, variables=list(stocks) + flows, saveper=dt)
+    frame = model.run_variables(params, variables=list(stocks) + flows, saveper=dt)
     for stock, terms in stocks.items():
         net = sum(sign * frame[name].to_numpy() for sign, name in terms)
         rebuilt = frame[stock].iloc[0] + np.concatenate([[0.0], np.cumsum(net[:-1] * dt)])
@@ -94,7 +94,7 @@ def test_stocks_equal_initial_plus_cumulative_flows(model, scenario):
 def test_people_are_conserved(model):
     params = sd_model.load_scenario("no_follow_up").parameters
     people = ["Awaiting Relocation", "Settling In", "Integrated Residents", "Returned to Origin", "Moved out of Province"]
-    frame = model.simulate(params, variables=people, saveper=model.control["time_step"])
+    frame = model.run_variables(params, variables=people, saveper=model.control["time_step"])
     total = frame[people].sum(axis=1)
     np.testing.assert_allclose(total, model.constants["relocation target"], rtol=1e-12)
 

@@ -102,7 +102,7 @@ def test_resume_skips_finished_chunks(tmp_path):
         ({"method_name": "morris", "params": "training_coverage"}, r"at least two"),
         ({"method_name": "morris", "outputs": ["jobs"]}, r"unknown output 'jobs'"),
         ({"method_name": "morris", "years": "2050"}, r"year 2050 is not simulated"),
-        ({"method_name": "morris", "years": "soon"}, r"--years must be"),
+        ({"method_name": "morris", "years": "soon"}, r"years must be"),
     ],
 )
 def test_bad_arguments(kwargs, pattern):

@@ -9,7 +9,8 @@ import pytest
 
 import sd_model
 from sd_model.cli import main as cli
-from sd_model.sketch import CONTROL, canonical, generate_sketch, read_sketch, structure
+from sd_model.sketch import generate_sketch, read_sketch
+from sd_model.structure import TIME_SETTINGS, canonical, structure
 
 from .conftest import MODEL_FILE
 
@@ -53,15 +54,15 @@ def test_arrows_and_pipes_are_the_equations_dependencies(views, model_structure)
 
 
 def test_references_agree_with_pysd(model):
-    doc = model._pysd.doc
+    doc = model.engine.doc
     py = {canonical(real): name for real, name in zip(doc["Real Name"], doc["Py Name"], strict=True)}
-    deps = model._pysd.dependencies
+    deps = model.engine.dependencies
     for name, references in structure(MODEL_FILE).references.items():
         entry = dict(deps[py[name]] or {})
         for stateful in [k for k in entry if k.startswith(("_integ_", "_delay_"))]:
             entry.pop(stateful)
             entry |= deps[stateful]["initial"] | deps[stateful]["step"]
-        expected = {k for k in entry if not k.startswith("_") and k not in {"time", *CONTROL}}
+        expected = {k for k in entry if not k.startswith("_") and k not in TIME_SETTINGS}
         assert {py[r] for r in references} == expected, name
 
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from explorer.structure import sector_dot
-from sd_model.sketch import structure
+from explorer.diagram import sector_dot
+from sd_model.structure import structure
 
 from .conftest import MODEL_FILE
 

@@ -1,6 +1,6 @@
 """Stock-and-flow diagram of one sector in Graphviz DOT, from the equations of the ``.mdl``.
 
-The diagram draws what the sector's Vensim view draws (:mod:`sd_model.sketch`): the sector's stocks
+The diagram draws what the sector's Vensim view draws (:mod:`sd_model.sketch`; the structure from :mod:`sd_model.structure`): the sector's stocks
 as boxes, each flow on its way from one stock (or a cloud) to another, the sector's auxiliaries, and
 in grey the variables of other sectors it uses. Its dependencies are read from the equations and
 checked against PySD's in the tests, so the picture cannot drift from the model.
@@ -8,7 +8,7 @@ checked against PySD's in the tests, so the picture cannot drift from the model.
 
 from __future__ import annotations
 
-from sd_model.sketch import Structure
+from sd_model.structure import Structure
 
 
 def _node_id(name: str) -> str:

@@ -1,0 +1,165 @@
+"""The compiled model: every touch of PySD's internals, and the generated stepping code.
+
+An :class:`Engine` loads PySD's translation of a model twice, for two jobs that must not share a
+mutable PySD object:
+
+- the *reference*: PySD's own ``Model.run`` loop (:meth:`Engine.run_pysd`), the numbers every
+  faster path is checked against;
+- the *initialiser*: PySD computes the initial state of every stock for parameter values that may
+  be arrays over runs; from there the code that :mod:`sd_model.codegen` generates from the same
+  translation takes the Euler steps (:meth:`Engine.run`), for one run on floats or many on arrays.
+
+Nothing outside this module reads PySD's private attributes. It depends only on
+:mod:`sd_model.translation` and :mod:`sd_model.codegen` (and the control names of :mod:`sd_model.mdl`); :class:`sd_model.Model` owns one engine.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .codegen import CONTROL, compile_loop
+from .mdl import CONTROL_NAMES
+from .translation import load_pysd
+
+
+def _keep_array(value):
+    """Stand-in for ``float`` in the translated module: MIN/MAX results stay arrays."""
+    return value
+
+
+class Engine:
+    """PySD's translation of one model, run by PySD's loop or by the generated loop.
+
+    Parameters
+    ----------
+    py_file : str or Path
+        A model translated by PySD (see :func:`sd_model.translation.translated_file`).
+    outputs : sequence of str
+        Vensim names of the variables :meth:`run` returns, in order.
+
+    Attributes
+    ----------
+    doc : pandas.DataFrame
+        PySD's documentation of the model: one row per variable.
+    dependencies : dict
+        PySD's dependency graph of the translated model.
+    py_names : dict
+        Vensim name to Python name of every variable.
+    constants : dict
+        Vensim name to value of every constant, read before any run.
+    control : dict
+        ``initial_time``, ``final_time``, ``time_step`` and ``saveper`` as the model sets them.
+    """
+
+    def __init__(self, py_file, outputs: Sequence[str]):
+        self._reference = load_pysd(py_file)
+        self._initialiser = load_pysd(py_file)
+        self._module = self._initialiser.components._components
+        # PySD wraps MIN/MAX in the built-in float(); for array-valued initial states it must keep arrays.
+        self._module.float = _keep_array
+        doc = self._reference.doc
+        self.doc = doc
+        self.dependencies = self._reference.dependencies
+        self.py_names = dict(zip(doc["Real Name"], doc["Py Name"], strict=True))
+        constants = doc[doc["Type"] == "Constant"]
+        self.constants = {
+            row["Real Name"]: float(getattr(self._reference.components, row["Py Name"])()) for _, row in constants.iterrows()
+        }
+        self.control = {key: self.constants[name] for key, name in CONTROL_NAMES.items()}
+        self._varied = [n for n in constants["Py Name"] if n not in CONTROL]
+        self._originals = {name: getattr(self._module, name) for name in self._varied}
+        unknown = [name for name in outputs if name not in self.py_names]
+        if unknown:
+            raise ValueError(f"output {unknown[0]!r} is not a variable of the model")
+        self.outputs = [self.py_names[name] for name in outputs]
+        self._py_file = py_file
+        self._compiled = None  # (loop, source), generated at the first run: PySD's loop works without it
+        self._defaults = {self.py_names[real]: value for real, value in self.constants.items() if self.py_names[real] in self._originals}
+        self._held = dict(self._defaults)  # the values the reference's PySD object holds now
+        self._reference_lock = threading.Lock()
+        self._initialiser_lock = threading.Lock()
+
+    @property
+    def source(self) -> str:
+        """The generated stepping code (``NotImplementedError`` naming a construct the generator lacks)."""
+        return self._compiled_loop()[1]
+
+    def _compiled_loop(self):
+        with self._initialiser_lock:
+            if self._compiled is None:
+                self._compiled = compile_loop(self._py_file, self._varied, self.outputs)
+            return self._compiled
+
+    def saves(self, final_time: float, time_step: float) -> tuple[int, int, int]:
+        """(steps, steps per save, saved rows) of a run to ``final_time`` with ``time_step``."""
+        steps = round((final_time - self.control["initial_time"]) / time_step)
+        per_save = round(self.control["saveper"] / time_step)
+        return steps, per_save, steps // per_save + 1
+
+    def run(self, n: int, values: Mapping[str, float | np.ndarray], final_time: float, time_step: float) -> np.ndarray:
+        """Run ``n`` parameter sets at once with the generated loop.
+
+        Parameters
+        ----------
+        n : int
+            Number of runs.
+        values : mapping
+            Python name of a constant to an array of shape ``(n,)``, or to a float (the same for every
+            run); other constants keep their values in the model.
+        final_time, time_step : float
+            Checked simulation controls.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(len(outputs), n, saved rows)``.
+        """
+        loop = self._compiled_loop()[0]  # refuse an unknown construct before any work
+        initial = self.control["initial_time"]
+        steps, per_save, rows = self.saves(final_time, time_step)
+        result = np.empty((len(self.outputs), n, rows))
+        with self._initialiser_lock:
+            try:
+                for name, value in values.items():
+                    value = float(value) if np.ndim(value) == 0 else np.ascontiguousarray(value, dtype=float)
+                    setattr(self._module, name, lambda v=value: v)
+                self._initialiser.time.set_control_vars(initial_time=initial, final_time=final_time, time_step=time_step)
+                self._initialiser.initialize()  # PySD computes every initial state
+                constants = {name: getattr(self._module, name)() for name in self._varied}
+                constants |= {"initial_time": initial, "final_time": final_time, "saveper": self.control["saveper"]}
+                states = {name: element.state for name, element in self._initialiser._stateful_elements.items()}
+            finally:
+                for name in values:
+                    setattr(self._module, name, self._originals[name])
+                self._initialiser.clean_caches()
+        loop(constants, states, initial, time_step, steps, per_save, result)
+        return result
+
+    def run_pysd(
+        self, values: Mapping[str, float], variables: Sequence[str], final_time: float, time_step: float, saveper: float
+    ) -> pd.DataFrame:
+        """Run PySD's own loop and return ``variables`` (Vensim names) at PySD's float times.
+
+        ``values`` maps Python names of constants to floats; constants not named run at their values
+        in the model, whatever an earlier run set.
+        """
+        values = self._defaults | dict(values)
+        with self._reference_lock:
+            # Hand PySD only the values that differ from what its model object holds now: nothing
+            # leaks between runs, and PySD skips re-wiring its caches (about half the cost of a run)
+            # when nothing changed.
+            changed = {n: v for n, v in values.items() if self._held[n] != v}
+            self._held.update(changed)
+            frame = self._reference.run(
+                params=changed,
+                return_columns=list(variables),
+                final_time=final_time,
+                time_step=time_step,
+                saveper=saveper,
+                progress=False,
+            )
+        return frame[list(variables)].astype(float)
