@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench setup clean
+.PHONY: run test lint browser bench setup clean regression-data sensitivity-data
 
 setup: $(VENV)/.installed
 
@@ -23,10 +23,21 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: lint
+# The browser tests need Chromium (and a CJK font): found, or installed, by tests/browser.py.
+browser: setup
+	$(PY) -m tests.browser
+
+test: lint browser
 	$(PY) -m pytest
 
-bench: setup
+# Regenerate what the tests compare against, after a deliberate model change.
+regression-data: setup
+	$(PY) -m tests.regression
+
+sensitivity-data: setup
+	$(PY) -m sensitivity bundle
+
+bench: setup browser
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_app.py
 	$(PY) benchmarks/bench_browser.py

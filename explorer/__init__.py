@@ -1,1 +1,2 @@
-"""Pieces of the Streamlit explorer (``app.py``): pure functions, no Streamlit calls except in ``app.py``."""
+"""The Streamlit explorer's parts: pure helpers (charts, formatting, links, stories), the session
+(``state``), shared widgets, and one page per view under ``views/``; ``app.py`` is the frame."""

@@ -2,9 +2,10 @@
 
 Each chart is two parts: a *template*, the Altair chart without its data, which depends only on the
 language and the series shown; and a *table*, the long-format data of one run. The explorer draws
-the Vega-Lite specs of :func:`kpi_spec`, :func:`people_spec` and :func:`income_spec`: each template
-is built and validated by Altair once and reused on every slider move, with the table of the moment
-as its dataset. ``*_chart`` gives the same chart as an Altair object with its data, for notebooks.
+the Vega-Lite specs of :func:`kpi_spec` (one per KPI), :func:`people_spec` and :func:`income_spec`: each
+template is built and validated by Altair once and reused on every slider move, with the table of
+the moment as its dataset. :func:`kpi_chart` gives a KPI chart as an Altair object with its data,
+for notebooks.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ INCOME = (("wage", "wage_income_per_capita"), ("equity", "equity_income_per_capi
 PERCENT = ("employment_rate", "urbanization_rate")
 # Streamlit fits a stretched chart, legend and titles included, into its height.
 HEIGHT = 420
+KPI_HEIGHT = 300
+TICK_EVERY = 5  # label every fifth year
 TABLE = "table"  # the name of the one dataset every template reads
 
 
@@ -69,7 +72,7 @@ def kpi_long(frames: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.Data
 
 
 def kpi_table(lines: pd.DataFrame, bands: pd.DataFrame | None) -> pd.DataFrame:
-    """The lines from :func:`kpi_long` joined with the bands, rates in percent, panels ordered."""
+    """The lines from :func:`kpi_long` joined with the bands, rates in percent."""
     data = lines.copy()
     if bands is not None:
         data = data.merge(bands[["year", "kpi", "q05", "q25", "q75", "q95"]], on=["year", "kpi"], how="left")
@@ -78,25 +81,32 @@ def kpi_table(lines: pd.DataFrame, bands: pd.DataFrame | None) -> pd.DataFrame:
         if column in data:
             data[column] = data[column] * scale
     data["label"] = data["label"] + data["kpi"].isin(PERCENT).map({True: " (%)", False: ""})
-    data["order"] = data["kpi"].map({k: i for i, k in enumerate(KPIS)})
     return data
 
 
-def kpi_template(lang: str, series: tuple[str, ...], dash_series: str | None, bands: bool) -> alt.FacetChart:
-    """One panel per KPI: a line per series, optional 5-95 % and 25-75 % bands of ``series[0]``.
+def kpi_template(
+    lang: str, title: str, series: tuple[str, ...], dash_series: str | None, bands: bool, ticks: tuple[int, ...]
+) -> alt.LayerChart:
+    """One KPI over time: a line per series, optional 5-95 % and 25-75 % bands of ``series[0]``.
+
+    The chart takes the width of its container, so that four of them fill the main area.
 
     Parameters
     ----------
     lang : str
-        Language of the titles.
+        Language of the axis titles.
+    title : str
+        The KPI's label (with its units).
     series : tuple of str
         Series names in legend order.
     dash_series : str or None
         Series drawn dashed (the baseline).
     bands : bool
         Whether the table has the band columns q05, q25, q75, q95.
+    ticks : tuple of int
+        Years labelled on the x axis.
     """
-    x = alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0, values=list(range(2015, 2036, 5))))
+    x = alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0, values=list(ticks)))
     dash = (
         alt.condition(alt.datum.series == dash_series, alt.value([5, 4]), alt.value([1, 0])) if dash_series else alt.value([1, 0])
     )
@@ -110,32 +120,38 @@ def kpi_template(lang: str, series: tuple[str, ...], dash_series: str | None, ba
         band = alt.Chart().encode(x=x).transform_filter(alt.datum.series == series[0])
         layers.append(band.mark_area(opacity=0.15, color="#4c78a8").encode(y="q05:Q", y2="q95:Q"))
         layers.append(band.mark_area(opacity=0.3, color="#4c78a8").encode(y="q25:Q", y2="q75:Q"))
-    facet = alt.Facet(
-        "label:N", title=None, sort=alt.SortField("order"), header=alt.Header(labelFontSize=14, labelFontWeight="bold")
-    )
-    return (
-        alt.layer(*layers, line, data=_data())
-        .properties(width=330, height=210)
-        .facet(facet=facet, columns=2)
-        .resolve_scale(y="independent")
+    return alt.layer(*layers, line, data=_data()).properties(
+        title=alt.Title(title, fontSize=15), width="container", height=KPI_HEIGHT
     )
 
 
-def _kpi_args(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, dash_series: str | None) -> tuple:
-    return lang, tuple(dict.fromkeys(lines["series"])), dash_series, bands is not None
+def _kpi_args(table: pd.DataFrame, lang: str, dash_series: str | None, has_bands: bool) -> tuple:
+    years = sorted(table["year"].unique())
+    ticks = tuple(int(y) for y in years[::TICK_EVERY])
+    return lang, str(table["label"].iloc[0]), tuple(dict.fromkeys(table["series"])), dash_series, has_bands, ticks
 
 
-def kpi_chart(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, dash_series: str | None = None) -> alt.FacetChart:
-    """The KPI panels of :func:`kpi_template` with their data (lines from :func:`kpi_long`).
+def kpi_chart(
+    lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, kpi: str, *, dash_series: str | None = None
+) -> alt.LayerChart:
+    """The chart of :func:`kpi_template` for ``kpi`` with its data (lines from :func:`kpi_long`).
 
     ``bands`` has columns year, kpi, q05, q25, q75, q95 (from ``explorer.ensemble.bands``) or is None.
     """
-    return with_data(kpi_template(*_kpi_args(lines, bands, lang, dash_series)), kpi_table(lines, bands))
+    table = _one_kpi(lines, bands, kpi)
+    return with_data(kpi_template(*_kpi_args(table, lang, dash_series, bands is not None)), table)
 
 
-def kpi_spec(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, *, dash_series: str | None = None) -> dict:
+def kpi_spec(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, kpi: str, *, dash_series: str | None = None) -> dict:
     """:func:`kpi_chart` as a Vega-Lite spec from the cached template."""
-    return vega_lite(kpi_template, _kpi_args(lines, bands, lang, dash_series), kpi_table(lines, bands))
+    table = _one_kpi(lines, bands, kpi)
+    return vega_lite(kpi_template, _kpi_args(table, lang, dash_series, bands is not None), table)
+
+
+def _one_kpi(lines: pd.DataFrame, bands: pd.DataFrame | None, kpi: str) -> pd.DataFrame:
+    if kpi not in set(lines["kpi"]):
+        raise ValueError(f"unknown KPI {kpi!r}; KPIs: {', '.join(dict.fromkeys(lines['kpi']))}")
+    return kpi_table(lines[lines["kpi"] == kpi], bands).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- where people are
@@ -165,13 +181,8 @@ def people_template(lang: str, order: tuple[str, ...]) -> alt.Chart:
     )
 
 
-def people_chart(long: pd.DataFrame, lang: str) -> alt.Chart:
-    """:func:`people_template` with the table from :func:`people_long`."""
-    return with_data(people_template(lang, tuple(dict.fromkeys(long["where"]))), long)
-
-
 def people_spec(long: pd.DataFrame, lang: str) -> dict:
-    """:func:`people_chart` as a Vega-Lite spec from the cached template."""
+    """:func:`people_template` with the table from :func:`people_long`, as a Vega-Lite spec."""
     return vega_lite(people_template, (lang, tuple(dict.fromkeys(long["where"]))), long)
 
 
@@ -211,11 +222,6 @@ def income_template(lang: str) -> alt.LayerChart:
     return alt.layer(areas, line, data=_data()).properties(title=t("income_chart", lang), height=HEIGHT)
 
 
-def income_chart(long: pd.DataFrame, lang: str) -> alt.LayerChart:
-    """:func:`income_template` with the table from :func:`income_long`."""
-    return with_data(income_template(lang), long)
-
-
 def income_spec(long: pd.DataFrame, lang: str) -> dict:
-    """:func:`income_chart` as a Vega-Lite spec from the cached template."""
+    """:func:`income_template` with the table from :func:`income_long`, as a Vega-Lite spec."""
     return vega_lite(income_template, (lang,), long)

@@ -45,6 +45,7 @@ __all__ = [
     "scenario_names",
 ]
 
+
 def default_model() -> Model:
     """The model of ``models/relocation.mdl``, loaded once per process and again if the file changes."""
     return load_model()

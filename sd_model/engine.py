@@ -78,7 +78,9 @@ class Engine:
         self.outputs = [self.py_names[name] for name in outputs]
         self._py_file = py_file
         self._compiled = None  # (loop, source), generated at the first run: PySD's loop works without it
-        self._defaults = {self.py_names[real]: value for real, value in self.constants.items() if self.py_names[real] in self._originals}
+        self._defaults = {
+            self.py_names[real]: value for real, value in self.constants.items() if self.py_names[real] in self._originals
+        }
         self._held = dict(self._defaults)  # the values the reference's PySD object holds now
         self._reference_lock = threading.Lock()
         self._initialiser_lock = threading.Lock()

@@ -74,6 +74,9 @@ class Model:
         self.constants = self.engine.constants
         self.py_names = self.engine.py_names
         self.control = self.engine.control
+        self.headline_year = int(metadata.get("headline_year", self.control["final_time"]))
+        if self.headline_year not in self.years():
+            raise ValueError(f"{self.metadata_file}: headline_year {self.headline_year} is not a saved year of the model")
         self.parameters: tuple[Parameter, ...] = build_parameters(doc, self.constants, metadata)
         self.parameter_table = {p.name: p for p in self.parameters}
         units = dict(zip(doc["Real Name"], doc["Units"], strict=True))
@@ -124,7 +127,9 @@ class Model:
         final_time = self.control["final_time"] if final_time is None else final_time
         return np.arange(round(self.control["initial_time"]), round(final_time) + 1, round(self.control["saveper"]))
 
-    def evaluate(self, n: int, columns: dict, outputs: Sequence[str], final_time: float, time_step: float) -> dict[str, np.ndarray]:
+    def evaluate(
+        self, n: int, columns: dict, outputs: Sequence[str], final_time: float, time_step: float
+    ) -> dict[str, np.ndarray]:
         """Run ``n`` checked parameter sets with the engine's generated loop.
 
         Parameters

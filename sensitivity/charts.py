@@ -26,7 +26,8 @@ def ranked_chart(indices: pd.DataFrame, output: str, *, year: int | None = None,
     data = data[(data["year"] == year) & (data["index"] == index)].nlargest(top, "value").copy()
     data["low"] = data["value"] - data["conf"]
     data["high"] = data["value"] + data["conf"]
-    y = alt.Y("parameter:N", sort="-x", title=None)
+    # sorted by the value itself: "-x" would follow the error bars' layer too
+    y = alt.Y("parameter:N", sort=alt.EncodingSortField("value", order="descending"), title=None)
     bars = (
         alt.Chart(data)
         .mark_bar()

@@ -13,9 +13,31 @@ from .methods import METHODS
 from .pipeline import run_analysis
 
 
+def bundle_main(argv) -> int:
+    """``python -m sensitivity bundle``: regenerate the results bundled for the explorer."""
+    from .bundle import BUNDLE, BUNDLED_DIR, write_bundle
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sensitivity bundle",
+        description=f"regenerate the bundled results ({', '.join(f'{m} N={n}' for m, n in BUNDLE.items())}) in data/sensitivity/",
+    )
+    parser.add_argument("--out", default=str(BUNDLED_DIR), help="folder (default data/sensitivity)")
+    args = parser.parse_args(argv)
+    try:
+        folder = writable_folder(args.out)
+        for target in write_bundle(folder):
+            print(f"wrote {target}")
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m sensitivity", description="Sensitivity analysis of the relocation model (SALib)"
+        prog="python -m sensitivity",
+        description="Sensitivity analysis of the relocation model (SALib); `python -m sensitivity bundle` regenerates "
+        "the results bundled for the explorer",
     )
     parser.add_argument("method", choices=list(METHODS))
     parser.add_argument("--params", default="all", help="all | levers | uncertainties | NAME,NAME,...")
@@ -31,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bundle"]:
+        return bundle_main(argv[1:])
     args = build_parser().parse_args(argv)
     out = Path(args.out or f"sensitivity_results/{args.method}")
     kwargs = dict(params=args.params, outputs=args.outputs.split(",") if args.outputs else None, years=args.years, n=args.n,

@@ -10,6 +10,12 @@ import sd_model
 from sd_model.paths import METADATA_FILE, MODEL_FILE
 
 
+@pytest.fixture(autouse=True)
+def own_sensitivity_results(tmp_path_factory, monkeypatch):
+    """The explorer never reads the developer's own sensitivity_results/ in a test."""
+    monkeypatch.setenv("SENSITIVITY_RESULTS", str(tmp_path_factory.mktemp("no_sensitivity_results")))
+
+
 @pytest.fixture(scope="session")
 def model() -> sd_model.Model:
     """The default model (translated once per process)."""

@@ -134,18 +134,19 @@ def test_bad_query_strings_warn_and_fall_back(query, message):
     assert at.slider(key="p_dividend_rate").value == pytest.approx(0.07)  # the good value is kept
 
 
-def test_compare_view_and_model_view_render():
-    at = new_app({"view": "compare"})
+def test_old_view_link_opens_its_page_and_pages_switch():
+    at = new_app({"view": "compare", "lang": "zh", "dividend_rate": "0.07"})
     assert not at.exception
     assert at.multiselect(key="compare").value == ["baseline", "livelihood_first", "no_follow_up"]
-    at.radio(key="view").set_value("model").run()
+    assert at.radio(key="lang").value == "zh" and at.slider(key="p_dividend_rate").value == pytest.approx(0.07)
+    assert "view" not in at.query_params  # the page's address holds the view now
+    assert len(at.get("vega_lite_chart")) == len(sd_model.KPIS)
+    at.switch_page("explorer/views/model.py").run()
     assert not at.exception
     assert at.selectbox(key="model_sector").value == "Relocation"
     assert "Settling In" in at.get("graphviz_chart")[0].proto.spec
     at.selectbox(key="model_sector").set_value("Control").run()  # time settings: equations, no diagram
     assert not at.exception and not at.get("graphviz_chart")
-    at.radio(key="view").set_value("sensitivity").run()
-    assert not at.exception
 
 
 def test_workshop_link_starts_the_story():
@@ -157,7 +158,7 @@ def test_workshop_link_starts_the_story():
 
 def test_workshop_steps_set_and_lock_sliders():
     at = new_app()
-    at.radio(key="view").set_value("workshop").run()
+    at.switch_page("explorer/views/workshop.py").run()
     assert not at.exception
     assert at.slider(key="p_training_coverage").value == pytest.approx(0.05)
     assert at.slider(key="p_training_coverage").disabled
@@ -210,17 +211,37 @@ def test_bad_scenario_file_gives_message_and_changes_nothing(content, message):
     assert at.slider(key="p_dividend_rate").value == pytest.approx(0.05)
 
 
-def test_sensitivity_page_shows_latest_results(tmp_path, monkeypatch):
+def test_sensitivity_page_shows_bundled_results_for_this_model():
+    at = new_app()
+    at.switch_page("explorer/views/sensitivity.py").run()
+    assert not at.exception
+    assert at.selectbox(key="sens_run").value == 0
+    assert "bundled" in at.selectbox(key="sens_run").options[0]
+    assert not at.warning  # the bundled results match the model's digest
+    assert at.selectbox(key="sens_output").value == sd_model.KPIS[0]
+    assert len(at.get("vega_lite_chart")) == 2  # ranked bars and the heat map over the years
+
+
+def test_sensitivity_page_lists_own_runs_first_and_flags_stale_ones(tmp_path, monkeypatch):
+    import json
+
     import sensitivity
 
     sensitivity.morris(
         params="levers", outputs=["employment_rate"], years="2025,2030", n=8, out=tmp_path / "morris", progress=False
     )
     monkeypatch.setenv("SENSITIVITY_RESULTS", str(tmp_path))
-    at = new_app({"view": "sensitivity"})
+    at = new_app()
+    at.switch_page("explorer/views/sensitivity.py").run()
     assert not at.exception
     assert at.selectbox(key="sens_output").value == "employment_rate"
     assert any("morris" in c.value for c in at.caption)
+    assert not at.warning
+    manifest = tmp_path / "morris" / "manifest.json"
+    manifest.write_text(json.dumps(json.loads(manifest.read_text()) | {"model_sha256": "0" * 64}))
+    at = new_app()
+    at.switch_page("explorer/views/sensitivity.py").run()
+    assert any("another version of the model" in w.value for w in at.warning)
 
 
 def chart_table(at: AppTest, index: int):
@@ -234,13 +255,13 @@ def chart_table(at: AppTest, index: int):
 
 def test_charts_carry_the_runs_they_show():
     at = new_app()
-    assert len(at.get("vega_lite_chart")) == 3
+    assert len(at.get("vega_lite_chart")) == len(sd_model.KPIS) + 2
     at.slider(key="p_dividend_rate").set_value(0.08).run()
-    table = chart_table(at, 0)
+    table = chart_table(at, list(sd_model.KPIS).index("equity_income_per_capita"))
     scenario = sd_model.run({"dividend_rate": 0.08})
     rows = table[(table.kpi == "equity_income_per_capita") & (table.year == 2030)].set_index("series")
     assert rows.value.iloc[0] == pytest.approx(scenario.loc[2030, "equity_income_per_capita"])
     assert rows.value.iloc[1] == pytest.approx(sd_model.run().loc[2030, "equity_income_per_capita"])
     assert rows.q05.iloc[0] <= rows.q95.iloc[0]
-    income = chart_table(at, 2)
+    income = chart_table(at, len(sd_model.KPIS) + 1)
     assert income[income.is_line].value.to_numpy() == pytest.approx(scenario["poverty_line"].to_numpy())

@@ -1,16 +1,16 @@
-"""End to end in a real browser: Playwright drives Debian's Chromium against `streamlit run app.py`."""
+"""End to end in a real browser: Playwright drives Chromium against `streamlit run app.py`."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 import sd_model
-from explorer.server import CHROMIUM, CHROMIUM_FLAGS, streamlit_server
 from sd_model.paths import ROOT
+
+from .browser import CHROMIUM_FLAGS, HOW_TO, find_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,10 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).exists(), f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+    chromium = find_chromium()
+    assert chromium is not None, HOW_TO  # `make test` installs one first (python -m tests.browser)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
 

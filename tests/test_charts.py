@@ -34,16 +34,22 @@ def test_kpi_table_rates_in_percent_and_bands_joined(runs):
 def test_spec_is_the_altair_chart_without_its_data(runs):
     scenario, baseline, labels, bands = runs
     lines = charts.kpi_long({"scenario": scenario, "baseline": baseline}, labels)
-    spec = charts.kpi_spec(lines, bands, "en", dash_series="baseline")
+    spec = charts.kpi_spec(lines, bands, "en", "employment_rate", dash_series="baseline")
     table = spec["datasets"][charts.TABLE]
     assert spec["data"] == {"name": charts.TABLE}
-    assert table.equals(charts.kpi_table(lines, bands))
+    assert set(table["kpi"]) == {"employment_rate"}
+    assert table.equals(charts.kpi_table(lines[lines.kpi == "employment_rate"], bands).reset_index(drop=True))
+    ticks = tuple(range(2015, 2036, 5))
+    title = labels["employment_rate"] + " (%)"
     with alt.theme.enable("none"):
-        expected = charts.kpi_template("en", ("scenario", "baseline"), "baseline", True).to_dict()
+        expected = charts.kpi_template("en", title, ("scenario", "baseline"), "baseline", True, ticks).to_dict()
     assert {k: v for k, v in spec.items() if k != "datasets"} == expected
-    assert [layer["mark"]["type"] for layer in spec["spec"]["layer"]] == ["area", "area", "line"]
-    chart = charts.kpi_chart(lines, bands, "en", dash_series="baseline")
+    assert spec["width"] == "container"  # the four charts share the main area's width
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "area", "line"]
+    chart = charts.kpi_chart(lines, bands, "en", "employment_rate", dash_series="baseline")
     assert chart.data.equals(table)  # the notebook form carries the same table
+    with pytest.raises(ValueError, match="unknown KPI 'jobs'"):
+        charts.kpi_spec(lines, bands, "en", "jobs")
 
 
 def test_cached_spec_is_not_shared_between_calls(runs):

@@ -1,0 +1,232 @@
+"""The explorer's session: cached model and runs, slider state, callbacks, and the query string.
+
+Everything here may call Streamlit. The views (``explorer/views/*.py``) and the frame (``app.py``)
+read and change the session only through these functions.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import sd_model
+from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
+from sd_model.structure import Structure, structure
+
+from . import ensemble, stories, urlstate
+from .i18n import LANGUAGES, t
+
+#: The views, in navigation order; the first is the default page. Each is ``explorer/views/NAME.py``.
+VIEWS = ("explore", "compare", "workshop", "model", "sensitivity")
+ENSEMBLE_RUNS = 200
+
+
+def key(name: str) -> str:
+    """Session-state key of a parameter's slider."""
+    return f"p_{name}"
+
+
+@st.cache_resource(show_spinner=False)
+def model() -> sd_model.Model:
+    return sd_model.default_model()
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def cached_run(items: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    return model().run(dict(items))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def cached_bands(levers: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    return ensemble.bands(dict(levers), n=ENSEMBLE_RUNS)
+
+
+@st.cache_data(show_spinner=False)
+def cached_scenarios() -> dict[str, Scenario]:
+    return {name: sd_model.load_scenario(name) for name in sd_model.scenario_names()}
+
+
+@st.cache_resource(show_spinner=False)
+def cached_structure() -> Structure:
+    return structure(model().mdl_file)
+
+
+@st.cache_data(show_spinner=False)
+def cached_stories() -> dict[str, stories.Story]:
+    return {name: stories.load_story(stories.STORIES_DIR / f"{name}.toml", model()) for name in stories.story_names()}
+
+
+def run_of(values: dict[str, float]) -> pd.DataFrame:
+    """The (cached) run of a full set of parameter values."""
+    return cached_run(tuple(sorted(values.items())))
+
+
+def baseline() -> pd.DataFrame:
+    """The (cached) run at the defaults."""
+    return cached_run(())
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "en")
+
+
+def labels(language: str) -> dict[str, str]:
+    """Output name to label in ``language``."""
+    return {o.name: o.label(language) for o in model().outputs}
+
+
+def apply_values(values: dict[str, float]) -> None:
+    """Set every slider: the given values, defaults for the rest."""
+    for p in model().parameters:
+        st.session_state[key(p.name)] = float(values.get(p.name, p.default))
+
+
+def current_values() -> dict[str, float]:
+    return {p.name: float(st.session_state[key(p.name)]) for p in model().parameters}
+
+
+def preset_values() -> dict[str, float]:
+    preset = cached_scenarios().get(st.session_state.get("preset", "baseline"))
+    return model().defaults() | (preset.parameters if preset else {})
+
+
+def init_state() -> str | None:
+    """First run of a session: restore the scenario from the query string, with warnings.
+
+    Returns
+    -------
+    str or None
+        The view an old-style link (``?view=NAME``) asks for, to switch to once the pages exist.
+    """
+    if st.session_state.get("_initialised"):
+        return None
+    st.session_state["_initialised"] = True
+    params, settings, warnings = urlstate.parse_query(st.query_params.to_dict(), model().parameter_table)
+    preset = settings.get("preset", "baseline")
+    if preset not in cached_scenarios():
+        warnings.append(f"unknown preset {preset!r}")
+        preset = "baseline"
+    st.session_state["preset"] = preset
+    language = settings.get("lang", "en")
+    if language not in LANGUAGES:
+        warnings.append(f"lang {language!r} is not one of {', '.join(LANGUAGES)}")
+        language = "en"
+    st.session_state["lang"] = language
+    view = settings.get("view")
+    if view is not None and view not in VIEWS:
+        warnings.append(f"view {view!r} is not one of {', '.join(VIEWS)}")
+        view = None
+    story = settings.get("story")
+    if story in cached_stories():
+        st.session_state["story"] = story
+    elif story is not None:
+        warnings.append(f"unknown story {story!r}; stories: {', '.join(cached_stories())}")
+    apply_values(preset_values() | params)
+    st.session_state["_link_has_values"] = bool(params)
+    st.session_state["link_warnings"] = warnings
+    return view
+
+
+def enter_view(view: str) -> None:
+    """Called on every run with the page shown: a workshop entered starts its story.
+
+    A workshop link that carries slider values keeps them (a shared link restores what it holds).
+    """
+    previous = st.session_state.get("_view")
+    st.session_state["_view"] = view
+    if view == "workshop" and previous != "workshop":
+        keep_link_values = previous is None and st.session_state.get("_link_has_values")
+        st.session_state.setdefault("story", next(iter(cached_stories()), None))
+        if not keep_link_values:
+            apply_story_step()
+
+
+def write_query(view: str) -> None:
+    """Keep the query string equal to the current state (non-defaults, preset, language, story).
+
+    The view itself is the page's address (``/compare``), not a query key.
+    """
+    table = model().parameter_table
+    values = current_values()
+    base = preset_values()
+    settings = {
+        "preset": st.session_state["preset"] if st.session_state["preset"] != "baseline" else "",
+        "lang": lang() if lang() != "en" else "",
+        "story": st.session_state.get("story", "") if view == "workshop" else "",
+    }
+    query = urlstate.to_query(values, table, settings)
+    for name, value in values.items():  # values the preset would change on load, but are at default now
+        if name not in query and base[name] != value:
+            query[name] = urlstate.format_value(value)
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
+
+
+# ---------------------------------------------------------------- callbacks (run before the script)
+
+
+def on_preset() -> None:
+    apply_values(preset_values())
+
+
+def on_reset(name: str) -> None:
+    st.session_state[key(name)] = model().parameter_table[name].default
+
+
+def on_reset_all() -> None:
+    st.session_state["preset"] = "baseline"
+    apply_values({})
+
+
+def on_import() -> None:
+    upload = st.session_state.get("import_file")
+    st.session_state.pop("import_message", None)
+    if upload is None:
+        return
+    try:
+        scenario = parse_scenario(upload.getvalue(), model().validate, source=upload.name)
+    except ScenarioError as err:
+        st.session_state["import_message"] = ("error", t("import_error", lang(), error=str(err)))
+        return
+    st.session_state["preset"] = "baseline"
+    apply_values(scenario.parameters)
+    st.session_state["import_message"] = ("success", t("imported", lang(), name=scenario.name))
+
+
+def current_story() -> stories.Story | None:
+    return cached_stories().get(st.session_state.get("story"))
+
+
+def story_step() -> int:
+    """Index of the current step of the current story (0 without one)."""
+    story = current_story()
+    if story is None:
+        return 0
+    return min(st.session_state.get("story_step", 0), len(story.steps) - 1)
+
+
+def apply_story_step() -> None:
+    story = current_story()
+    if story is None:
+        return
+    st.session_state["story_step"] = story_step()
+    st.session_state["preset"] = "baseline"
+    apply_values(story.steps[story_step()].parameters)
+
+
+def on_story_move(delta: int) -> None:
+    st.session_state["story_step"] = st.session_state.get("story_step", 0) + delta
+    apply_story_step()
+
+
+def on_story_change() -> None:
+    st.session_state["story_step"] = 0
+    apply_story_step()
+
+
+def locked_names(view: str) -> set[str]:
+    """Parameters the current workshop step locks (none outside the workshop)."""
+    story = current_story()
+    if view != "workshop" or story is None:
+        return set()
+    return set(story.steps[story_step()].locked)

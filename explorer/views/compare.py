@@ -1,0 +1,30 @@
+"""Compare: up to three named scenarios side by side."""
+
+import pandas as pd
+import streamlit as st
+
+import sd_model
+from explorer import state
+from explorer.i18n import t
+from explorer.widgets import kpi_grid
+
+
+def show(language: str) -> None:
+    scenarios = state.cached_scenarios()
+    picked = st.multiselect(
+        t("compare_pick", language), list(scenarios), default=["baseline", "livelihood_first", "no_follow_up"],
+        max_selections=3, format_func=lambda n: scenarios[n].title(language), key="compare",
+    )  # fmt: skip
+    if not picked:
+        return
+    frames = {scenarios[n].title(language): state.cached_run(tuple(sorted(scenarios[n].parameters.items()))) for n in picked}
+    st.subheader(t("compare_chart", language))
+    kpi_grid(frames, None, language, dash=None, key="chart_compare")
+    year = state.model().headline_year
+    st.caption(t("compare_year", language, year=year))
+    table = pd.DataFrame({title: frame.loc[year, list(sd_model.KPIS)] for title, frame in frames.items()})
+    table.index = [state.labels(language)[k] for k in table.index]
+    st.dataframe(table.style.format("{:,.3f}"), key="compare_table")
+
+
+show(state.lang())

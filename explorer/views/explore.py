@@ -1,0 +1,44 @@
+"""Explore: KPI cards, the KPIs against the baseline with uncertainty bands, people and income."""
+
+import streamlit as st
+
+import sd_model
+from explorer import charts, state
+from explorer.exchange import current_scenario
+from explorer.i18n import t
+from explorer.widgets import kpi_cards, kpi_grid
+
+
+def export_import(values: dict[str, float], results, language: str) -> None:
+    with st.expander(t("export", language), expanded=False):
+        scenario = current_scenario(values, state.model().defaults(), state.cached_scenarios()[st.session_state["preset"]])
+        cols = st.columns(2)
+        cols[0].download_button(
+            t("export_toml", language), scenario.to_toml(), file_name="scenario.toml", mime="application/toml", key="export_toml"
+        )
+        cols[1].download_button(
+            t("export_csv", language), results.to_csv(), file_name="results.csv", mime="text/csv", key="export_csv"
+        )
+        st.file_uploader(t("import", language), type=["toml"], key="import_file", on_change=state.on_import)
+        st.caption(t("share_link", language))
+
+
+def show(language: str) -> None:
+    st.caption(t("subtitle", language))
+    values = state.current_values()
+    results, baseline = state.run_of(values), state.baseline()
+    kpi_cards(results, baseline, language)  # first, so that the cards change before the ensemble runs
+    levers = {p.name: values[p.name] for p in sd_model.parameters("lever")}
+    bands = state.cached_bands(tuple(sorted(levers.items())))
+    st.subheader(t("kpi_chart", language))
+    frames = {t("series_scenario", language): results, t("series_baseline", language): baseline}
+    kpi_grid(frames, bands, language, dash=t("series_baseline", language), key="chart_kpi")
+    st.caption(t("band_note", language, n=state.ENSEMBLE_RUNS))
+    left, right = st.columns(2)
+    labels = state.labels(language)
+    left.vega_lite_chart(spec=charts.people_spec(charts.people_long(results, labels), language), key="chart_people")
+    right.vega_lite_chart(spec=charts.income_spec(charts.income_long(results, language), language), key="chart_income")
+    export_import(values, results, language)
+
+
+show(state.lang())

@@ -1,0 +1,72 @@
+"""Pieces of the page that several views draw: the KPI cards, the KPI charts, a parameter slider."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import sd_model
+
+from . import charts, state
+from .formatting import format_delta, format_kpi, slider_step, step_decimals
+from .i18n import t
+
+
+def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> None:
+    """One card per KPI at the chosen year: value, change from baseline, and the path over time."""
+    year = st.select_slider(
+        t("card_year", language), options=list(results.index), value=state.model().headline_year, key="card_year"
+    )
+    names = state.labels(language)
+    for column, kpi in zip(st.columns(len(sd_model.KPIS)), sd_model.KPIS, strict=True):
+        value, base = results.loc[year, kpi], baseline.loc[year, kpi]
+        delta = format_delta(kpi, value - base)
+        column.metric(
+            names[kpi],
+            format_kpi(kpi, value),
+            delta,
+            delta_color="off" if delta.startswith("±") else "normal",
+            delta_arrow="off" if delta.startswith("±") else "auto",
+            delta_description=t("vs_baseline", language),
+            chart_data=results[kpi].to_numpy(),
+            chart_type="area",
+            border=True,
+        )
+
+
+def kpi_grid(frames: dict[str, pd.DataFrame], bands: pd.DataFrame | None, language: str, *, dash: str | None, key: str) -> None:
+    """The four KPIs over time, two charts a row across the full width of the main area.
+
+    ``frames`` maps series names (legend order) to runs; ``bands`` shades the first series.
+    """
+    lines = charts.kpi_long(frames, state.labels(language))
+    for row in range(0, len(sd_model.KPIS), 2):
+        for column, kpi in zip(st.columns(2), sd_model.KPIS[row : row + 2], strict=False):
+            spec = charts.kpi_spec(lines, bands, language, kpi, dash_series=dash)
+            column.vega_lite_chart(spec=spec, width="stretch", key=f"{key}_{kpi}")
+
+
+def parameter_slider(p: sd_model.Parameter, locked: set[str], language: str) -> None:
+    """A parameter's slider with its help text (meaning, units, default, source) and a reset button."""
+    help_text = (
+        f"{p.describe(language)}\n\n{t('units', language)}: {p.units} · {t('default', language)}: {p.default:g}"
+        f"\n\n{t('source', language)}: {p.source}"
+    )
+    step = slider_step(p.low, p.high)
+    cols = st.columns([5, 1], vertical_alignment="bottom")
+    with cols[0]:
+        st.slider(
+            p.label(language) if p.units == "dmnl" else f"{p.label(language)} ({p.units})",
+            min_value=float(p.low),
+            max_value=float(p.high),
+            step=step,
+            format=f"%.{step_decimals(step)}f",
+            key=state.key(p.name),
+            help=help_text,
+            disabled=p.name in locked,
+        )
+    with cols[1]:
+        st.button(
+            "", icon=":material/restart_alt:", key=f"reset_{p.name}", help=f"{t('reset', language)} → {p.default:g}",
+            on_click=state.on_reset, args=(p.name,), disabled=p.name in locked,
+        )  # fmt: skip
