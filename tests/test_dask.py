@@ -34,6 +34,41 @@ def test_local_cluster_gives_identical_results(client):
     xr.testing.assert_identical(local, distributed)
 
 
+def test_default_chunks_keep_every_worker_busy(client):
+    from distributed import get_task_stream
+
+    from sd_model.batch import CHUNKS_PER_THREAD, chunk_size_for
+
+    samples = lhs(4000, seed=13)
+    threads = sum(client.nthreads().values())
+    assert chunk_size_for(4000, client) == 4000 // (CHUNKS_PER_THREAD * threads)
+    with get_task_stream(client) as stream:
+        distributed = sd_model.run_batch(samples, client=client)
+    chunks = [task for task in stream.data if "_evaluate_chunk" in str(task["key"])]
+    assert len(chunks) >= CHUNKS_PER_THREAD * threads
+    assert {task["worker"] for task in chunks} == set(client.nthreads()), "a worker got no chunk"
+    xr.testing.assert_identical(sd_model.run_batch(samples), distributed)
+
+
+def test_chunk_sizes_scale_with_the_cluster():
+    from sd_model.batch import DEFAULT_CHUNK_SIZE, MIN_DASK_CHUNK, chunk_size_for
+
+    class Cluster:  # what run_batch asks of a client: its worker threads
+        def __init__(self, workers):
+            self.workers = workers
+
+        def nthreads(self):
+            return {f"tcp://w{i}": 1 for i in range(self.workers)}
+
+    assert chunk_size_for(80_000, Cluster(50)) == 800  # 100 chunks for 50 workers
+    assert chunk_size_for(10**7, Cluster(2)) == DEFAULT_CHUNK_SIZE
+    assert chunk_size_for(1000, Cluster(50)) == MIN_DASK_CHUNK
+    assert chunk_size_for(80_000, None) == DEFAULT_CHUNK_SIZE
+    assert chunk_size_for(80_000, Cluster(50), 123) == 123
+    with pytest.raises(ValueError, match="chunk_size must be a positive whole number"):
+        chunk_size_for(10, None, 0)
+
+
 def test_killed_worker_mid_batch_still_complete_and_correct(client):
     samples = lhs(60_000, seed=12)
     local = sd_model.run_batch(samples, chunk_size=2000)

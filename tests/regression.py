@@ -1,0 +1,87 @@
+"""Regression data, as PySD keeps its canonical outputs: every variable of every named scenario.
+
+``python -m tests.regression`` (or ``make regression-data``) runs the baseline and every named
+scenario with PySD's own loop and writes ``tests/data/SCENARIO.csv``: one row per saved year, one
+column per model variable (every stock, flow, auxiliary and output, by its Vensim name; other
+constants are the scenario's inputs). ``tests/test_regression.py`` compares each run with these files at
+:data:`RTOL`. Regenerate them only after a deliberate change of the model, and say in the commit
+message which outputs moved and why.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sd_model
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+RTOL = 1e-9
+#: below this magnitude two values are equal whatever their ratio (values that should be zero)
+ATOL = 1e-12
+
+
+def variables(model: sd_model.Model) -> list[str]:
+    """Vensim names of every stock, flow and auxiliary of ``model`` and every output (constants,
+    lookups and Time aside, unless an output)."""
+    doc = model.engine.doc
+    kinds = zip(doc["Real Name"], doc["Type"], strict=True)
+    computed = {name for name, kind in kinds if kind in ("Auxiliary", "Stateful") and name != "Time"}
+    return sorted(computed | {o.vensim_name for o in model.outputs})
+
+
+def scenario_run(model: sd_model.Model, name: str) -> pd.DataFrame:
+    """Every variable of the bundled scenario ``name`` with PySD's loop, index ``year``."""
+    frame = model.run_variables(sd_model.load_scenario(name).parameters, variables=variables(model))
+    frame.index = pd.Index(frame.index.to_numpy().round().astype(int), name="year")
+    return frame
+
+
+def data_file(name: str) -> Path:
+    return DATA_DIR / f"{name}.csv"
+
+
+def read_reference(name: str) -> pd.DataFrame:
+    """The regression data of scenario ``name``."""
+    return pd.read_csv(data_file(name), index_col="year")
+
+
+def differences(frame: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
+    """What differs beyond :data:`RTOL`: missing or extra variables or years, and each variable off,
+    with its worst year and relative difference. Empty when the run matches its reference."""
+    problems = []
+    if list(frame.index) != list(reference.index):
+        problems.append(f"years {list(frame.index)} != {list(reference.index)}")
+        return problems
+    for name in sorted(set(reference.columns) ^ set(frame.columns)):
+        problems.append(f"{name}: {'missing from the run' if name in reference.columns else 'not in the data'}")
+    for name in sorted(set(reference.columns) & set(frame.columns)):
+        got, want = frame[name].to_numpy(dtype=float), reference[name].to_numpy(dtype=float)
+        error = np.abs(got - want)
+        allowed = RTOL * np.abs(want) + ATOL
+        if not np.all(error <= allowed):
+            worst = int(np.argmax(error - allowed))
+            relative = error[worst] / max(abs(want[worst]), ATOL)
+            problems.append(f"{name}: {got[worst]!r} vs {want[worst]!r} in {frame.index[worst]} (relative {relative:.3g})")
+    return problems
+
+
+def write_all() -> list[Path]:
+    """Write the regression data of every bundled scenario."""
+    model = sd_model.default_model()
+    DATA_DIR.mkdir(exist_ok=True)
+    written = []
+    for name in sd_model.scenario_names():
+        path = data_file(name)
+        scenario_run(model, name).to_csv(path, float_format="%.17g")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_all():
+        print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    sys.exit(0)
