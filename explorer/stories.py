@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sd_model.parameters import in_language
 from sd_model.paths import MODELS_DIR
+from sd_model.scenarios import read_toml, require_strings
 
 STORIES_DIR = MODELS_DIR / "stories"
 
@@ -46,21 +46,20 @@ class Story:
 def load_story(path: Path, model) -> Story:
     """Read and validate a story; ``ValueError`` naming the file, the step and the problem."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: cannot read story: {err}") from None
-    for key in ("name", "title_en", "title_zh"):
-        if not isinstance(data.get(key), str):
-            raise ValueError(f"{path}: key {key!r} must be a string")
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise ValueError(f"{path}: cannot read story: {err.strerror}") from None
+    data = read_toml(raw, str(path), error=ValueError)
+    require_strings(data, ("name", "title_en", "title_zh"), str(path), error=ValueError)
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise ValueError(f"{path}: needs at least one [[steps]] table")
     steps = []
     for i, raw in enumerate(raw_steps, start=1):
         where = f"{path}: step {i}"
-        for key in ("title_en", "title_zh", "text_en", "text_zh"):
-            if not isinstance(raw.get(key), str):
-                raise ValueError(f"{where}: key {key!r} must be a string")
+        if not isinstance(raw, dict):
+            raise ValueError(f"{where}: must be a table")
+        require_strings(raw, ("title_en", "title_zh", "text_en", "text_zh"), where, error=ValueError)
         params = model.validate(raw.get("parameters", {}), where=where)
         locked = raw.get("locked", [])
         if not isinstance(locked, list) or any(name not in model.parameter_table for name in locked):

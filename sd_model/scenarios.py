@@ -60,6 +60,28 @@ def scenario_names(folder: Path = SCENARIOS_DIR) -> list[str]:
     return sorted(names, key=lambda n: n != "baseline")
 
 
+def read_toml(text: str | bytes, source: str, error=ScenarioError) -> dict:
+    """TOML text as a dict; ``error`` (a ``ValueError``) naming ``source`` if it is not UTF-8 or not TOML."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise error(f"{source}: not UTF-8 text ({err.reason})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise error(f"{source}: not valid TOML: {err}") from None
+
+
+def require_strings(data: dict, keys, where: str, error=ScenarioError) -> None:
+    """Raise ``error`` naming ``where`` and the key unless every key of ``keys`` holds a string."""
+    for key in keys:
+        if key not in data:
+            raise error(f"{where}: missing key {key!r}")
+        if not isinstance(data[key], str):
+            raise error(f"{where}: key {key!r} must be a string, got {type(data[key]).__name__}")
+
+
 def parse_scenario(text: str | bytes, validate, *, source: str = "<scenario>") -> Scenario:
     """Parse and validate scenario TOML text.
 
@@ -78,23 +100,11 @@ def parse_scenario(text: str | bytes, validate, *, source: str = "<scenario>") -
         For bad TOML, a missing or mistyped key, an unknown key, an unknown parameter, a value that
         is not a number or a value out of bounds.
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise ScenarioError(f"{source}: not UTF-8 text ({err.reason})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{source}: not valid TOML: {err}") from None
+    data = read_toml(text, source)
     unknown = sorted(set(data) - set(TEXT_KEYS) - {"parameters"})
     if unknown:
         raise ScenarioError(f"{source}: unknown key {unknown[0]!r}; allowed keys: {', '.join(TEXT_KEYS)}, parameters")
-    for key in TEXT_KEYS:
-        if key not in data:
-            raise ScenarioError(f"{source}: missing key {key!r}")
-        if not isinstance(data[key], str):
-            raise ScenarioError(f"{source}: key {key!r} must be a string, got {type(data[key]).__name__}")
+    require_strings(data, TEXT_KEYS, source)
     params = data.get("parameters", {})
     if not isinstance(params, dict):
         raise ScenarioError(f"{source}: key 'parameters' must be a table of name = value")

@@ -70,12 +70,33 @@ def _sobol_analyse(problem, X, Y, seed, second_order):
     return out
 
 
+def elementary_effects(X: np.ndarray, Y: np.ndarray, num_levels: int) -> np.ndarray:
+    """Morris elementary effects, shape ``(trajectories, parameters)``, from a Morris sample and its outputs.
+
+    Each trajectory is ``k + 1`` consecutive rows of ``X`` that change one parameter at a time by
+    the grid step; the effect of that parameter is the change of ``Y`` over the step, with the sign of
+    the parameter's move, divided by the step ``num_levels / (2 (num_levels - 1))`` in the unit
+    cube, as SALib defines it (``SALib.analyze.morris``, no scaling). The tests check that their mean,
+    mean absolute value and standard deviation are SALib's mu, mu* and sigma.
+    """
+    k = X.shape[1]
+    if len(X) % (k + 1) or len(Y) != len(X):
+        raise ValueError(f"a Morris sample has trajectories of {k + 1} rows; got {len(X)} rows and {len(Y)} outputs")
+    steps = np.diff(X.reshape(-1, k + 1, k), axis=1)  # (trajectories, k steps, k parameters)
+    changes = np.diff(Y.reshape(-1, k + 1), axis=1)  # (trajectories, k steps)
+    moved = np.argmax(steps != 0, axis=2)  # the parameter each step moves
+    trajectories = np.arange(steps.shape[0])[:, None]
+    direction = np.sign(np.take_along_axis(steps, moved[..., None], axis=2)[..., 0])
+    effects = np.empty_like(changes)
+    effects[trajectories, moved] = direction * changes / (num_levels / (2 * (num_levels - 1)))
+    return effects
+
+
 def _morris_analyse(problem, X, Y, seed, second_order):
     result = morris_analyze.analyze(problem, X, Y, num_resamples=RESAMPLES, num_levels=MORRIS_LEVELS, seed=seed)
     # SALib bootstraps mu* only; bootstrap sigma the same way, resampling trajectories.
     k = problem["num_vars"]
-    # (parameters, trajectories) -> (trajectories, parameters)
-    effects = morris_analyze._compute_elementary_effects(X, Y, k + 1, morris_analyze._compute_delta(MORRIS_LEVELS)).T
+    effects = elementary_effects(X, Y, MORRIS_LEVELS)
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, effects.shape[0], size=(RESAMPLES, effects.shape[0]))
     sigmas = effects[draws].std(axis=1, ddof=1)

@@ -53,3 +53,20 @@ def test_bad_input_gives_message_not_traceback():
         assert done.returncode == 2, args
         assert message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_unwritable_outputs_give_one_line_before_any_work(tmp_path):
+    samples = tmp_path / "samples.csv"
+    pd.DataFrame({"dividend_rate": [0.05]}).to_csv(samples, index=False)
+    (tmp_path / "folder.csv").mkdir()
+    for command, message in [
+        (["sd_model", "run", "--out", "/nonexistent/dir/x.csv"], "folder /nonexistent/dir does not exist"),
+        (["sd_model", "run", "--out", str(tmp_path / "folder.csv")], "it is a folder"),
+        (["sd_model", "batch", "--samples", str(samples), "--out", "/proc/x.nc"], "cannot write /proc/x.nc"),
+        (["sensitivity", "sobol", "--n", "8", "--out", "/proc/x"], "cannot create folder /proc/x"),
+        (["sensitivity", "bundle", "--out", "/proc/x"], "cannot create folder /proc/x"),
+    ]:
+        done = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, (command, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0] and lines[0].startswith("error: "), (command, done.stderr)

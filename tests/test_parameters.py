@@ -73,9 +73,12 @@ def test_only_standard_vensim_functions(equations):
         assert calls <= allowed, f"{name} uses {calls - allowed}"
 
 
-def test_outputs_contain_the_four_kpis():
-    assert sd_model.KPIS == ("relocated_population", "employment_rate", "urbanization_rate", "equity_income_per_capita")
-    assert sd_model.OUTPUTS[:4] == sd_model.KPIS
+def test_kpis_are_labelled_outputs_in_card_order():
+    outputs = {o.name: o for o in sd_model.outputs()}
+    for kpi in sd_model.KPIS:
+        assert kpi in outputs, f"KPI {kpi} is not an output in models/model.toml"
+        assert outputs[kpi].label_en and outputs[kpi].label_zh and outputs[kpi].units, kpi
+    assert sd_model.OUTPUTS[: len(sd_model.KPIS)] == sd_model.KPIS  # the explorer's cards follow the outputs' order
 
 
 def test_models_readme_table_is_current():

@@ -72,7 +72,11 @@ def test_runs_are_independent():
     assert not np.allclose(changed.loc[2025], before.loc[2025])
     after = sd_model.run()
     pd.testing.assert_frame_equal(before, after)
-    assert sd_model.parameters()[0].default == sd_model.default_model().defaults()["relocation_target"]
+    model = sd_model.default_model()  # PySD's own (mutable) model object: nothing leaks either
+    reference = model.run_pysd()
+    model.run_pysd({"training_coverage": 1.0, "dividend_rate": 0.08}, final_time=2025)
+    pd.testing.assert_frame_equal(model.run_pysd(), reference)
+    pd.testing.assert_frame_equal(reference, before, check_exact=False, rtol=1e-12)
 
 
 def test_numpy_numbers_accepted():

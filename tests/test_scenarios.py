@@ -75,3 +75,41 @@ def test_unknown_scenario_and_missing_file(tmp_path):
         sd_model.load_scenario("nope")
     with pytest.raises(ValueError, match="not found"):
         sd_model.load_scenario(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        (b"name = [", "not valid TOML"),
+        (b"\xff", "not UTF-8"),
+        (b'name = "s"\ntitle_en = "t"\n', "missing key 'title_zh'"),
+        (b'name = "s"\ntitle_en = "t"\ntitle_zh = 3\n[[steps]]\n', "key 'title_zh' must be a string, got int"),
+        (b'name = "s"\ntitle_en = "t"\ntitle_zh = "t"\n', "at least one"),
+        (
+            b'name = "s"\ntitle_en = "t"\ntitle_zh = "t"\n[[steps]]\ntitle_en = "a"\ntitle_zh = "a"\ntext_en = "a"\n',
+            "step 1: missing key 'text_zh'",
+        ),
+        (
+            b'name = "s"\ntitle_en = "t"\ntitle_zh = "t"\n[[steps]]\ntitle_en = "a"\ntitle_zh = "a"\ntext_en = "a"\n'
+            b'text_zh = "a"\nlocked = ["nope"]\n',
+            "step 1: 'locked' must list parameter names",
+        ),
+    ],
+)
+def test_malformed_stories_name_file_and_problem(tmp_path, text, pattern):
+    from explorer.stories import load_story
+
+    path = tmp_path / "story.toml"
+    path.write_bytes(text)
+    with pytest.raises(ValueError, match=pattern) as caught:
+        load_story(path, sd_model.default_model())
+    assert str(path) in str(caught.value)
+
+
+def test_bundled_stories_load():
+    from explorer.stories import STORIES_DIR, load_story, story_names
+
+    assert story_names()
+    for name in story_names():
+        story = load_story(STORIES_DIR / f"{name}.toml", sd_model.default_model())
+        assert story.steps and all(step.title_en and step.text_zh for step in story.steps)

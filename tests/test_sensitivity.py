@@ -32,6 +32,54 @@ def test_pipeline_reproduces_analytic_ishigami_indices():
         assert np.all(np.abs(values - truth) <= conf), f"{index}: {values} ± {conf} vs {truth}"
 
 
+def known(method, problem, evaluate, n, seed=11):
+    """Indices of ``method`` through the project's pipeline, for a function with known answers."""
+    ds = run_analysis(method, problem=problem, evaluate=evaluate, years_all=[0], years=[0], n=n, seed=seed, progress=False)
+    return ds.sel(output="y", year=0)
+
+
+def test_fast_reproduces_analytic_ishigami_indices():
+    ds = known("fast", ISHIGAMI, ishigami, n=10_000)
+    for index, truth in ANALYTIC.items():  # SALib's own regression tolerances for eFAST
+        np.testing.assert_allclose(ds[index].values, truth, atol=5e-2, rtol=1e-1)
+
+
+def test_morris_reproduces_ishigami_effects_and_salib():
+    from SALib.analyze import morris as salib_morris
+
+    from sensitivity.methods import MORRIS_LEVELS, elementary_effects, get_method
+
+    ds = known("morris", ISHIGAMI, ishigami, n=2000)
+    # x2 enters as 7 sin^2(x2): on the 4-level grid every elementary effect is +-7 * 0.75 / (2/3) = 7.875
+    assert ds["mu_star"].values[1] == pytest.approx(7.875, rel=1e-9)
+    # x1 and x3: SALib's regression figures for Ishigami (7.767792, 6.308785 at N = 10,000)
+    np.testing.assert_allclose(ds["mu_star"].values[[0, 2]], [7.767792, 6.308785], rtol=0.05)
+    sigma, half_width = ds["sigma"].values, ds["sigma_conf"].values
+    assert np.all(half_width > 0) and np.all(half_width < 0.2 * sigma)
+    # the elementary effects behind the sigma interval are SALib's: same mu, mu* and sigma
+    X = get_method("morris").sample(ISHIGAMI, 500, 3, False)
+    Y = ishigami(X, None)["y"][:, 0]
+    salib = salib_morris.analyze(ISHIGAMI, X, Y, num_levels=MORRIS_LEVELS, seed=3)
+    effects = elementary_effects(X, Y, MORRIS_LEVELS)
+    np.testing.assert_allclose(effects.mean(axis=0), salib["mu"], rtol=1e-12)
+    np.testing.assert_allclose(np.abs(effects).mean(axis=0), salib["mu_star"], rtol=1e-12)
+    np.testing.assert_allclose(effects.std(axis=0, ddof=1), salib["sigma"], rtol=1e-12)
+    with pytest.raises(ValueError, match="trajectories of 4 rows"):
+        elementary_effects(X[:-1], Y[:-1], MORRIS_LEVELS)
+
+
+def test_pawn_reproduces_the_analytic_indices_of_y_equals_x1():
+    """y = x1 with x1, x2 uniform on [0, 1]: conditioning x1 on the slice [a, a + 1/10] gives a KS
+    distance of max(a, 0.9 - a) to the unconditional output, so over the ten slices the median is
+    0.7 and the maximum 0.9; x2 does nothing, so its distances are sampling noise."""
+    problem = {"num_vars": 2, "names": ["x1", "x2"], "bounds": [[0.0, 1.0]] * 2}
+    ds = known("pawn", problem, lambda X, names: {"y": X[:, :1]}, n=8192)
+    assert ds["median"].values[0] == pytest.approx(0.7, abs=0.02)
+    assert ds["maximum"].values[0] == pytest.approx(0.9, abs=0.02)
+    n, m = 8192, 8192 / 10  # unconditional and slice sample sizes: the 5 % KS critical value
+    assert ds["median"].values[1] < 1.36 * np.sqrt((n + m) / (n * m))
+
+
 def test_sobol_second_order_on_request():
     ds = small("sobol", n=64, second_order=True)
     assert ds["S2"].dims == ("output", "year", "parameter", "other")
