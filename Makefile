@@ -16,8 +16,9 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
+# The explorer, warmed up before its first visitor (explorer/serve.py; `streamlit run app.py` works too).
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(PY) -m explorer.serve --server.port $(PORT)
 
 lint: setup
 	$(PY) -m ruff check .

@@ -37,7 +37,9 @@ def compute(value: float) -> None:
     levers = {p.name: p.default for p in sd_model.parameters("lever")} | params
     bands = ensemble.bands(levers, n=200)
     labels = {o.name: o.label_en for o in sd_model.outputs()}
-    charts.kpi_spec(charts.kpi_long({"scenario": results, "baseline": baseline}, labels), bands, "en")
+    lines = charts.kpi_long({"scenario": results, "baseline": baseline}, labels)
+    for kpi in sd_model.KPIS:
+        charts.kpi_spec(lines, bands, "en", kpi, dash_series="baseline")
     charts.people_spec(charts.people_long(results, labels), "en")
     charts.income_spec(charts.income_long(results, "en"), "en")
 

@@ -28,6 +28,7 @@ PERCENT = ("employment_rate", "urbanization_rate")
 HEIGHT = 420
 KPI_HEIGHT = 300
 TICK_EVERY = 5  # label every fifth year
+LEGEND_CHARACTERS = 36  # series names longer than this in all go one a line
 TABLE = "table"  # the name of the one dataset every template reads
 
 
@@ -112,7 +113,7 @@ def kpi_template(
     )
     line = alt.Chart().mark_line(strokeWidth=2.5).encode(
         x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, sort=list(series), legend=alt.Legend(orient="bottom")), strokeDash=dash,
+        color=alt.Color("series:N", title=None, sort=list(series), legend=_series_legend(series)), strokeDash=dash,
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip("year:O"), alt.Tooltip("value:Q", format=",.3~f")],
     )  # fmt: skip
     layers = []
@@ -123,6 +124,12 @@ def kpi_template(
     return alt.layer(*layers, line, data=_data()).properties(
         title=alt.Title(title, fontSize=15), width="container", height=KPI_HEIGHT
     )
+
+
+def _series_legend(series: tuple[str, ...]) -> alt.Legend:
+    """Legend below the chart: side by side for short names, one a line for long ones (scenario titles)."""
+    long = sum(len(name) for name in series) > LEGEND_CHARACTERS
+    return alt.Legend(orient="bottom", columns=1 if long else len(series), labelLimit=0)
 
 
 def _kpi_args(table: pd.DataFrame, lang: str, dash_series: str | None, has_bands: bool) -> tuple:

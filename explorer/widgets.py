@@ -13,12 +13,18 @@ from .i18n import t
 
 
 def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> None:
-    """One card per KPI at the chosen year: value, change from baseline, and the path over time."""
-    year = st.select_slider(
-        t("card_year", language), options=list(results.index), value=state.model().headline_year, key="card_year"
-    )
+    """One card per KPI at the chosen year: value, change from baseline, and the path over time.
+
+    The year's slider comes after the cards: the browser draws the cards first on a first visit
+    (each kind of element loads its code when it first appears).
+    """
+    cards, chooser = st.container(), st.container()
+    with chooser:
+        year = st.select_slider(
+            t("card_year", language), options=list(results.index), value=state.model().headline_year, key="card_year"
+        )
     names = state.labels(language)
-    for column, kpi in zip(st.columns(len(sd_model.KPIS)), sd_model.KPIS, strict=True):
+    for column, kpi in zip(cards.columns(len(sd_model.KPIS)), sd_model.KPIS, strict=True):
         value, base = results.loc[year, kpi], baseline.loc[year, kpi]
         delta = format_delta(kpi, value - base)
         column.metric(

@@ -102,7 +102,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(log_file: Path, *, timeout: float = 90.0) -> Iterator[str]:
-    """Run the explorer in a subprocess and yield its URL once it answers its health check.
+    """Run the explorer as ``make run`` does (:mod:`explorer.serve`) in a subprocess; yield its URL
+    once it answers its health check.
 
     Parameters
     ----------
@@ -112,8 +113,8 @@ def streamlit_server(log_file: Path, *, timeout: float = 90.0) -> Iterator[str]:
         Seconds to wait for the health check.
     """
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    command = [sys.executable, "-m", "explorer.serve", "--server.port", str(port),
+               "--server.address", "127.0.0.1"]  # fmt: skip
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())

@@ -64,3 +64,14 @@ def test_move_slider_changes_card_and_shared_link_restores(server, browser):
     expect(page.get_by_role("slider", name="Guaranteed dividend rate")).to_have_value("0.03")
     page.screenshot(path=ARTIFACTS / "explorer_shared_link.png", full_page=True)
     page.close()
+
+
+def test_chinese_page_and_old_view_link_in_the_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.goto(f"{server}/?view=compare&lang=zh")  # a link from before the pages: it opens the compare page
+    expect(page.get_by_role("heading", name="情景并列比较")).to_be_visible(timeout=90_000)
+    expect(page).to_have_url(re.compile(r"/compare\?(.*&)?lang=zh"), timeout=10_000)
+    expect(page.get_by_text("语言 / Language")).to_be_visible()
+    assert page.get_by_role("button", name="Deploy").count() == 0  # a policymaker's page: minimal toolbar
+    page.screenshot(path=ARTIFACTS / "explorer_zh_compare.png", full_page=True)
+    page.close()
