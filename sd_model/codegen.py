@@ -90,8 +90,19 @@ def read_translation(py_file: str | Path) -> Translation:
     return Translation(expressions, integs, delays, lookups)
 
 
+#: PySD's time-dependent builtins, as NumPy expressions of ``t`` and ``dt`` that work on floats and on
+#: arrays of runs; each is PySD's own definition (``pysd.py_backend.functions``), written out here.
+TIME_FUNCTIONS = {
+    # step(time, value, tstep): value * (time() + time.time_step() / 2 > tstep)
+    "step": (2, "({0}) * (t + dt / 2 > ({1}))"),
+    # ramp(time, slope, start, finish): (t + SMALL_VENSIM > start) * slope * (min(finish, t) - start)
+    "ramp": (3, "(t + 1e-06 > ({1})) * ({0}) * (np.minimum(({2}), t) - ({1}))"),
+}
+
+
 class _Rewrite(ast.NodeTransformer):
-    """``name()`` -> ``name``; ``float(x)`` -> ``x``; ``lookup(x)`` -> ``np.interp(x, X, Y)``."""
+    """``name()`` -> ``name``; ``float(x)`` -> ``x``; ``lookup(x)`` -> ``np.interp(x, X, Y)``;
+    ``step``/``ramp`` -> their :data:`TIME_FUNCTIONS` form."""
 
     def __init__(self, components: set[str], lookups: set[str]):
         self.components = components
@@ -109,6 +120,13 @@ class _Rewrite(ast.NodeTransformer):
             if name in self.components and not node.args:
                 self.used.add(name)
                 return ast.Name(name, ast.Load())
+            if name in TIME_FUNCTIONS:
+                arity, template = TIME_FUNCTIONS[name]
+                args = node.args[1:]  # the first is PySD's time object
+                if len(args) != arity or node.keywords:
+                    raise NotImplementedError(f"{name}() with {len(args)} arguments has no generated form (RAMP needs a finish)")
+                text = template.format(*(ast.unparse(a) for a in args))
+                return ast.parse(text, mode="eval").body
             if name in self.lookups:
                 x = ast.Name(f"_lx_{name}", ast.Load())
                 y = ast.Name(f"_ly_{name}", ast.Load())

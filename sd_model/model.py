@@ -25,8 +25,8 @@ from .parameters import (
 from .paths import METADATA_FILE, MODEL_FILE
 from .translation import model_digest, translated_file
 
-#: Python names of the four headline outputs.
-KPIS = ("relocated_population", "employment_rate", "urbanization_rate", "equity_income_per_capita")
+#: Python names of the headline outputs (the explorer's cards).
+KPIS = ("relocated_population", "employment_rate", "urbanization_rate", "equity_income_per_capita", "fiscal_cost")
 
 #: Largest final time accepted (the model is calibrated for 2016-2035).
 MAX_FINAL_TIME = 2100

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = ("lever", "uncertainty")
-THEMES = ("relocation", "livelihood", "assets", "governance", "assumptions")
+THEMES = ("policy", "relocation", "livelihood", "assets", "governance", "assumptions")
 
 
 def in_language(record, field: str, lang: str) -> str:
@@ -52,6 +52,8 @@ class Parameter:
         What the constant means (the ``.mdl`` comment before ``Source:``).
     description_zh : str
         The same in Chinese (``models/model.toml``).
+    costs_public_money : bool
+        A lever whose use the model's Cost sector counts in ``fiscal cost``.
     source : str
         Where the value comes from (the ``.mdl`` comment after ``Source:``).
     """
@@ -69,6 +71,7 @@ class Parameter:
     description: str
     source: str
     description_zh: str = ""
+    costs_public_money: bool = False
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
@@ -142,6 +145,7 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
                 description=description,
                 source=source,
                 description_zh=entry.get("description_zh", ""),
+                costs_public_money=bool(entry.get("costs_public_money", False)),
             )
         )
     return tuple(table)
