@@ -24,6 +24,8 @@ from .i18n import t
 PEOPLE = ("awaiting_relocation", "settling_in", "integrated_residents", "returned_to_origin", "moved_out_of_province")
 INCOME = (("wage", "wage_income_per_capita"), ("equity", "equity_income_per_capita"), ("transfer", "transfer_income_per_capita"))
 PERCENT = ("employment_rate", "urbanization_rate")
+#: outputs shown scaled: name -> language -> (factor, unit)
+SCALED = {"fiscal_cost": {"en": (1e-9, "bn yuan/yr"), "zh": (1e-8, "亿元/年")}}
 # Streamlit fits a stretched chart, legend and titles included, into its height.
 HEIGHT = 420
 KPI_HEIGHT = 300
@@ -72,16 +74,18 @@ def kpi_long(frames: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.Data
     return long
 
 
-def kpi_table(lines: pd.DataFrame, bands: pd.DataFrame | None) -> pd.DataFrame:
-    """The lines from :func:`kpi_long` joined with the bands, rates in percent."""
+def kpi_table(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str = "en") -> pd.DataFrame:
+    """The lines from :func:`kpi_long` joined with the bands, rates in percent, money scaled."""
     data = lines.copy()
     if bands is not None:
         data = data.merge(bands[["year", "kpi", "q05", "q25", "q75", "q95"]], on=["year", "kpi"], how="left")
-    scale = data["kpi"].isin(PERCENT).map({True: 100.0, False: 1.0})
+    factors = {k: 100.0 for k in PERCENT} | {k: v[lang][0] for k, v in SCALED.items()}
+    units = {k: " (%)" for k in PERCENT} | {k: f" ({v[lang][1]})" for k, v in SCALED.items()}
+    scale = data["kpi"].map(factors).fillna(1.0)
     for column in ("value", "q05", "q25", "q75", "q95"):
         if column in data:
             data[column] = data[column] * scale
-    data["label"] = data["label"] + data["kpi"].isin(PERCENT).map({True: " (%)", False: ""})
+    data["label"] = data["label"] + data["kpi"].map(units).fillna("")
     return data
 
 
@@ -145,20 +149,20 @@ def kpi_chart(
 
     ``bands`` has columns year, kpi, q05, q25, q75, q95 (from ``explorer.ensemble.bands``) or is None.
     """
-    table = _one_kpi(lines, bands, kpi)
+    table = _one_kpi(lines, bands, kpi, lang)
     return with_data(kpi_template(*_kpi_args(table, lang, dash_series, bands is not None)), table)
 
 
 def kpi_spec(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, kpi: str, *, dash_series: str | None = None) -> dict:
     """:func:`kpi_chart` as a Vega-Lite spec from the cached template."""
-    table = _one_kpi(lines, bands, kpi)
+    table = _one_kpi(lines, bands, kpi, lang)
     return vega_lite(kpi_template, _kpi_args(table, lang, dash_series, bands is not None), table)
 
 
-def _one_kpi(lines: pd.DataFrame, bands: pd.DataFrame | None, kpi: str) -> pd.DataFrame:
+def _one_kpi(lines: pd.DataFrame, bands: pd.DataFrame | None, kpi: str, lang: str) -> pd.DataFrame:
     if kpi not in set(lines["kpi"]):
         raise ValueError(f"unknown KPI {kpi!r}; KPIs: {', '.join(dict.fromkeys(lines['kpi']))}")
-    return kpi_table(lines[lines["kpi"] == kpi], bands).reset_index(drop=True)
+    return kpi_table(lines[lines["kpi"] == kpi], bands, lang).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- where people are

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import math
 
-from .charts import PERCENT
+from .charts import PERCENT, SCALED
 
 
-def format_kpi(name: str, value: float) -> str:
-    """A KPI as a card shows it: rates in percent, counts and yuan with thousands separators."""
+def format_kpi(name: str, value: float, lang: str = "en") -> str:
+    """A KPI as a card shows it: rates in percent, money in billions (亿 in Chinese), counts with
+    thousands separators."""
     if name in PERCENT:
         return f"{value:.1%}"
+    if name in SCALED:
+        factor, unit = SCALED[name][lang]
+        return f"{value * factor:,.2f} {unit}"
     return f"{value:,.0f}"
 
 
-def format_delta(name: str, delta: float) -> str:
-    """Change from the baseline as the card shows it: ``+1.2 pp`` or ``-3,400``; ``±0`` when it rounds away."""
+def format_delta(name: str, delta: float, lang: str = "en") -> str:
+    """Change from the baseline as the card shows it: ``+1.2 pp``, ``-3,400`` or ``+0.12 bn``; ``±0``
+    when it rounds away."""
     if name in PERCENT:
         text = f"{delta * 100:+.1f} pp"
         return "±0 pp" if text[1:] == "0.0 pp" else text
+    if name in SCALED:
+        factor, unit = SCALED[name][lang]
+        text = f"{delta * factor:+,.2f}"
+        return f"±0 {unit}" if text[1:] == "0.00" else f"{text} {unit}"
     text = f"{delta:+,.0f}"
     return "±0" if text[1:] == "0" else text
 

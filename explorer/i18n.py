@@ -19,6 +19,7 @@ TEXT = {
     "preset": {"en": "Preset scenario", "zh": "预设情景"},
     "custom": {"en": "(custom)", "zh": "（自定义）"},
     "levers": {"en": "Policy levers", "zh": "政策杠杆"},
+    "theme_policy": {"en": "When policy acts, and follow-up support", "zh": "政策时点与后续扶持"},
     "theme_relocation": {"en": "Relocation", "zh": "搬迁安置"},
     "theme_livelihood": {"en": "Livelihood and training", "zh": "生计与培训"},
     "theme_assets": {"en": "Assets and shares", "zh": "资产与股权"},
@@ -86,6 +87,21 @@ TEXT = {
         "en": "How much of each outcome's spread over the parameter ranges each parameter explains (Sobol total order ST: its share of the variance, interactions included; Morris mu*: its mean absolute effect). Bars: the latest year; map: every year.",
         "zh": "各参数在其取值范围内对结果变化的解释程度（Sobol 总效应指数 ST：含交互作用的方差占比；Morris mu*：平均绝对效应）。条形图为最后一年，热图为各年份。",
     },
+    "yuan_buys": {"en": "What a yuan buys", "zh": "每一元钱的成效"},
+    "yuan_buys_note": {
+        "en": "Against policy unchanged (every lever at its default, the same assumptions), from {year} to {final}: the extra public money spent, and what it buys. Below, each lever that costs public money moved alone by a tenth of its range from the current settings. Empty: no gain.",
+        "zh": "与政策不变（所有杠杆取默认值、假设相同）相比，{year}年至{final}年：多花的财政资金及其成效。下表为每个需要财政投入的杠杆在当前设置基础上单独调整其取值范围的十分之一的结果。空白表示没有收益。",
+    },
+    "scenario_effect": {"en": "This scenario against policy unchanged", "zh": "当前情景与政策不变相比"},
+    "extra_cost": {"en": "extra public money (yuan)", "zh": "新增财政支出（元）"},
+    "employed_person_years": {"en": "extra employed person-years", "zh": "新增就业人·年"},
+    "income_yuan": {"en": "extra income (yuan)", "zh": "新增收入（元）"},
+    "relapse_person_years_avoided": {"en": "person-years kept out of relapse risk", "zh": "减少的返贫风险人·年"},
+    "per_employed_person_years": {"en": "yuan per extra employed person-year", "zh": "每新增一个就业人·年的财政投入（元）"},
+    "per_income_yuan": {"en": "yuan per extra yuan of income", "zh": "每新增一元收入的财政投入（元）"},
+    "per_relapse_person_years_avoided": {"en": "yuan per person-year out of relapse risk", "zh": "每减少一个返贫风险人·年的财政投入（元）"},
+    "lever": {"en": "lever", "zh": "杠杆"},
+    "from_to": {"en": "from → to", "zh": "调整"},
     "compare_year": {"en": "The table shows {year}.", "zh": "表格显示{year}年的数值。"},
     "sensitivity_run": {"en": "Results of `{method}` run of {time}, N = {n}.", "zh": "{time} 的 `{method}` 分析结果，N = {n}。"},
     "ranked": {"en": "Ranked drivers", "zh": "主要驱动因素排序"},
@@ -96,7 +112,7 @@ TEXT = {
 
 # The equation groups of the .mdl (sectors), in Chinese; English is the group name itself.
 SECTORS_ZH = {
-    "Relocation": "搬迁安置", "Employment": "就业", "Skills": "技能与人力资本", "Mindset": "思想观念（“等靠要”）",
+    "Policy": "政策时点与后续扶持", "Cost": "财政成本", "Relocation": "搬迁安置", "Employment": "就业", "Skills": "技能与人力资本", "Mindset": "思想观念（“等靠要”）",
     "Community": "社区与社会资本", "Entrepreneurship": "创业", "Equity": "资产收益", "Income": "收入与返贫",
     "Urbanization": "城镇化", "Control": "时间设置",
 }  # fmt: skip

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 import sd_model
+from sd_model import costs
 from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 from sd_model.structure import Structure, structure
 
@@ -39,6 +40,13 @@ def cached_run(items: tuple[tuple[str, float], ...]) -> pd.DataFrame:
 @st.cache_data(max_entries=128, show_spinner=False)
 def cached_bands(levers: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     return ensemble.bands(dict(levers), n=ENSEMBLE_RUNS)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_costs(items: tuple[tuple[str, float], ...]) -> tuple[dict, pd.DataFrame]:
+    """The scenario's cost-effectiveness against policy unchanged, and what a yuan buys per lever."""
+    values = dict(items)
+    return costs.cost_effectiveness(model(), values), costs.what_a_yuan_buys(model(), values)
 
 
 @st.cache_data(show_spinner=False)

@@ -26,10 +26,10 @@ def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> N
     names = state.labels(language)
     for column, kpi in zip(cards.columns(len(sd_model.KPIS)), sd_model.KPIS, strict=True):
         value, base = results.loc[year, kpi], baseline.loc[year, kpi]
-        delta = format_delta(kpi, value - base)
+        delta = format_delta(kpi, value - base, language)
         column.metric(
             names[kpi],
-            format_kpi(kpi, value),
+            format_kpi(kpi, value, language),
             delta,
             delta_color="off" if delta.startswith("±") else "normal",
             delta_arrow="off" if delta.startswith("±") else "auto",

@@ -7,6 +7,8 @@ The public API::
     sd_model.KPIS                  # the four headline outputs
     sd_model.run({"training_coverage": 0.6})
     sd_model.load_scenario("livelihood_first")
+    sd_model.cost_effectiveness({"training_coverage": 0.6})   # against policy unchanged
+    sd_model.what_a_yuan_buys()                                # per lever that costs public money
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "ParameterError",
     "Scenario",
     "ScenarioError",
+    "cost_effectiveness",
     "default_model",
     "load_model",
     "load_scenario",
@@ -43,6 +46,7 @@ __all__ = [
     "run",
     "run_batch",
     "scenario_names",
+    "what_a_yuan_buys",
 ]
 
 
@@ -77,6 +81,20 @@ def outputs() -> list[Output]:
 def run(params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
     """Run the model once with PySD; see :meth:`Model.run`."""
     return default_model().run(params, final_time=final_time, time_step=time_step)
+
+
+def cost_effectiveness(params=None) -> dict[str, float]:
+    """Extra fiscal cost and what it buys against policy unchanged; see :func:`sd_model.costs.cost_effectiveness`."""
+    from . import costs
+
+    return costs.cost_effectiveness(default_model(), params)
+
+
+def what_a_yuan_buys(params=None, *, share: float = 0.1) -> pd.DataFrame:
+    """What a yuan buys through each lever that costs public money; see :func:`sd_model.costs.what_a_yuan_buys`."""
+    from . import costs
+
+    return costs.what_a_yuan_buys(default_model(), params, share=share)
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:

@@ -14,8 +14,12 @@ import pandas as pd
 from .paths import REFERENCE_DIR
 
 RELOCATION_TARGET = 710_000  # people relocated in Guangxi 2016-2020
+AT_SITES_2020 = 691_200  # relocated people counted out of poverty in May 2020: living at the sites
 EMPLOYMENT_BAND = (0.90, 0.96)  # employment rate of relocated labour, 2021-2022
 CENSUS_YEAR = 2020
+#: validation holdouts: figures no parameter was fitted to
+EMPLOYED_LOCALLY_2018 = 53_100  # relocated people employed locally, Guangxi 2018
+HECHI_INCOME_2022 = 12_156  # per-capita income of relocated people in Hechi, 2022
 
 
 def urbanization_reference() -> pd.DataFrame:
@@ -71,4 +75,8 @@ def calibration_report(results: pd.DataFrame) -> dict[str, float]:
         "income_per_capita_2022": float(results.loc[2022, "income_per_capita"]),
         "wage_share_2022": float(results.loc[2022, "wage_income_per_capita"] / results.loc[2022, "income_per_capita"]),
         "relapse_risk_share_2022": float(results.loc[2022, "relapse_risk_share"]),
+        "validation_employed_locally_2018": float(results.loc[2018, "employed_locally"]),
+        "validation_employed_locally_2018_error_pct": float((results.loc[2018, "employed_locally"] / EMPLOYED_LOCALLY_2018 - 1) * 100),
+        "validation_income_2022_vs_hechi_pct": float((results.loc[2022, "income_per_capita"] / HECHI_INCOME_2022 - 1) * 100),
+        "at_sites_2020_vs_out_of_poverty_count_pct": float((results.loc[2020, "relocated_population"] / AT_SITES_2020 - 1) * 100),
     }

@@ -1,4 +1,4 @@
-"""Command line: ``python -m sd_model params|scenarios|run|batch|calibrate|sketch``."""
+"""Command line: ``python -m sd_model params|scenarios|run|cost|batch|calibrate|sketch``."""
 
 from __future__ import annotations
 
@@ -69,8 +69,7 @@ def cmd_scenarios(args) -> int:
 def cmd_run(args) -> int:
     if args.out:
         writable_file(args.out)
-    params = dict(sd_model.load_scenario(args.scenario).parameters) if args.scenario else {}
-    params.update(parse_assignment(item) for item in args.set)
+    params = scenario_params(args)
     results = sd_model.run(params, final_time=args.final_time, time_step=args.time_step)
     if args.outputs:
         results = results[sd_model.default_model().check_outputs(args.outputs.split(","))]
@@ -79,6 +78,32 @@ def cmd_run(args) -> int:
         print(f"wrote {len(results)} years x {results.shape[1]} outputs to {args.out}", file=sys.stderr)
     else:
         results.to_csv(sys.stdout)
+    return 0
+
+
+def scenario_params(args) -> dict[str, float]:
+    """Parameters of ``--scenario`` with the ``--set`` values over them."""
+    params = dict(sd_model.load_scenario(args.scenario).parameters) if args.scenario else {}
+    params.update(parse_assignment(item) for item in args.set)
+    return params
+
+
+def cmd_cost(args) -> int:
+    if args.out:
+        writable_file(args.out)
+    params = scenario_params(args)
+    effect = sd_model.cost_effectiveness(params)
+    table = sd_model.what_a_yuan_buys(params, share=args.share)
+    print("against policy unchanged (every lever at its default, the same assumptions):")
+    for name, value in effect.items():
+        print(f"  {name:40s} {value:18,.1f}")
+    if args.out:
+        table.to_csv(args.out)
+        print(f"wrote what a yuan buys through {len(table)} levers to {args.out}", file=sys.stderr)
+    else:
+        print(f"\nwhat a yuan buys, each lever moved alone by {args.share:g} of its range:")
+        with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", "{:,.1f}".format):
+            print(table.to_string())
     return 0
 
 
@@ -150,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-step", type=float, dest="time_step")
     p.add_argument("--out", help="CSV file to write (default: stdout)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("cost", help="fiscal cost against policy unchanged, and what a yuan buys through each lever")
+    p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    p.add_argument("--share", type=float, default=0.1, help="how far each lever moves, as a share of its range (default 0.1)")
+    p.add_argument("--out", help="CSV file for the per-lever table (default: print it)")
+    p.set_defaults(func=cmd_cost)
     p = sub.add_parser("batch", help="run many parameter sets (one CSV row each) with the vectorised engine")
     p.add_argument("--samples", required=True, help="CSV with one column per parameter name, one row per run")
     p.add_argument("--outputs", help="comma-separated outputs (default: the four KPIs)")

@@ -24,39 +24,51 @@ def card(at: AppTest, kpi: str) -> str:
 
 
 def number(text: str) -> float:
-    return float(text.replace(",", "").rstrip("%"))
+    """The number a card shows: ``95.7%``, ``659,830`` or ``2.74 bn yuan/yr``."""
+    return float(text.split()[0].replace(",", "").rstrip("%"))
 
 
 def test_loads_without_exceptions_and_shows_cards():
     at = new_app()
     assert not at.exception
-    assert len(at.metric) == 4
-    assert [m.delta for m in at.metric] == ["±0", "±0 pp", "±0 pp", "±0"]  # the baseline against itself
+    assert len(at.metric) == len(sd_model.KPIS)
+    assert [m.delta for m in at.metric] == ["±0", "±0 pp", "±0 pp", "±0", "±0 bn yuan/yr"]  # the baseline against itself
     assert at.slider(key="p_training_coverage").value == pytest.approx(0.3)
 
 
 @pytest.mark.parametrize(
     ("lever", "value", "kpi", "direction"),
     [
-        ("industry_jobs_per_worker", 0.6, "employment_rate", +1),
+        ("industry_jobs_per_worker", 0.6, "relocated_population", +1),
         ("training_coverage", 1.0, "employment_rate", +1),
         ("share_reform_coverage", 1.0, "equity_income_per_capita", +1),
         ("dividend_rate", 0.08, "equity_income_per_capita", +1),
-        ("share_reform_coverage", 0.0, "equity_income_per_capita", -1),
         ("relocation_target", 800000.0, "relocated_population", +1),
-        ("relocation_target", 500000.0, "urbanization_rate", -1),
-        ("public_welfare_jobs_per_worker", 0.0, "employment_rate", -1),
+        ("public_welfare_jobs_per_worker", 0.0, "fiscal_cost", -1),
+        ("support_floor", 1.0, "fiscal_cost", +1),
+        ("transfer_income", 4000.0, "fiscal_cost", +1),
     ],
 )
 def test_main_levers_move_their_kpi(lever, value, kpi, direction):
-    at = new_app()
-    at.select_slider(key="card_year").set_value(2020).run()  # mid-transition, where cards show differences
+    at = new_app()  # cards at the headline year, 2030: levers act from the policy year, 2026
     before = number(card(at, kpi))
     at.slider(key=f"p_{lever}").set_value(value).run()
     assert not at.exception
     after = number(card(at, kpi))
     assert (after - before) * direction > 0, f"{lever}={value}: {kpi} {before} -> {after}"
     assert float(at.query_params[lever]) == value
+
+
+def test_a_lever_changes_no_card_before_the_policy_year():
+    at = new_app()
+    at.select_slider(key="card_year").set_value(2025).run()
+    before = [m.value for m in at.metric]
+    at.slider(key="p_training_coverage").set_value(1.0).run()
+    at.slider(key="p_industry_jobs_per_worker").set_value(0.6).run()
+    assert [m.value for m in at.metric] == before
+    assert all(m.delta.startswith("±0") for m in at.metric)
+    at.slider(key="p_policy_year").set_value(2020.0).run()  # the same levers from 2020 show in 2025
+    assert [m.value for m in at.metric] != before
 
 
 def test_reset_button_restores_default():
@@ -143,7 +155,9 @@ def test_old_view_link_opens_its_page_and_pages_switch():
     assert len(at.get("vega_lite_chart")) == len(sd_model.KPIS)
     at.switch_page("explorer/views/model.py").run()
     assert not at.exception
-    assert at.selectbox(key="model_sector").value == "Relocation"
+    assert at.selectbox(key="model_sector").value == "Policy"
+    assert "policy switch" in at.get("graphviz_chart")[0].proto.spec
+    at.selectbox(key="model_sector").set_value("Relocation").run()
     assert "Settling In" in at.get("graphviz_chart")[0].proto.spec
     at.selectbox(key="model_sector").set_value("Control").run()  # time settings: equations, no diagram
     assert not at.exception and not at.get("graphviz_chart")

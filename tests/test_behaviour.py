@@ -19,6 +19,7 @@ from sd_model.structure import structure
 FRACTIONS = [
     "employment_rate",
     "urbanization_rate",
+    "share_without_a_worker",
     "integrated_share",
     "skilled_share",
     "dependency_share",
@@ -29,9 +30,11 @@ NON_NEGATIVE = [
     "relocated_population", "equity_income_per_capita", "awaiting_relocation", "settling_in", "integrated_residents",
     "returned_to_origin", "moved_out_of_province", "relocated_to_date", "site_capacity", "labour_force", "employed_labour",
     "total_jobs", "relocated_enterprises", "share_capital", "wage_income_per_capita", "income_per_capita",
+    "employed_locally", "employed_outside", "local_jobs",
     "urban_residents", "rural_residents",
 ]  # fmt: skip
 TOL = 1e-9
+HISTORICAL_TARGET = sd_model.default_model().constants["relocation target historical"]
 
 
 def extreme_sets(n_lhs: int = 500, seed: int = 20161231):
@@ -57,9 +60,11 @@ def check_physical(results, params, label):
     for column in FRACTIONS:
         assert results[column].between(-TOL, 1 + TOL).all(), f"{label}: {column} outside [0, 1]"
     assert (results["employed_labour"] <= results["labour_force"] * (1 + TOL) + 1e-6).all(), label
-    target = params.get("relocation_target", 710_000)
+    # the target acts from the policy year; before it the historical target holds
+    target = max(params.get("relocation_target", HISTORICAL_TARGET), HISTORICAL_TARGET)
     assert (results["relocated_to_date"] <= target * (1 + TOL)).all(), label
     assert (results["site_capacity"] <= target * (1 + TOL)).all(), label
+    assert (results["fiscal_cost"] >= 0).all() and results["cumulative_fiscal_cost"].is_monotonic_increasing, label
 
 
 def test_extreme_conditions_keep_stocks_and_rates_physical():

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 import sd_model
-from sd_model.calibration import EMPLOYMENT_BAND, RELOCATION_TARGET, census_rebasing_offset, urbanization_fit
+from sd_model.calibration import (
+    AT_SITES_2020,
+    EMPLOYED_LOCALLY_2018,
+    EMPLOYMENT_BAND,
+    HECHI_INCOME_2022,
+    RELOCATION_TARGET,
+    census_rebasing_offset,
+    urbanization_fit,
+)
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +24,17 @@ def baseline():
 def test_relocated_by_end_2020_within_3_percent(baseline):
     assert baseline.loc[2020, "relocated_to_date"] == pytest.approx(RELOCATION_TARGET, rel=0.03)
     assert baseline.loc[2020, "relocated_population"] == pytest.approx(RELOCATION_TARGET, rel=0.03)
+    assert baseline.loc[2020, "relocated_population"] == pytest.approx(AT_SITES_2020, rel=0.03)
+
+
+def test_validation_holdouts(baseline):
+    """Figures no parameter was fitted to (models/README.md, calibration and validation table)."""
+    # 53,100 relocated people employed locally in Guangxi in 2018: within a quarter
+    assert baseline.loc[2018, "employed_locally"] == pytest.approx(EMPLOYED_LOCALLY_2018, rel=0.25)
+    # local work is the smaller part in 2018: most relocated labourers worked outside
+    assert baseline.loc[2018, "employed_locally"] < baseline.loc[2018, "employed_outside"]
+    # Hechi, a poorer prefecture, 12,156 yuan in 2022: the province-wide model lies above it, within 15 %
+    assert HECHI_INCOME_2022 < baseline.loc[2022, "income_per_capita"] < 1.15 * HECHI_INCOME_2022
 
 
 def test_moving_in_mostly_complete_by_end_2019(baseline):

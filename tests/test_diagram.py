@@ -51,5 +51,5 @@ def test_every_sector_draws_its_dependencies(model_structure, sector):
 
 
 def test_unknown_sector_is_named(model_structure):
-    with pytest.raises(ValueError, match="unknown sector 'Nowhere'; sectors: Relocation"):
+    with pytest.raises(ValueError, match="unknown sector 'Nowhere'; sectors: Policy, Relocation"):
         sector_dot(model_structure, "Nowhere")

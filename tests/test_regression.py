@@ -45,7 +45,7 @@ def test_differences_names_what_moved():
     (problem,) = differences(moved, reference)
     assert problem.startswith("employment rate:") and "in 2030" in problem
     assert not differences(reference * (1 + 1e-10), reference)
-    assert differences(reference.drop(columns="hiring"), reference) == ["hiring: missing from the run"]
+    assert differences(reference.drop(columns="local hiring"), reference) == ["local hiring: missing from the run"]
 
 
 def scaled(text: str, name: str, factor: str) -> str:
@@ -81,11 +81,11 @@ def _caught(args) -> tuple[str, list[str]]:
 def test_scaling_by_one_changes_nothing(tmp_path, monkeypatch):
     """The control of the test below: the edit itself (parentheses, a factor 1) leaves the model equal."""
     text = MODEL_FILE.read_text(encoding="utf-8")
-    assert scaled(text, "hiring", "1") != text
+    assert scaled(text, "local hiring", "1") != text
     with pytest.raises(ValueError, match="no equation 'nothing'"):
         scaled(text, "nothing", "1")
     monkeypatch.setenv("SD_MODEL_CACHE", str(tmp_path / "cache"))
-    assert _caught(("hiring", "1", tmp_path)) == ("hiring", [])
+    assert _caught(("local hiring", "1", tmp_path)) == ("local hiring", [])
 
 
 @pytest.mark.slow

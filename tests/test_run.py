@@ -98,7 +98,7 @@ def test_translation_is_cached_and_rebuilt_when_mdl_changes(model_copy):
 
 
 def test_edited_constant_moves_results(model_copy):
-    edit_constant(model_copy, "dividend rate", "0.07")
+    edit_constant(model_copy, "dividend rate historical", "0.07")  # the rate that acts before the policy year
     edited = sd_model.Model(model_copy).run()
     base = sd_model.run()
     ratio = edited.loc[2020, "equity_income_per_capita"] / base.loc[2020, "equity_income_per_capita"]

@@ -7,7 +7,8 @@ import pytest
 import sd_model
 from sd_model.scenarios import ScenarioError
 
-REQUIRED = {"baseline", "no_follow_up", "livelihood_first", "asset_income_reform", "integrated_governance"}
+REQUIRED = {"baseline", "no_follow_up", "livelihood_first", "asset_income_reform", "integrated_governance",
+            "support_sustained", "support_tapered", "support_withdrawn"}  # fmt: skip
 
 GOOD = """
 name = "mine"
@@ -32,11 +33,24 @@ def test_bundled_scenarios_load():
 
 
 def test_scenarios_move_kpis_as_the_papers_say():
-    results = {name: sd_model.run(sd_model.load_scenario(name).parameters).loc[2025] for name in REQUIRED}
-    assert results["no_follow_up"]["employment_rate"] < results["baseline"]["employment_rate"] - 0.2
-    assert results["livelihood_first"]["employment_rate"] > results["baseline"]["employment_rate"]
-    assert results["asset_income_reform"]["equity_income_per_capita"] > 2 * results["baseline"]["equity_income_per_capita"]
-    assert results["integrated_governance"]["integrated_share"] > results["baseline"]["integrated_share"]
+    # the counterfactual acts from 2016; the policies from 2026, so they are read in 2030
+    results = {name: sd_model.run(sd_model.load_scenario(name).parameters) for name in REQUIRED}
+    assert results["no_follow_up"].loc[2025, "employment_rate"] < results["baseline"].loc[2025, "employment_rate"] - 0.2
+    late = {name: frame.loc[2030] for name, frame in results.items()}
+    assert late["livelihood_first"]["employment_rate"] > late["baseline"]["employment_rate"]
+    assert late["livelihood_first"]["employed_locally"] > 1.3 * late["baseline"]["employed_locally"]
+    assert late["asset_income_reform"]["equity_income_per_capita"] > 2 * late["baseline"]["equity_income_per_capita"]
+    assert late["integrated_governance"]["integrated_share"] > late["baseline"]["integrated_share"]
+    assert late["support_withdrawn"]["employed_locally"] < late["support_tapered"]["employed_locally"] < late["baseline"]["employed_locally"]
+    assert late["support_sustained"]["fiscal_cost"] > late["baseline"]["fiscal_cost"] > late["support_withdrawn"]["fiscal_cost"]
+
+
+def test_every_scenario_says_from_when_it_acts():
+    for name in sd_model.scenario_names():
+        scenario = sd_model.load_scenario(name)
+        year = int(scenario.parameters.get("policy_year", sd_model.default_model().defaults()["policy_year"]))
+        if name != "baseline":
+            assert str(year) in scenario.description_en and str(year) in scenario.description_zh, name
 
 
 def test_load_by_path_and_round_trip(tmp_path):

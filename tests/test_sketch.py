@@ -62,7 +62,7 @@ def test_references_agree_with_pysd(model):
         for stateful in [k for k in entry if k.startswith(("_integ_", "_delay_"))]:
             entry.pop(stateful)
             entry |= deps[stateful]["initial"] | deps[stateful]["step"]
-        expected = {k for k in entry if not k.startswith("_") and k not in TIME_SETTINGS}
+        expected = {k for k in entry if not k.startswith("_") and canonical(k) not in TIME_SETTINGS}
         assert {py[r] for r in references} == expected, name
 
 
@@ -71,7 +71,8 @@ def test_pysd_splits_the_model_by_views_and_runs_it_unchanged(tmp_path, views):
     shutil.copyfile(MODEL_FILE, copy)
     split = pysd.read_vensim(str(copy), split_views=True)
     modules = sorted(p.stem for p in (tmp_path / "modules_relocation").glob("_*.py"))
-    assert len(modules) == len(views) == 9
+    sectors = set(structure(MODEL_FILE).home.values())
+    assert len(modules) == len(views) == len(sectors) == 11
     columns = {"relocated_population": "Relocated Population", "employment_rate": "Employment Rate"}
     result = split.run(return_columns=list(columns))
     expected = sd_model.run()
@@ -85,7 +86,7 @@ def test_cli_writes_views_into_a_model_without_any(tmp_path, capsys):
     copy.write_text(text.split("\\\\\\---///", 1)[0], encoding="utf-8")
     assert read_sketch(copy) == []
     assert cli(["sketch", "--mdl", str(copy), "--write"]) == 0
-    assert "wrote 9 views" in capsys.readouterr().err
+    assert "wrote 11 views" in capsys.readouterr().err
     assert [v.title for v in read_sketch(copy)] == [v.title for v in read_sketch(MODEL_FILE)]
     assert generate_sketch(copy) == generate_sketch(copy)  # deterministic
     assert cli(["sketch", "--mdl", str(tmp_path / "missing.mdl")]) == 2

@@ -1,5 +1,6 @@
 """Explore: KPI cards, the KPIs against the baseline with uncertainty bands, people and income."""
 
+import pandas as pd
 import streamlit as st
 
 import sd_model
@@ -23,6 +24,31 @@ def export_import(values: dict[str, float], results, language: str) -> None:
         st.caption(t("share_link", language))
 
 
+GAINS = ("employed_person_years", "income_yuan", "relapse_person_years_avoided")
+
+
+def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
+    """The scenario's cost and gains against policy unchanged, and the same per lever."""
+    model = state.model()
+    with st.expander(t("yuan_buys", language), expanded=False):
+        effect, table = state.cached_costs(tuple(sorted(values.items())))
+        st.caption(t("yuan_buys_note", language, year=int(values["policy_year"]), final=int(model.years()[-1])))
+        st.markdown(f"**{t('scenario_effect', language)}**")
+        summary = {t("extra_cost", language): effect["extra_cost_yuan"]}
+        summary |= {t(gain, language): effect[gain] for gain in GAINS}
+        summary |= {t(f"per_{gain}", language): effect[f"yuan_per_{gain}"] for gain in GAINS}
+        st.dataframe(pd.Series(summary, name="").to_frame().style.format("{:,.1f}", na_rep="—"), key="yuan_scenario")
+        shown = pd.DataFrame(
+            {
+                t("lever", language): [model.parameter_table[name].label(language) for name in table.index],
+                t("from_to", language): [f"{a:g} → {b:g}" for a, b in zip(table["from"], table["to"], strict=True)],
+                t("extra_cost", language): table["extra_cost_yuan"],
+            }
+            | {t(f"per_{gain}", language): table[f"yuan_per_{gain}"] for gain in GAINS}
+        )
+        st.dataframe(shown.style.format("{:,.1f}", subset=shown.columns[2:], na_rep="—"), hide_index=True, key="yuan_levers")
+
+
 def show(language: str) -> None:
     st.caption(t("subtitle", language))
     values = state.current_values()
@@ -38,6 +64,7 @@ def show(language: str) -> None:
     labels = state.labels(language)
     left.vega_lite_chart(spec=charts.people_spec(charts.people_long(results, labels), language), key="chart_people")
     right.vega_lite_chart(spec=charts.income_spec(charts.income_long(results, language), language), key="chart_income")
+    what_a_yuan_buys(values, language)
     export_import(values, results, language)
 
 
