@@ -99,7 +99,10 @@ TEXT = {
     "relapse_person_years_avoided": {"en": "person-years kept out of relapse risk", "zh": "减少的返贫风险人·年"},
     "per_employed_person_years": {"en": "yuan per extra employed person-year", "zh": "每新增一个就业人·年的财政投入（元）"},
     "per_income_yuan": {"en": "yuan per extra yuan of income", "zh": "每新增一元收入的财政投入（元）"},
-    "per_relapse_person_years_avoided": {"en": "yuan per person-year out of relapse risk", "zh": "每减少一个返贫风险人·年的财政投入（元）"},
+    "per_relapse_person_years_avoided": {
+        "en": "yuan per person-year out of relapse risk",
+        "zh": "每减少一个返贫风险人·年的财政投入（元）",
+    },
     "lever": {"en": "lever", "zh": "杠杆"},
     "from_to": {"en": "from → to", "zh": "调整"},
     "compare_year": {"en": "The table shows {year}.", "zh": "表格显示{year}年的数值。"},

@@ -76,7 +76,9 @@ def calibration_report(results: pd.DataFrame) -> dict[str, float]:
         "wage_share_2022": float(results.loc[2022, "wage_income_per_capita"] / results.loc[2022, "income_per_capita"]),
         "relapse_risk_share_2022": float(results.loc[2022, "relapse_risk_share"]),
         "validation_employed_locally_2018": float(results.loc[2018, "employed_locally"]),
-        "validation_employed_locally_2018_error_pct": float((results.loc[2018, "employed_locally"] / EMPLOYED_LOCALLY_2018 - 1) * 100),
+        "validation_employed_locally_2018_error_pct": float(
+            (results.loc[2018, "employed_locally"] / EMPLOYED_LOCALLY_2018 - 1) * 100
+        ),
         "validation_income_2022_vs_hechi_pct": float((results.loc[2022, "income_per_capita"] / HECHI_INCOME_2022 - 1) * 100),
         "at_sites_2020_vs_out_of_poverty_count_pct": float((results.loc[2020, "relocated_population"] / AT_SITES_2020 - 1) * 100),
     }

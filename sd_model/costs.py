@@ -29,7 +29,9 @@ def _gains(run: pd.DataFrame, reference: pd.DataFrame, policy_year: float) -> di
     r, b = run.loc[years], reference.loc[years]
     return {
         "employed_person_years": float((r["employed_labour"] - b["employed_labour"]).sum()),
-        "income_yuan": float((r["income_per_capita"] * r["relocated_population"] - b["income_per_capita"] * b["relocated_population"]).sum()),
+        "income_yuan": float(
+            (r["income_per_capita"] * r["relocated_population"] - b["income_per_capita"] * b["relocated_population"]).sum()
+        ),
         "relapse_person_years_avoided": float(
             (b["relapse_risk_share"] * b["relocated_population"] - r["relapse_risk_share"] * r["relocated_population"]).sum()
         ),

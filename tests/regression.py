@@ -1,11 +1,11 @@
 """Regression data, as PySD keeps its canonical outputs: every variable of every named scenario.
 
-``python -m tests.regression`` (or ``make regression-data``) runs the baseline and every named
-scenario with PySD's own loop and writes ``tests/data/SCENARIO.csv``: one row per saved year, one
-column per model variable (every stock, flow, auxiliary and output, by its Vensim name; other
-constants are the scenario's inputs). ``tests/test_regression.py`` compares each run with these files at
-:data:`RTOL`. Regenerate them only after a deliberate change of the model, and say in the commit
-message which outputs moved and why.
+``python -m tests.regression`` (or ``make regression-data``) runs the baseline, every named scenario
+and the stress cases below with PySD's own loop and writes ``tests/data/CASE.csv``: one row per saved
+year, one column per model variable (every stock, flow, auxiliary and output, by its Vensim name;
+other constants are the case's inputs). ``tests/test_regression.py`` compares each run with these
+files at :data:`RTOL`. Regenerate them only after a deliberate change of the model, and say in the
+commit message which outputs moved and why.
 """
 
 from __future__ import annotations
@@ -24,6 +24,27 @@ RTOL = 1e-9
 ATOL = 1e-12
 
 
+#: Cases beside the named scenarios that exercise structure the scenarios leave idle: an outside-demand
+#: shock and subsidised jobs withdrawn at once (layoffs), a relocation target raised after the
+#: programme (registration).
+STRESS_CASES = {
+    "stress_shock_and_new_target": {
+        "outside_demand_shock_depth": 0.4,
+        "outside_demand_shock_year": 2028,
+        "relocation_target": 760_000,
+        "support_floor": 0.0,
+        "support_taper_time": 1,
+        "support_dependence_of_industry_jobs": 0.8,
+    },
+    "stress_shock_in_the_default_year": {"outside_demand_shock_depth": 0.3},
+}
+
+
+def cases() -> dict[str, dict[str, float]]:
+    """Name to parameters of every regression case: the named scenarios, then the stress cases."""
+    return {name: dict(sd_model.load_scenario(name).parameters) for name in sd_model.scenario_names()} | STRESS_CASES
+
+
 def variables(model: sd_model.Model) -> list[str]:
     """Vensim names of every stock, flow and auxiliary of ``model`` and every output (constants,
     lookups and Time aside, unless an output)."""
@@ -33,9 +54,9 @@ def variables(model: sd_model.Model) -> list[str]:
     return sorted(computed | {o.vensim_name for o in model.outputs})
 
 
-def scenario_run(model: sd_model.Model, name: str) -> pd.DataFrame:
-    """Every variable of the bundled scenario ``name`` with PySD's loop, index ``year``."""
-    frame = model.run_variables(sd_model.load_scenario(name).parameters, variables=variables(model))
+def case_run(model: sd_model.Model, params) -> pd.DataFrame:
+    """Every variable of a run with PySD's loop, index ``year``."""
+    frame = model.run_variables(params, variables=variables(model))
     frame.index = pd.Index(frame.index.to_numpy().round().astype(int), name="year")
     return frame
 
@@ -70,13 +91,13 @@ def differences(frame: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
 
 
 def write_all() -> list[Path]:
-    """Write the regression data of every bundled scenario."""
+    """Write the regression data of every case."""
     model = sd_model.default_model()
     DATA_DIR.mkdir(exist_ok=True)
     written = []
-    for name in sd_model.scenario_names():
+    for name, params in cases().items():
         path = data_file(name)
-        scenario_run(model, name).to_csv(path, float_format="%.17g")
+        case_run(model, params).to_csv(path, float_format="%.17g")
         written.append(path)
     return written
 

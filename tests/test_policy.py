@@ -76,7 +76,11 @@ def test_services_jobs_and_training_never_lower_people_at_the_sites(lever):
 
 def test_local_job_levers_raise_local_employment_and_income():
     baseline = sd_model.run()
-    for lever, value in [("industry_jobs_per_worker", 0.6), ("tourism_jobs_per_worker", 0.25), ("public_welfare_jobs_per_worker", 0.1)]:
+    for lever, value in [
+        ("industry_jobs_per_worker", 0.6),
+        ("tourism_jobs_per_worker", 0.25),
+        ("public_welfare_jobs_per_worker", 0.1),
+    ]:
         run = sd_model.run({lever: value})
         assert run.loc[2030, "employed_locally"] > baseline.loc[2030, "employed_locally"] * 1.05, lever
         assert run.loc[2030, "income_per_capita"] > baseline.loc[2030, "income_per_capita"], lever

@@ -41,7 +41,11 @@ def test_scenarios_move_kpis_as_the_papers_say():
     assert late["livelihood_first"]["employed_locally"] > 1.3 * late["baseline"]["employed_locally"]
     assert late["asset_income_reform"]["equity_income_per_capita"] > 2 * late["baseline"]["equity_income_per_capita"]
     assert late["integrated_governance"]["integrated_share"] > late["baseline"]["integrated_share"]
-    assert late["support_withdrawn"]["employed_locally"] < late["support_tapered"]["employed_locally"] < late["baseline"]["employed_locally"]
+    assert (
+        late["support_withdrawn"]["employed_locally"]
+        < late["support_tapered"]["employed_locally"]
+        < late["baseline"]["employed_locally"]
+    )
     assert late["support_sustained"]["fiscal_cost"] > late["baseline"]["fiscal_cost"] > late["support_withdrawn"]["fiscal_cost"]
 
 
