@@ -202,8 +202,56 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     for name, (_, _, _, k) in tr.delays.items():
         body += [f"_{name}_{i} = _{name}_{i} + _ddt_{name}_{i} * dt" for i in range(k)]
     body.append("t = t + dt")
+    invariant = set(constants) | {"initial_time", "final_time", "saveper", "dt"}
+    invariant |= {f"_l{xy}_{name}" for name in tr.lookups for xy in "xy"}
+    before, body = hoist_invariants(body, invariant)
+    loop_start = lines.index("    for step in range(steps + 1):")
+    lines[loop_start:loop_start] = ["    " + line for line in before]
     lines += ["        " + line for line in body]
     return "\n".join(lines) + "\n"
+
+
+class _Hoist(ast.NodeTransformer):
+    """Replace each largest subexpression that reads only loop invariants by a name computed once."""
+
+    def __init__(self, invariant: set[str], hoisted: dict[str, str]):
+        self.invariant = invariant
+        self.hoisted = hoisted  # source -> name
+
+    def visit(self, node):
+        if isinstance(node, ast.expr) and not isinstance(node, (ast.Name, ast.Constant, ast.Attribute)):
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            if names and names <= self.invariant | {"np"} and names != {"np"}:
+                source = ast.unparse(node)
+                return ast.Name(self.hoisted.setdefault(source, f"_inv{len(self.hoisted)}"), ast.Load())
+        return super().visit(node)
+
+
+def hoist_invariants(body: list[str], invariant: set[str]) -> tuple[list[str], list[str]]:
+    """Move loop-invariant work out of the time loop.
+
+    An assignment whose whole right side reads only invariants (constants, ``dt``, lookup tables and
+    earlier invariant assignments) moves before the loop; in the others, each largest invariant
+    subexpression is computed once before the loop. The same operations run in the same order on the
+    same values, so the results are bit-identical; only their repetition every time step goes.
+    """
+    invariant = set(invariant)
+    hoisted: dict[str, str] = {}
+    before, after = [], []
+    for line in body:
+        target, sep, expression = line.partition(" = ")
+        if not sep or not target.isidentifier() or line.startswith(" "):
+            after.append(line)
+            continue
+        tree = ast.parse(expression, mode="eval").body
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        if names <= invariant | {"np"} and target not in names:
+            before.append(line)
+            invariant.add(target)
+            continue
+        after.append(f"{target} = {ast.unparse(_Hoist(invariant, hoisted).visit(tree))}")
+    before += [f"{name} = {source}" for source, name in hoisted.items()]
+    return before, after
 
 
 def _copy(node: ast.expr) -> ast.expr:
