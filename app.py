@@ -17,6 +17,7 @@ from explorer.i18n import LANGUAGES, t
 from explorer.widgets import parameter_slider
 
 VIEWS_DIR = "explorer/views"
+PAGE_ICON = "🏘️"  # the project's icon: a resettlement site
 
 
 def pages(language: str) -> dict[str, st.Page]:
@@ -52,22 +53,30 @@ def sidebar(view: str) -> None:
         st.button(t("reset_all", language), key="reset_all", on_click=state.on_reset_all)
         locked = state.locked_names(view)
         st.subheader(t("levers", language))
+        st.caption(t("levers_note", language))
         levers = sd_model.parameters("lever")
         for theme in dict.fromkeys(p.theme for p in levers):
             with st.expander(t(f"theme_{theme}", language), expanded=True):
                 for p in levers:
                     if p.theme == theme:
                         parameter_slider(p, locked, language)
-        with st.expander(t("theme_assumptions", language), expanded=False):
+        # What we assume about the world is not what government decides: its own place, below.
+        st.divider()
+        st.subheader(t("assumptions", language))
+        st.caption(t("assumptions_note", language))
+        changed = state.changed_assumptions(state.current_values())
+        st.button(t("reset_assumptions", language), key="reset_assumptions", on_click=state.on_reset_assumptions,
+                  disabled=not changed)  # fmt: skip
+        with st.expander(t("theme_assumptions", language), expanded=bool(changed)):
             for p in sd_model.parameters("uncertainty"):
                 parameter_slider(p, locked, language)
 
 
 def main() -> None:
-    st.set_page_config(page_title="Guangxi relocation explorer", page_icon="🏘️", layout="wide")
-    alt.data_transformers.disable_max_rows()
     asked_view = state.init_state()
     language = state.lang()
+    st.set_page_config(page_title=t("page_title", language), page_icon=PAGE_ICON, layout="wide")
+    alt.data_transformers.disable_max_rows()
     views = pages(language)
     page = st.navigation(list(views.values()))
     view = next(name for name, candidate in views.items() if candidate.url_path == page.url_path)

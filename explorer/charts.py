@@ -24,13 +24,15 @@ from .i18n import t
 PEOPLE = ("awaiting_relocation", "settling_in", "integrated_residents", "returned_to_origin", "moved_out_of_province")
 INCOME = (("wage", "wage_income_per_capita"), ("equity", "equity_income_per_capita"), ("transfer", "transfer_income_per_capita"))
 PERCENT = ("employment_rate", "urbanization_rate")
-#: outputs shown scaled: name -> language -> (factor, unit)
-SCALED = {"fiscal_cost": {"en": (1e-9, "bn yuan/yr"), "zh": (1e-8, "亿元/年")}}
+#: outputs shown scaled: name -> language -> (factor, unit on charts, unit on cards)
+SCALED = {"fiscal_cost": {"en": (1e-9, "bn yuan/yr", "bn"), "zh": (1e-8, "亿元/年", "亿元")}}
 # Streamlit fits a stretched chart, legend and titles included, into its height.
 HEIGHT = 420
 KPI_HEIGHT = 300
 TICK_EVERY = 5  # label every fifth year
 LEGEND_CHARACTERS = 36  # series names longer than this in all go one a line
+COLORS = ("#1f5fa8", "#6baed6", "#e6550d", "#31a354")  # series in legend order
+GREY = "#9e9e9e"  # the reference baseline
 TABLE = "table"  # the name of the one dataset every template reads
 
 
@@ -90,7 +92,13 @@ def kpi_table(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str = "en")
 
 
 def kpi_template(
-    lang: str, title: str, series: tuple[str, ...], dash_series: str | None, bands: bool, ticks: tuple[int, ...]
+    lang: str,
+    title: str,
+    series: tuple[str, ...],
+    dash_series: str | None,
+    bands: bool,
+    ticks: tuple[int, ...],
+    thin_series: str | None = None,
 ) -> alt.LayerChart:
     """One KPI over time: a line per series, optional 5-95 % and 25-75 % bands of ``series[0]``.
 
@@ -110,14 +118,20 @@ def kpi_template(
         Whether the table has the band columns q05, q25, q75, q95.
     ticks : tuple of int
         Years labelled on the x axis.
+    thin_series : str or None
+        Series drawn as a thin grey line (the reference baseline at default assumptions).
     """
     x = alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0, values=list(ticks)))
     dash = (
         alt.condition(alt.datum.series == dash_series, alt.value([5, 4]), alt.value([1, 0])) if dash_series else alt.value([1, 0])
     )
-    line = alt.Chart().mark_line(strokeWidth=2.5).encode(
+    colors = [GREY if name == thin_series else COLORS[i % len(COLORS)] for i, name in enumerate(series)]
+    width = alt.condition(alt.datum.series == thin_series, alt.value(1.2), alt.value(2.5)) if thin_series else alt.value(2.5)
+    line = alt.Chart().mark_line().encode(
         x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, sort=list(series), legend=_series_legend(series)), strokeDash=dash,
+        color=alt.Color("series:N", title=None, sort=list(series), legend=_series_legend(series),
+                        scale=alt.Scale(domain=list(series), range=colors)),
+        strokeDash=dash, strokeWidth=width,
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip("year:O"), alt.Tooltip("value:Q", format=",.3~f")],
     )  # fmt: skip
     layers = []
@@ -136,27 +150,42 @@ def _series_legend(series: tuple[str, ...]) -> alt.Legend:
     return alt.Legend(orient="bottom", columns=1 if long else len(series), labelLimit=0)
 
 
-def _kpi_args(table: pd.DataFrame, lang: str, dash_series: str | None, has_bands: bool) -> tuple:
+def _kpi_args(table: pd.DataFrame, lang: str, dash_series: str | None, has_bands: bool, thin_series: str | None) -> tuple:
     years = sorted(table["year"].unique())
     ticks = tuple(int(y) for y in years[::TICK_EVERY])
-    return lang, str(table["label"].iloc[0]), tuple(dict.fromkeys(table["series"])), dash_series, has_bands, ticks
+    series = tuple(dict.fromkeys(table["series"]))
+    return lang, str(table["label"].iloc[0]), series, dash_series, has_bands, ticks, thin_series
 
 
 def kpi_chart(
-    lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, kpi: str, *, dash_series: str | None = None
+    lines: pd.DataFrame,
+    bands: pd.DataFrame | None,
+    lang: str,
+    kpi: str,
+    *,
+    dash_series: str | None = None,
+    thin_series: str | None = None,
 ) -> alt.LayerChart:
     """The chart of :func:`kpi_template` for ``kpi`` with its data (lines from :func:`kpi_long`).
 
     ``bands`` has columns year, kpi, q05, q25, q75, q95 (from ``explorer.ensemble.bands``) or is None.
     """
     table = _one_kpi(lines, bands, kpi, lang)
-    return with_data(kpi_template(*_kpi_args(table, lang, dash_series, bands is not None)), table)
+    return with_data(kpi_template(*_kpi_args(table, lang, dash_series, bands is not None, thin_series)), table)
 
 
-def kpi_spec(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str, kpi: str, *, dash_series: str | None = None) -> dict:
+def kpi_spec(
+    lines: pd.DataFrame,
+    bands: pd.DataFrame | None,
+    lang: str,
+    kpi: str,
+    *,
+    dash_series: str | None = None,
+    thin_series: str | None = None,
+) -> dict:
     """:func:`kpi_chart` as a Vega-Lite spec from the cached template."""
     table = _one_kpi(lines, bands, kpi, lang)
-    return vega_lite(kpi_template, _kpi_args(table, lang, dash_series, bands is not None), table)
+    return vega_lite(kpi_template, _kpi_args(table, lang, dash_series, bands is not None, thin_series), table)
 
 
 def _one_kpi(lines: pd.DataFrame, bands: pd.DataFrame | None, kpi: str, lang: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ def format_kpi(name: str, value: float, lang: str = "en") -> str:
     if name in PERCENT:
         return f"{value:.1%}"
     if name in SCALED:
-        factor, unit = SCALED[name][lang]
+        factor, _, unit = SCALED[name][lang]
         return f"{value * factor:,.2f} {unit}"
     return f"{value:,.0f}"
 
@@ -22,10 +22,11 @@ def format_delta(name: str, delta: float, lang: str = "en") -> str:
     """Change from the baseline as the card shows it: ``+1.2 pp``, ``-3,400`` or ``+0.12 bn``; ``±0``
     when it rounds away."""
     if name in PERCENT:
-        text = f"{delta * 100:+.1f} pp"
-        return "±0 pp" if text[1:] == "0.0 pp" else text
+        unit = "个百分点" if lang == "zh" else "pp"
+        text = f"{delta * 100:+.1f}"
+        return f"±0 {unit}" if text[1:] == "0.0" else f"{text} {unit}"
     if name in SCALED:
-        factor, unit = SCALED[name][lang]
+        factor, _, unit = SCALED[name][lang]
         text = f"{delta * factor:+,.2f}"
         return f"±0 {unit}" if text[1:] == "0.00" else f"{text} {unit}"
     text = f"{delta:+,.0f}"

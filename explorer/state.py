@@ -70,8 +70,24 @@ def run_of(values: dict[str, float]) -> pd.DataFrame:
 
 
 def baseline() -> pd.DataFrame:
-    """The (cached) run at the defaults."""
+    """The reference baseline: the (cached) run with every parameter at its default."""
     return cached_run(())
+
+
+def changed_assumptions(values: dict[str, float]) -> dict[str, float]:
+    """The uncertainties in ``values`` that differ from their defaults."""
+    return {p.name: values[p.name] for p in model().parameters if p.kind == "uncertainty" and values[p.name] != p.default}
+
+
+def policy_baseline(values: dict[str, float]) -> pd.DataFrame:
+    """The baseline a policy is measured against: every lever at its default, the assumptions of
+    ``values`` (a "modified business-as-usual" that follows the assumptions, as En-ROADS keeps it)."""
+    return cached_run(tuple(sorted(changed_assumptions(values).items())))
+
+
+def with_assumptions(params: dict[str, float], values: dict[str, float]) -> pd.DataFrame:
+    """The run of a scenario's ``params`` under the assumptions of ``values``."""
+    return cached_run(tuple(sorted((changed_assumptions(values) | dict(params)).items())))
 
 
 def lang() -> str:
@@ -179,6 +195,12 @@ def on_preset() -> None:
 
 def on_reset(name: str) -> None:
     st.session_state[key(name)] = model().parameter_table[name].default
+
+
+def on_reset_assumptions() -> None:
+    for p in model().parameters:
+        if p.kind == "uncertainty":
+            st.session_state[key(p.name)] = p.default
 
 
 def on_reset_all() -> None:

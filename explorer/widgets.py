@@ -40,29 +40,60 @@ def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> N
         )
 
 
-def kpi_grid(frames: dict[str, pd.DataFrame], bands: pd.DataFrame | None, language: str, *, dash: str | None, key: str) -> None:
-    """The four KPIs over time, two charts a row across the full width of the main area.
+def kpi_grid(
+    frames: dict[str, pd.DataFrame],
+    bands: pd.DataFrame | None,
+    language: str,
+    *,
+    dash: str | None,
+    key: str,
+    thin: str | None = None,
+) -> None:
+    """The KPIs over time, two charts a row across the full width of the main area.
 
-    ``frames`` maps series names (legend order) to runs; ``bands`` shades the first series.
+    ``frames`` maps series names (legend order) to runs; ``bands`` shades the first series; ``dash``
+    is drawn dashed (the baseline) and ``thin`` as a thin grey line (the reference baseline).
     """
     lines = charts.kpi_long(frames, state.labels(language))
     for row in range(0, len(sd_model.KPIS), 2):
         for column, kpi in zip(st.columns(2), sd_model.KPIS[row : row + 2], strict=False):
-            spec = charts.kpi_spec(lines, bands, language, kpi, dash_series=dash)
+            spec = charts.kpi_spec(lines, bands, language, kpi, dash_series=dash, thin_series=thin)
             column.vega_lite_chart(spec=spec, width="stretch", key=f"{key}_{kpi}")
+
+
+def assumptions_note(values: dict[str, float], language: str) -> None:
+    """When assumptions differ from their defaults: which, how far the baseline itself moved, and a reset."""
+    changed = state.changed_assumptions(values)
+    if not changed:
+        return
+    model = state.model()
+    table = model.parameter_table
+    year = st.session_state.get("card_year", model.headline_year)
+    policy, reference = state.policy_baseline(values), state.baseline()
+    names = state.labels(language)
+    moved = "; ".join(
+        f"{names[k]} {format_kpi(k, reference.loc[year, k], language)} → {format_kpi(k, policy.loc[year, k], language)}"
+        for k in sd_model.KPIS
+    )
+    assumed = ", ".join(f"{table[n].label(language)} {table[n].default:g} → {v:g}" for n, v in changed.items())
+    with st.container(border=True):
+        st.markdown(t("assumptions_changed", language, assumed=assumed))
+        st.caption(t("baseline_moved", language, year=year, moved=moved))
+        st.button(t("reset_assumptions", language), key="reset_assumptions_note", on_click=state.on_reset_assumptions)
 
 
 def parameter_slider(p: sd_model.Parameter, locked: set[str], language: str) -> None:
     """A parameter's slider with its help text (meaning, units, default, source) and a reset button."""
+    units = p.units_label(language)
     help_text = (
-        f"{p.describe(language)}\n\n{t('units', language)}: {p.units} · {t('default', language)}: {p.default:g}"
+        f"{p.describe(language)}\n\n{t('units', language)}: {units or '—'} · {t('default', language)}: {p.default:g}"
         f"\n\n{t('source', language)}: {p.source}"
     )
     step = slider_step(p.low, p.high)
     cols = st.columns([5, 1], vertical_alignment="bottom")
     with cols[0]:
         st.slider(
-            p.label(language) if p.units == "dmnl" else f"{p.label(language)} ({p.units})",
+            f"{p.label(language)} ({units})" if units and p.units != "dmnl" else p.label(language),
             min_value=float(p.low),
             max_value=float(p.high),
             step=step,

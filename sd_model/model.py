@@ -42,10 +42,15 @@ class Output:
     label_en: str
     label_zh: str
     description: str
+    units_zh: str = ""
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
         return in_language(self, "label", lang)
+
+    def units_label(self, lang: str = "en") -> str:
+        """Units as shown in ``lang``."""
+        return self.units_zh if lang == "zh" else self.units
 
 
 class Model:
@@ -81,10 +86,15 @@ class Model:
         self.parameter_table = {p.name: p for p in self.parameters}
         units = dict(zip(doc["Real Name"], doc["Units"], strict=True))
         comments = dict(zip(doc["Real Name"], doc["Comment"], strict=True))
+        units_zh = metadata.get("units_zh", {})
+        missing = sorted({units[o["vensim_name"]] for o in metadata["outputs"]} - set(units_zh))
+        if missing:
+            raise ValueError(f"{self.metadata_file}: [units_zh] has no Chinese form of {missing[0]!r}")
         self.outputs = tuple(
-            Output(o["name"], o["vensim_name"], units[o["vensim_name"]], o["label_en"], o["label_zh"], comments[o["vensim_name"]])
+            Output(o["name"], o["vensim_name"], units[o["vensim_name"]], o["label_en"], o["label_zh"], comments[o["vensim_name"]],
+                   units_zh[units[o["vensim_name"]]])
             for o in metadata["outputs"]
-        )
+        )  # fmt: skip
 
     @cached_property
     def output_names(self) -> tuple[str, ...]:

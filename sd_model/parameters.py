@@ -54,6 +54,8 @@ class Parameter:
         The same in Chinese (``models/model.toml``).
     costs_public_money : bool
         A lever whose use the model's Cost sector counts in ``fiscal cost``.
+    units_zh : str
+        The units in Chinese (``[units_zh]`` of ``models/model.toml``).
     source : str
         Where the value comes from (the ``.mdl`` comment after ``Source:``).
     """
@@ -72,10 +74,15 @@ class Parameter:
     source: str
     description_zh: str = ""
     costs_public_money: bool = False
+    units_zh: str = ""
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
         return in_language(self, "label", lang)
+
+    def units_label(self, lang: str = "en") -> str:
+        """Units as shown in ``lang``: the Vensim units in English, their Chinese form in Chinese."""
+        return self.units_zh if lang == "zh" else self.units
 
     def describe(self, lang: str = "en") -> str:
         """Meaning in ``lang`` (English from the ``.mdl`` comment, Chinese from ``models/model.toml``)."""
@@ -120,6 +127,7 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
         The content of ``models/model.toml``.
     """
     rows = {row["Real Name"]: row for _, row in doc.iterrows()}
+    units_zh = metadata.get("units_zh", {})
     table = []
     for entry in metadata["parameters"]:
         vensim_name = entry["vensim_name"]
@@ -130,6 +138,8 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
         if math.isnan(low) or math.isnan(high):
             raise ValueError(f"model variable {vensim_name!r} has no [low,high] range in its units field")
         description, source = split_comment(row["Comment"])
+        if row["Units"] not in units_zh:
+            raise ValueError(f"models/model.toml: [units_zh] has no Chinese form of {row['Units']!r} ({entry['name']})")
         table.append(
             Parameter(
                 name=entry["name"],
@@ -146,6 +156,7 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
                 source=source,
                 description_zh=entry.get("description_zh", ""),
                 costs_public_money=bool(entry.get("costs_public_money", False)),
+                units_zh=units_zh[row["Units"]],
             )
         )
     return tuple(table)

@@ -24,7 +24,7 @@ def card(at: AppTest, kpi: str) -> str:
 
 
 def number(text: str) -> float:
-    """The number a card shows: ``95.7%``, ``659,830`` or ``2.74 bn yuan/yr``."""
+    """The number a card shows: ``95.7%``, ``659,830`` or ``2.74 bn``."""
     return float(text.split()[0].replace(",", "").rstrip("%"))
 
 
@@ -32,7 +32,7 @@ def test_loads_without_exceptions_and_shows_cards():
     at = new_app()
     assert not at.exception
     assert len(at.metric) == len(sd_model.KPIS)
-    assert [m.delta for m in at.metric] == ["±0", "±0 pp", "±0 pp", "±0", "±0 bn yuan/yr"]  # the baseline against itself
+    assert [m.delta for m in at.metric] == ["±0", "±0 pp", "±0 pp", "±0", "±0 bn"]  # the baseline against itself
     assert at.slider(key="p_training_coverage").value == pytest.approx(0.3)
 
 
@@ -279,3 +279,52 @@ def test_charts_carry_the_runs_they_show():
     assert rows.q05.iloc[0] <= rows.q95.iloc[0]
     income = chart_table(at, len(sd_model.KPIS) + 1)
     assert income[income.is_line].value.to_numpy() == pytest.approx(scenario["poverty_line"].to_numpy())
+
+
+def test_an_assumption_alone_moves_no_card_and_is_shown_apart():
+    at = new_app()
+    at.slider(key="p_outside_jobs_per_worker").set_value(0.3).run()
+    assert not at.exception
+    assert all(m.delta.startswith("±0") for m in at.metric), [m.delta for m in at.metric]
+    assert number(card(at, "employment_rate")) < 90  # the world is worse: the value moved, the delta did not
+    assert any("Assumptions changed" in m.value and "0.59 → 0.3" in m.value for m in at.markdown)
+    assert any("What the assumptions alone did to the baseline" in c.value for c in at.caption)
+    series = set(chart_table(at, 0)["series"])
+    assert series == {"Current scenario", "Baseline", "Baseline at default assumptions"}
+    at.button(key="reset_assumptions_note").click().run()
+    assert at.slider(key="p_outside_jobs_per_worker").value == pytest.approx(0.59)
+    assert not any("Assumptions changed" in m.value for m in at.markdown)
+    assert set(chart_table(at, 0)["series"]) == {"Current scenario", "Baseline"}
+
+
+def test_a_lever_under_changed_assumptions_shows_its_effect_in_that_world():
+    from explorer.formatting import format_delta
+
+    assumed = {"outside_jobs_per_worker": 0.3}
+    at = new_app({name: str(value) for name, value in assumed.items()})
+    at.slider(key="p_training_coverage").set_value(1.0).run()
+    scenario, baseline = sd_model.run(assumed | {"training_coverage": 1.0}), sd_model.run(assumed)
+    for kpi in sd_model.KPIS:
+        expected = format_delta(kpi, scenario.loc[2030, kpi] - baseline.loc[2030, kpi])
+        assert next(m.delta for m in at.metric if m.label == card_label(kpi)) == expected, kpi
+    assert at.query_params["outside_jobs_per_worker"] == "0.3"  # links carry assumptions
+
+
+def card_label(kpi: str) -> str:
+    return {o.name: o.label_en for o in sd_model.outputs()}[kpi]
+
+
+def test_chinese_interface_shows_no_english_units():
+    at = new_app({"lang": "zh"})
+    english_units = {p.units for p in sd_model.parameters() if p.units != "dmnl"}
+    for slider in at.slider:
+        if not slider.key or not slider.key.startswith("p_"):
+            continue
+        name = slider.key[2:]
+        units = sd_model.default_model().parameter_table[name].units
+        assert not any(f"({u})" in slider.label for u in english_units), slider.label
+        assert f"单位: {units}" not in slider.help, name
+    assert all(" pp" not in m.delta and "bn" not in m.value for m in at.metric), [m.delta for m in at.metric]
+    at.switch_page("explorer/views/model.py").run()
+    shown = at.dataframe[0].value  # the parameter table
+    assert not set(shown["units"]) & english_units

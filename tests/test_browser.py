@@ -75,3 +75,22 @@ def test_chinese_page_and_old_view_link_in_the_browser(server, browser):
     assert page.get_by_role("button", name="Deploy").count() == 0  # a policymaker's page: minimal toolbar
     page.screenshot(path=ARTIFACTS / "explorer_zh_compare.png", full_page=True)
     page.close()
+
+
+def test_an_assumption_moved_in_the_browser_leaves_every_delta_at_zero(server, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.goto(server)
+    card = equity_card(page)
+    expect(card).to_be_visible(timeout=90_000)
+    page.get_by_text("Uncertain quantities").click()
+    thumb = page.get_by_role("slider", name="Outside jobs per worker (labour export) (jobs/person)")
+    thumb.focus()
+    thumb.press("Home")  # the lowest outside demand the model allows
+    expect(page.get_by_text("Assumptions changed")).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]outside_jobs_per_worker=0\.3"), timeout=10_000)
+    deltas = page.locator('[data-testid="stMetricDelta"]')
+    expect(deltas).to_have_count(len(sd_model.KPIS))
+    for text in deltas.all_inner_texts():
+        assert text.strip().startswith("±0"), text
+    page.screenshot(path=ARTIFACTS / "explorer_assumption_moved.png", full_page=True)
+    page.close()

@@ -17,8 +17,11 @@ def show(language: str) -> None:
     )  # fmt: skip
     if not picked:
         return
-    frames = {scenarios[n].title(language): state.cached_run(tuple(sorted(scenarios[n].parameters.items()))) for n in picked}
+    values = state.current_values()
+    frames = {scenarios[n].title(language): state.with_assumptions(scenarios[n].parameters, values) for n in picked}
     st.subheader(t("compare_chart", language))
+    if state.changed_assumptions(values):
+        st.caption(t("compare_assumptions", language))
     kpi_grid(frames, None, language, dash=None, key="chart_compare")
     year = state.model().headline_year
     st.caption(t("compare_year", language, year=year))

@@ -7,7 +7,7 @@ import sd_model
 from explorer import charts, state
 from explorer.exchange import current_scenario
 from explorer.i18n import t
-from explorer.widgets import kpi_cards, kpi_grid
+from explorer.widgets import assumptions_note, kpi_cards, kpi_grid
 
 
 def export_import(values: dict[str, float], results, language: str) -> None:
@@ -52,13 +52,18 @@ def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
 def show(language: str) -> None:
     st.caption(t("subtitle", language))
     values = state.current_values()
-    results, baseline = state.run_of(values), state.baseline()
+    results, baseline = state.run_of(values), state.policy_baseline(values)
     kpi_cards(results, baseline, language)  # first, so that the cards change before the ensemble runs
+    assumptions_note(values, language)
     levers = {p.name: values[p.name] for p in sd_model.parameters("lever")}
     bands = state.cached_bands(tuple(sorted(levers.items())))
     st.subheader(t("kpi_chart", language))
     frames = {t("series_scenario", language): results, t("series_baseline", language): baseline}
-    kpi_grid(frames, bands, language, dash=t("series_baseline", language), key="chart_kpi")
+    reference = None
+    if state.changed_assumptions(values):
+        reference = t("series_reference", language)
+        frames[reference] = state.baseline()
+    kpi_grid(frames, bands, language, dash=t("series_baseline", language), thin=reference, key="chart_kpi")
     st.caption(t("band_note", language, n=state.ENSEMBLE_RUNS))
     left, right = st.columns(2)
     labels = state.labels(language)

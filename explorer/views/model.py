@@ -15,6 +15,7 @@ def show(language: str) -> None:
     table = sd_model.parameter_frame().reset_index()
     table.insert(1, "label", [p.label(language) for p in state.model().parameters])
     table["description"] = [p.describe(language) for p in state.model().parameters]
+    table["units"] = [p.units_label(language) for p in state.model().parameters]
     columns = ["name", "label", "kind", "default", "low", "high", "units", "description", "source"]
     st.dataframe(table[columns], hide_index=True, key="model_params")
     st.subheader(t("equations", language))

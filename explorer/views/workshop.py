@@ -41,7 +41,8 @@ def show(language: str) -> None:
     cols[1].button(
         t("next", language), key="story_next", on_click=state.on_story_move, args=(1,), disabled=index == len(story.steps) - 1
     )
-    results, baseline = state.run_of(state.current_values()), state.baseline()
+    values = state.current_values()
+    results, baseline = state.run_of(values), state.policy_baseline(values)
     kpi_cards(results, baseline, language)
     frames = {t("series_scenario", language): results, t("series_baseline", language): baseline}
     kpi_grid(frames, None, language, dash=t("series_baseline", language), key="chart_workshop")
