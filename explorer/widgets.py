@@ -89,7 +89,7 @@ def parameter_slider(p: sd_model.Parameter, locked: set[str], language: str) -> 
         f"{p.describe(language)}\n\n{t('units', language)}: {units or '—'} · {t('default', language)}: {p.default:g}"
         f"\n\n{t('source', language)}: {p.source}"
     )
-    step = slider_step(p.low, p.high)
+    step = float(p.slider_step) if p.slider_step else slider_step(p.low, p.high)
     cols = st.columns([5, 1], vertical_alignment="bottom")
     with cols[0]:
         st.slider(

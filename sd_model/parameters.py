@@ -56,6 +56,8 @@ class Parameter:
         A lever whose use the model's Cost sector counts in ``fiscal cost``.
     units_zh : str
         The units in Chinese (``[units_zh]`` of ``models/model.toml``).
+    slider_step : float or None
+        The explorer's slider step where declared (whole years for calendar years).
     source : str
         Where the value comes from (the ``.mdl`` comment after ``Source:``).
     """
@@ -75,6 +77,7 @@ class Parameter:
     description_zh: str = ""
     costs_public_money: bool = False
     units_zh: str = ""
+    slider_step: float | None = None
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
@@ -157,6 +160,7 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
                 description_zh=entry.get("description_zh", ""),
                 costs_public_money=bool(entry.get("costs_public_money", False)),
                 units_zh=units_zh[row["Units"]],
+                slider_step=entry.get("slider_step"),
             )
         )
     return tuple(table)
