@@ -150,13 +150,6 @@ def _series_legend(series: tuple[str, ...]) -> alt.Legend:
     return alt.Legend(orient="bottom", columns=1 if long else len(series), labelLimit=0)
 
 
-def _kpi_args(table: pd.DataFrame, lang: str, dash_series: str | None, has_bands: bool, thin_series: str | None) -> tuple:
-    years = sorted(table["year"].unique())
-    ticks = tuple(int(y) for y in years[::TICK_EVERY])
-    series = tuple(dict.fromkeys(table["series"]))
-    return lang, str(table["label"].iloc[0]), series, dash_series, has_bands, ticks, thin_series
-
-
 def kpi_chart(
     lines: pd.DataFrame,
     bands: pd.DataFrame | None,
@@ -170,8 +163,8 @@ def kpi_chart(
 
     ``bands`` has columns year, kpi, q05, q25, q75, q95 (from ``explorer.ensemble.bands``) or is None.
     """
-    table = _one_kpi(lines, bands, kpi, lang)
-    return with_data(kpi_template(*_kpi_args(table, lang, dash_series, bands is not None, thin_series)), table)
+    args, table = _kpi_parts(lines, bands, lang, kpi, dash_series, thin_series)
+    return with_data(kpi_template(*args), table)
 
 
 def kpi_spec(
@@ -184,14 +177,18 @@ def kpi_spec(
     thin_series: str | None = None,
 ) -> dict:
     """:func:`kpi_chart` as a Vega-Lite spec from the cached template."""
-    table = _one_kpi(lines, bands, kpi, lang)
-    return vega_lite(kpi_template, _kpi_args(table, lang, dash_series, bands is not None, thin_series), table)
+    return vega_lite(kpi_template, *_kpi_parts(lines, bands, lang, kpi, dash_series, thin_series))
 
 
-def _one_kpi(lines: pd.DataFrame, bands: pd.DataFrame | None, kpi: str, lang: str) -> pd.DataFrame:
+def _kpi_parts(lines, bands, lang: str, kpi: str, dash_series, thin_series) -> tuple[tuple, pd.DataFrame]:
+    """The template arguments and the table of one KPI's chart."""
     if kpi not in set(lines["kpi"]):
         raise ValueError(f"unknown KPI {kpi!r}; KPIs: {', '.join(dict.fromkeys(lines['kpi']))}")
-    return kpi_table(lines[lines["kpi"] == kpi], bands, lang).reset_index(drop=True)
+    table = kpi_table(lines[lines["kpi"] == kpi], bands, lang).reset_index(drop=True)
+    years = sorted(table["year"].unique())
+    ticks = tuple(int(y) for y in years[::TICK_EVERY])
+    series = tuple(dict.fromkeys(table["series"]))
+    return (lang, str(table["label"].iloc[0]), series, dash_series, bands is not None, ticks, thin_series), table
 
 
 # ---------------------------------------------------------------- where people are
