@@ -84,7 +84,8 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1500, "height": 1400})
         page.goto(url)
         page.wait_for_function(SETTLED_JS, timeout=120_000)
-        levers = [p for p in sd_model.parameters("lever")][: args.repeat + 1]
+        # levers that move a card in the headline year (the policy timing levers may not)
+        levers = [p for p in sd_model.parameters("lever") if p.theme != "policy"][: args.repeat + 1]
         for i, p in enumerate(levers):
             label = p.label_en if p.units == "dmnl" else f"{p.label_en} ({p.units})"
             thumb = page.locator(f'[data-testid="stSidebar"] input[type="range"][aria-label="{label}"]')
