@@ -86,8 +86,12 @@ def chunk_size_for(n: int, client=None, chunk_size: int | None = None) -> int:
         return int(chunk_size)
     if client is None:
         return DEFAULT_CHUNK_SIZE
-    threads = max(1, sum(client.nthreads().values()))
-    return min(DEFAULT_CHUNK_SIZE, max(MIN_DASK_CHUNK, math.ceil(n / (CHUNKS_PER_THREAD * threads))))
+    return min(DEFAULT_CHUNK_SIZE, max(MIN_DASK_CHUNK, math.ceil(n / (CHUNKS_PER_THREAD * _threads(client)))))
+
+
+def _threads(client) -> int:
+    """Worker threads of a Dask cluster."""
+    return max(1, sum(client.nthreads().values()))
 
 
 def piece_size_for(client=None) -> int:
@@ -95,8 +99,7 @@ def piece_size_for(client=None) -> int:
     a Dask ``client``, enough for :func:`chunk_size_for` to give every worker thread its chunks."""
     if client is None:
         return DEFAULT_CHUNK_SIZE
-    threads = max(1, sum(client.nthreads().values()))
-    return max(DEFAULT_CHUNK_SIZE, CHUNKS_PER_THREAD * threads * MIN_DASK_CHUNK)
+    return max(DEFAULT_CHUNK_SIZE, CHUNKS_PER_THREAD * _threads(client) * MIN_DASK_CHUNK)
 
 
 def run_batch(
