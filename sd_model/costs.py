@@ -16,7 +16,7 @@ import pandas as pd
 
 from .model import Model
 
-#: what each ratio divides the extra cost by: (name, output expression, label)
+#: the gains that the extra cost is divided by: name -> what it counts (the keys :func:`effects` returns)
 GAINS = {
     "employed_person_years": "extra employed person-years",
     "income_yuan": "extra yuan of income of relocated people",

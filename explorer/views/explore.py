@@ -8,6 +8,7 @@ from explorer import charts, state
 from explorer.exchange import current_scenario
 from explorer.i18n import t
 from explorer.widgets import assumptions_note, kpi_cards, kpi_grid
+from sd_model.costs import GAINS
 
 
 def export_import(values: dict[str, float], results, language: str) -> None:
@@ -22,9 +23,6 @@ def export_import(values: dict[str, float], results, language: str) -> None:
         )
         st.file_uploader(t("import", language), type=["toml"], key="import_file", on_change=state.on_import)
         st.caption(t("share_link", language))
-
-
-GAINS = ("employed_person_years", "income_yuan", "relapse_person_years_avoided")
 
 
 def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
