@@ -1,4 +1,9 @@
-"""Uncertainty bands: a Monte-Carlo ensemble over the uncertainties at fixed lever settings."""
+"""Uncertainty bands: an ensemble over the assumptions at fixed lever settings.
+
+By default the futures are draws from the bundled posterior (:func:`sd_model.posterior_draws`): as
+wide as the public figures still leave open. ``source="ranges"`` draws every uncertainty and
+historical setting uniformly over its full range instead, a stress test as wide as our guesses.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +12,38 @@ import pandas as pd
 from scipy.stats import qmc
 
 import sd_model
+from sd_model.posterior import calibrated_parameters, posterior_draws
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
+#: Where the futures of the bands come from.
+SOURCES = ("posterior", "ranges")
 
 
-def uncertainty_samples(n: int, seed: int) -> pd.DataFrame:
-    """Latin-hypercube sample of every uncertainty, uniform over its bounds."""
-    table = sd_model.parameters("uncertainty")
+def uncertainty_samples(n: int, seed: int, source: str = "posterior") -> pd.DataFrame:
+    """``n`` futures: posterior draws, or a Latin-hypercube sample uniform over the full ranges.
+
+    Both cover every uncertainty and every historical setting (the parameters the posterior calibrates).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    model = sd_model.default_model()
+    if source == "posterior":
+        return posterior_draws(n, seed, model=model)
+    table = calibrated_parameters(model)
     unit = qmc.LatinHypercube(d=len(table), seed=seed).random(n)
     values = qmc.scale(unit, [p.low for p in table], [p.high for p in table])
     return pd.DataFrame(values, columns=[p.name for p in table])
 
 
-def bands(levers: dict[str, float], *, n: int = 200, seed: int = 2016) -> pd.DataFrame:
-    """Quantiles of the KPIs over ``n`` runs of the uncertainties with ``levers`` fixed.
+def bands(levers: dict[str, float], *, n: int = 200, seed: int = 2016, source: str = "posterior") -> pd.DataFrame:
+    """Quantiles of the KPIs over ``n`` futures (see :func:`uncertainty_samples`) with ``levers`` fixed.
 
     Returns
     -------
     DataFrame
         Columns year, kpi, q05, q25, q50, q75, q95.
     """
-    samples = uncertainty_samples(n, seed)
+    samples = uncertainty_samples(n, seed, source)
     for name, value in levers.items():
         samples[name] = value
     dataset = sd_model.run_batch(samples, progress=False)

@@ -49,6 +49,7 @@ TEXT = {
     "theme_assets": {"en": "Assets and shares", "zh": "资产与股权"},
     "theme_governance": {"en": "Governance and community", "zh": "治理与社区"},
     "theme_assumptions": {"en": "Uncertain quantities", "zh": "不确定参数"},
+    "theme_history": {"en": "What was done before the policy year (calibrated)", "zh": "政策实施前的历史设定（校准值）"},
     "reset": {"en": "Reset", "zh": "重置"},
     "reset_all": {"en": "Reset all to baseline", "zh": "全部恢复基准"},
     "default": {"en": "default", "zh": "默认值"},
@@ -57,9 +58,20 @@ TEXT = {
     "card_year": {"en": "Year for the cards", "zh": "指标卡年份"},
     "vs_baseline": {"en": "vs baseline, same assumptions", "zh": "较同假设下的基准"},
     "kpi_chart": {"en": "Headline outcomes: scenario against baseline", "zh": "核心指标：当前情景与基准对比"},
-    "band_note": {
-        "en": "Shaded: 5–95 % and 25–75 % of {n} runs over the assumptions, at the current levers.",
-        "zh": "阴影：在当前政策下对假设参数进行{n}次模拟的5–95%和25–75%区间。",
+    "band_note_posterior": {
+        "en": "Shaded: 5–95 % and 25–75 % of {n} futures drawn from the posterior (what the public figures still "
+        "allow of the assumptions and of what was done before the policy year), at the current levers.",
+        "zh": "阴影：在当前政策下，从后验分布（公开数据仍允许的假设参数与政策实施前历史设定）抽取{n}种情形的5–95%和25–75%区间。",
+    },
+    "band_note_ranges": {
+        "en": "Stress test. Shaded: 5–95 % and 25–75 % of {n} futures drawn uniformly over the full range of every "
+        "assumption and historical setting, ignoring what the data rule out, at the current levers.",
+        "zh": "压力测试。阴影：在当前政策下，对每个假设参数和历史设定在其全部取值范围内均匀抽取{n}种情形（不考虑数据已排除的情形）的5–95%和25–75%区间。",
+    },
+    "bands_full_ranges": {"en": "Stress test: bands over the full ranges", "zh": "压力测试：按全部取值范围计算区间"},
+    "bands_full_ranges_help": {
+        "en": "Off: futures from the posterior calibrated to the public figures. On: every assumption anywhere in its range.",
+        "zh": "关闭：来自依据公开数据校准的后验分布；开启：每个假设参数在其全部范围内任意取值。",
     },
     "series_scenario": {"en": "Current scenario", "zh": "当前情景"},
     "series_baseline": {"en": "Baseline", "zh": "基准"},

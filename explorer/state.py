@@ -38,8 +38,13 @@ def cached_run(items: tuple[tuple[str, float], ...]) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def cached_bands(levers: tuple[tuple[str, float], ...]) -> pd.DataFrame:
-    return ensemble.bands(dict(levers), n=ENSEMBLE_RUNS)
+def cached_bands(levers: tuple[tuple[str, float], ...], source: str = "posterior") -> pd.DataFrame:
+    return ensemble.bands(dict(levers), n=ENSEMBLE_RUNS, source=source)
+
+
+def band_source() -> str:
+    """Where the bands' futures come from: the posterior, or the full ranges when the stress test is on."""
+    return "ranges" if st.session_state.get("bands_full_ranges") else "posterior"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -75,8 +80,8 @@ def baseline() -> pd.DataFrame:
 
 
 def changed_assumptions(values: dict[str, float]) -> dict[str, float]:
-    """The uncertainties in ``values`` that differ from their defaults."""
-    return {p.name: values[p.name] for p in model().parameters if p.kind == "uncertainty" and values[p.name] != p.default}
+    """The assumptions in ``values`` (uncertainties and historical settings) that differ from their defaults."""
+    return {p.name: values[p.name] for p in model().parameters if p.kind != "lever" and values[p.name] != p.default}
 
 
 def policy_baseline(values: dict[str, float]) -> pd.DataFrame:
@@ -199,7 +204,7 @@ def on_reset(name: str) -> None:
 
 def on_reset_assumptions() -> None:
     for p in model().parameters:
-        if p.kind == "uncertainty":
+        if p.kind != "lever":
             st.session_state[key(p.name)] = p.default
 
 

@@ -9,6 +9,8 @@ The public API::
     sd_model.load_scenario("livelihood_first")
     sd_model.cost_effectiveness({"training_coverage": 0.6})   # against policy unchanged
     sd_model.what_a_yuan_buys()                                # per lever that costs public money
+    sd_model.posterior_draws(1000)     # futures the public figures still allow (the bundled posterior)
+    sd_model.calibrate_posterior()     # sample that posterior again
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "ParameterError",
     "Scenario",
     "ScenarioError",
+    "calibrate_posterior",
     "cost_effectiveness",
     "default_model",
     "load_model",
@@ -43,6 +46,7 @@ __all__ = [
     "parameter_frame",
     "parameters",
     "parse_scenario",
+    "posterior_draws",
     "run",
     "run_batch",
     "scenario_names",
@@ -95,6 +99,21 @@ def what_a_yuan_buys(params=None, *, share: float = 0.1) -> pd.DataFrame:
     from . import costs
 
     return costs.what_a_yuan_buys(default_model(), params, share=share)
+
+
+def posterior_draws(n: int, seed: int = 0, **kwargs) -> pd.DataFrame:
+    """Joint draws of every uncertainty and historical setting from the bundled posterior; see
+    :func:`sd_model.posterior.posterior_draws`."""
+    from . import posterior
+
+    return posterior.posterior_draws(n, seed, **kwargs)
+
+
+def calibrate_posterior(**kwargs):
+    """Sample the posterior given the public figures; see :func:`sd_model.posterior.calibrate_posterior`."""
+    from . import posterior
+
+    return posterior.calibrate_posterior(**kwargs)
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:

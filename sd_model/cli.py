@@ -13,6 +13,7 @@ import sd_model
 
 from .calibration import calibration_report
 from .outpaths import writable_file
+from .posterior import DEFAULT_PARTICLES, DEFAULT_RUNS
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
@@ -108,8 +109,33 @@ def cmd_cost(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    print(json.dumps(calibration_report(sd_model.run()), indent=2))
-    return 0
+    if not args.posterior:
+        if args.out or args.bundle:
+            raise ValueError("--out and --bundle go with --posterior")
+        print(json.dumps(calibration_report(sd_model.run()), indent=2))
+        return 0
+    from .observations import read_observations
+    from .outpaths import writable_folder
+    from .posterior import BUNDLED_DIR, calibrate_posterior
+    from .posterior_report import write_posterior
+
+    if bool(args.out) == bool(args.bundle):
+        raise ValueError("give one of --out DIR and --bundle (which replaces data/posterior/)")
+    out = writable_folder(BUNDLED_DIR if args.bundle else args.out)
+    model = sd_model.default_model()
+    observations = read_observations(output_names=model.output_names)
+    posterior = calibrate_posterior(particles=args.particles, runs=args.runs, seed=args.seed, workers=args.workers,
+                                    observations=observations, model=model)  # fmt: skip
+    print(posterior.convergence_message(), file=sys.stderr)
+    if args.bundle and not posterior.converged:
+        print(f"not bundled: {BUNDLED_DIR} keeps the previous posterior", file=sys.stderr)
+        return 1
+    write_posterior(posterior, out, observations, model=model)
+    print(
+        f"wrote the posterior of {len(posterior.names)} parameters ({posterior.seconds:.0f} s of sampling) to {out}",
+        file=sys.stderr,
+    )
+    return 0 if posterior.converged else 1
 
 
 def cmd_batch(args) -> int:
@@ -190,7 +216,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-step", type=float, dest="time_step")
     p.add_argument("--out", required=True, help="results.nc (NetCDF) or results.csv (one row per run and year)")
     p.set_defaults(func=cmd_batch)
-    p = sub.add_parser("calibrate", help="print the calibration figures of the default run")
+    p = sub.add_parser("calibrate", help="print the calibration figures of the default run, or sample the posterior")
+    p.add_argument(
+        "--posterior",
+        action="store_true",
+        help="Bayesian calibration against models/calibration.toml (sequential Monte Carlo with emcee moves)",
+    )
+    p.add_argument("--particles", type=int, default=DEFAULT_PARTICLES, help=f"particles per run (default {DEFAULT_PARTICLES})")
+    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"independent runs, compared by R-hat (default {DEFAULT_RUNS})")
+    p.add_argument("--workers", type=int, help="processes running the runs side by side (default: runs and cores allow)")
+    p.add_argument("--seed", type=int, default=2016)
+    p.add_argument("--out", help="folder for the draws, report.md, tables and charts")
+    p.add_argument(
+        "--bundle", action="store_true", help="write to data/posterior/ (the posterior the explorer uses), if converged"
+    )
     p.set_defaults(func=cmd_calibrate)
     p = sub.add_parser("sketch", help="generate the Vensim diagram views (one per sector) from the equations")
     p.add_argument("--mdl", help="model file (default: models/relocation.mdl)")

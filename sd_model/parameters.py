@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("lever", "uncertainty")
-THEMES = ("policy", "relocation", "livelihood", "assets", "governance", "assumptions")
+KINDS = ("lever", "uncertainty", "history")
+THEMES = ("policy", "relocation", "livelihood", "assets", "governance", "assumptions", "history")
 
 
 def in_language(record, field: str, lang: str) -> str:
@@ -42,8 +42,9 @@ class Parameter:
         Value in the ``.mdl`` and the bounds of its ``[low,high]`` range.
     units : str
         Vensim units.
-    kind : {"lever", "uncertainty"}
-        A policy choice, or something policy does not control.
+    kind : {"lever", "uncertainty", "history"}
+        A policy choice; something policy does not control; or a lever's setting before the policy
+        year (what was done, known only roughly, calibrated by the posterior).
     theme : str
         Group of sliders in the explorer (one of :data:`THEMES`).
     label_en, label_zh : str

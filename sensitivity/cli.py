@@ -40,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the results bundled for the explorer",
     )
     parser.add_argument("method", choices=list(METHODS))
-    parser.add_argument("--params", default="all", help="all | levers | uncertainties | NAME,NAME,...")
+    parser.add_argument("--params", default="all", help="all | levers | uncertainties | history | NAME,NAME,...")
+    parser.add_argument(
+        "--posterior",
+        action="store_true",
+        help="sample the bundled posterior instead of the full ranges: what still matters given the data (pawn)",
+    )
     parser.add_argument("--outputs", help="comma-separated outputs (default: the four KPIs)")
     parser.add_argument("--years", default="all", help="all | 2025,2030,...")
     parser.add_argument("--n", type=int, help="base sample size (Sobol: a power of two)")
@@ -59,7 +64,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     out = Path(args.out or f"sensitivity_results/{args.method}")
     kwargs = dict(params=args.params, outputs=args.outputs.split(",") if args.outputs else None, years=args.years, n=args.n,
-                  seed=args.seed, second_order=args.second_order, out=out, resume=args.resume)  # fmt: skip
+                  seed=args.seed, second_order=args.second_order, out=out, resume=args.resume, posterior=args.posterior)  # fmt: skip
     try:
         writable_folder(out)
         if args.scheduler:

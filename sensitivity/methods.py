@@ -40,6 +40,8 @@ class Method:
     relative_ci: bool = False
     #: caveat printed in the report
     note: str = ""
+    #: reads any sample (a "given-data" method), so it can run on posterior draws, which are dependent
+    given_data: bool = False
 
 
 def _any_n(n: int) -> int:
@@ -138,7 +140,9 @@ METHODS = {
         "fast", 512, "ST", _fast_n, lambda p, n, seed, so: fast_sampler.sample(p, n, M=FAST_M, seed=seed), _fast_analyse,
         note="SALib estimates eFAST confidence intervals by bootstrap and marks them as indicative only (SALib issue 649).",
     ),
-    "pawn": Method("pawn", 4096, "median", _any_n, lambda p, n, seed, so: latin.sample(p, n, seed=seed), _pawn_analyse),
+    "pawn": Method(
+        "pawn", 4096, "median", _any_n, lambda p, n, seed, so: latin.sample(p, n, seed=seed), _pawn_analyse, given_data=True,
+    ),
 }  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 import sd_model
 from sd_model.batch import piece_size_for
 
-from .methods import get_method
+from .methods import METHODS, get_method
 from .problem import salib_problem, select_parameters, table_hash
 
 CI_WIDTH_TARGET = 0.1
@@ -150,12 +150,34 @@ def convergence(indices: xr.Dataset, method, n: int) -> dict:
     }
 
 
-def manifest_for(method, n, seed, params, outputs, years, second_order, problem_hash, model_digest) -> dict:
+def manifest_for(method, n, seed, params, outputs, years, second_order, problem_hash, model_digest, sample="design") -> dict:
     """What identifies a run: a resumed run must match it."""
     return {
         "method": method.name, "n": n, "seed": seed, "parameters": params, "outputs": list(outputs), "years": list(years),
-        "second_order": second_order, "parameter_table_sha256": problem_hash, "model_sha256": model_digest,
+        "second_order": second_order, "parameter_table_sha256": problem_hash, "model_sha256": model_digest, "sample": sample,
     }  # fmt: skip
+
+
+def posterior_parameters(method, chosen) -> list:
+    """The parameters of an analysis on the posterior: only a given-data method, only calibrated parameters.
+
+    Raises
+    ------
+    ValueError
+        For a method that needs its own sampling design, or a lever among the parameters.
+    """
+    from sd_model.posterior import CALIBRATED_KINDS
+
+    if not method.given_data:
+        given = ", ".join(m.name for m in METHODS.values() if m.given_data)
+        raise ValueError(f"{method.name} needs its own sampling design over independent inputs; posterior draws are "
+                         f"dependent: use {given} with --posterior")  # fmt: skip
+    levers = [p.name for p in chosen if p.kind not in CALIBRATED_KINDS]
+    if len(levers) == len(chosen):
+        chosen = [p for p in sd_model.parameters() if p.kind in CALIBRATED_KINDS]
+    elif levers:
+        raise ValueError(f"the posterior varies uncertainties and historical settings only; not {', '.join(levers)}")
+    return chosen
 
 
 def run_analysis(
@@ -175,8 +197,14 @@ def run_analysis(
     evaluate: Evaluator | None = None,
     years_all: Sequence[int] | None = None,
     chunk_size: int | None = None,
+    posterior: bool = False,
 ) -> xr.Dataset:
     """Run one sensitivity method end to end; see :func:`sensitivity.sobol` and friends.
+
+    ``posterior=True`` samples the bundled posterior (:func:`sd_model.posterior_draws`) instead of
+    the parameters' full ranges: what still matters given the data. Only given-data methods (PAWN)
+    read such a sample; with ``params="all"`` (or levers only) it varies every uncertainty and
+    historical setting, the levers staying at their defaults.
 
     ``problem``, ``evaluate`` and ``years_all`` replace the model (used to validate the pipeline on
     the Ishigami function).
@@ -184,8 +212,12 @@ def run_analysis(
     started = time.perf_counter()
     method = get_method(method_name)
     n = method.check_n(method.default_n if n is None else int(n))
+    if posterior and problem is not None:
+        raise ValueError("posterior=True samples the model's posterior; it does not go with a custom problem")
     if problem is None:
         chosen = select_parameters(params)
+        if posterior:
+            chosen = posterior_parameters(method, chosen)
         problem = salib_problem(chosen)
         model = sd_model.default_model()
         outputs = model.check_outputs(sd_model.KPIS if outputs is None else outputs)
@@ -196,7 +228,8 @@ def run_analysis(
         outputs = list(outputs or ["y"])
         identity = ("custom", "custom")
     years = parse_years(years, years_all)
-    manifest = manifest_for(method, n, seed, problem["names"], outputs, years, second_order, *identity)
+    manifest = manifest_for(method, n, seed, problem["names"], outputs, years, second_order, *identity,
+                            sample="posterior" if posterior else "design")  # fmt: skip
     out = Path(out) if out is not None else None
     chunk_dir = None
     if out is not None:
@@ -212,7 +245,10 @@ def run_analysis(
             for stale in chunk_dir.glob("chunk_*.npz"):
                 stale.unlink()
         previous.write_text(json.dumps(manifest, indent=2))
-    X = method.sample(problem, n, seed, second_order)
+    if posterior:
+        X = sd_model.posterior_draws(n, seed)[problem["names"]].to_numpy()
+    else:
+        X = method.sample(problem, n, seed, second_order)
     chunk_size = piece_size_for(client) if chunk_size is None else chunk_size
     results, reused = evaluate_chunks(X, problem["names"], evaluate, chunk_dir, resume, chunk_size, progress)
     evaluated = time.perf_counter()

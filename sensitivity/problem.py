@@ -8,7 +8,7 @@ import json
 import sd_model
 
 #: Names of the parameter selections, and the parameter kind each selects.
-SELECTIONS = {"levers": "lever", "uncertainties": "uncertainty"}
+SELECTIONS = {"levers": "lever", "uncertainties": "uncertainty", "history": "history"}
 
 
 def select_parameters(spec: str | list[str] = "all") -> list[sd_model.Parameter]:
@@ -30,7 +30,7 @@ def select_parameters(spec: str | list[str] = "all") -> list[sd_model.Parameter]
     unknown = [name for name in spec if name not in known]
     if unknown:
         raise ValueError(
-            f"unknown parameter {unknown[0]!r}; use all, levers, uncertainties or names from `python -m sd_model params`"
+            f"unknown parameter {unknown[0]!r}; use all, levers, uncertainties, history or names from `python -m sd_model params`"
         )
     if len(spec) < 2:
         raise ValueError("a sensitivity analysis needs at least two parameters")

@@ -53,6 +53,10 @@ def report_text(table: pd.DataFrame, info: dict, method, charts: list[str]) -> s
         f"{info['seconds_total']:.1f} s ({info['created']}).",
         "",
     ]
+    if info.get("sample") == "posterior":
+        lines += ["Sample: draws of the bundled posterior (`data/posterior/`), not the full ranges: what still matters "
+                  "given the public figures. The draws are dependent, so an index also carries what a parameter's "
+                  "correlated partners do.", ""]  # fmt: skip
     conv = info["convergence"]
     if conv.get("assessed"):
         verdict = "narrow enough" if conv["converged"] else f"too wide: try N = {conv['suggested_n']}"

@@ -112,8 +112,8 @@ def test_shared_link_restores_scenario_exactly():
     link = dict(at.query_params)
     assert link.items() >= query.items()  # plus every other non-default value, those of the preset included
     again = new_app(link)
-    for p in sd_model.parameters():
-        assert again.slider(key=f"p_{p.name}").value == at.slider(key=f"p_{p.name}").value
+    for p in sd_model.parameters():  # historical settings have no slider, but a value in the session all the same
+        assert again.session_state[f"p_{p.name}"] == at.session_state[f"p_{p.name}"], p.name
 
 
 def test_link_back_to_default_under_a_preset_stays_exact():
@@ -189,7 +189,7 @@ def test_export_then_import_round_trips():
     assert at.download_button(key="export_toml") is not None and at.download_button(key="export_csv") is not None
     from explorer.exchange import current_scenario
 
-    values = {p.name: at.slider(key=f"p_{p.name}").value for p in sd_model.parameters()}
+    values = {p.name: at.session_state[f"p_{p.name}"] for p in sd_model.parameters()}
     text = current_scenario(
         values, sd_model.default_model().defaults(), sd_model.load_scenario("integrated_governance")
     ).to_toml()
@@ -198,7 +198,7 @@ def test_export_then_import_round_trips():
     assert not fresh.exception
     assert any("Imported" in s.value for s in fresh.success)
     for name, value in values.items():
-        assert fresh.slider(key=f"p_{name}").value == pytest.approx(value), name
+        assert fresh.session_state[f"p_{name}"] == pytest.approx(value), name
 
 
 @pytest.mark.parametrize(
@@ -328,3 +328,20 @@ def test_chinese_interface_shows_no_english_units():
     at.switch_page("explorer/views/model.py").run()
     shown = at.dataframe[0].value  # the parameter table
     assert not set(shown["units"]) & english_units
+
+
+def test_bands_come_from_the_posterior_with_a_stress_test_switch():
+    at = new_app()
+    assert any("drawn from the posterior" in c.value for c in at.caption)
+    at.toggle(key="bands_full_ranges").set_value(True).run()
+    assert not at.exception
+    assert any(c.value.startswith("Stress test") for c in at.caption)
+    zh = new_app({"lang": "zh"})
+    assert any("后验分布" in c.value for c in zh.caption)
+
+
+def test_a_historical_setting_in_a_link_counts_as_an_assumption():
+    at = new_app({"training_coverage_historical": "0.6"})
+    assert not at.warning and not at.exception
+    assert any("Assumptions changed" in m.value and "0.3 → 0.6" in m.value for m in at.markdown)
+    assert all(m.delta.startswith("±0") for m in at.metric)  # the baseline follows the assumed history

@@ -61,7 +61,8 @@ def check_physical(results, params, label):
         assert results[column].between(-TOL, 1 + TOL).all(), f"{label}: {column} outside [0, 1]"
     assert (results["employed_labour"] <= results["labour_force"] * (1 + TOL) + 1e-6).all(), label
     # the target acts from the policy year; before it the historical target holds
-    target = max(params.get("relocation_target", HISTORICAL_TARGET), HISTORICAL_TARGET)
+    historical = params.get("relocation_target_historical", HISTORICAL_TARGET)
+    target = max(params.get("relocation_target", historical), historical)
     assert (results["relocated_to_date"] <= target * (1 + TOL)).all(), label
     assert (results["site_capacity"] <= target * (1 + TOL)).all(), label
     assert (results["fiscal_cost"] >= 0).all() and results["cumulative_fiscal_cost"].is_monotonic_increasing, label

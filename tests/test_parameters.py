@@ -21,7 +21,7 @@ def equations():
 def test_table_size_and_kinds():
     table = sd_model.parameters()
     assert len(table) >= 20
-    assert {p.kind for p in table} == {"lever", "uncertainty"}
+    assert {p.kind for p in table} == {"lever", "uncertainty", "history"}
     assert len({p.name for p in table}) == len(table)
     assert sd_model.parameters("lever") and all(p.kind == "lever" for p in sd_model.parameters("lever"))
     with pytest.raises(ValueError, match="kind"):
@@ -56,6 +56,18 @@ def test_records_are_documented():
         assert p.description_zh and p.describe("zh") == p.description_zh and p.describe("en") == p.description, p.name
         assert p.theme in sd_model.THEMES, p.name
         assert (p.theme == "assumptions") == (p.kind == "uncertainty"), p.name
+        assert (p.theme == "history") == (p.kind == "history"), p.name
+
+
+def test_every_lever_with_a_history_has_it_in_the_table_with_the_levers_default():
+    """Policy unchanged means each lever at its historical setting: their defaults agree."""
+    table = {p.name: p for p in sd_model.parameters()}
+    history = sd_model.parameters("history")
+    assert len(history) == 18
+    for h in history:
+        lever = table[h.name.removesuffix("_historical")]
+        assert lever.kind == "lever" and lever.default == h.default, h.name
+        assert lever.low <= h.low <= h.high <= lever.high, h.name
 
 
 def test_every_equation_has_units_and_comment(equations):

@@ -54,7 +54,8 @@ def show(language: str) -> None:
     kpi_cards(results, baseline, language)  # first, so that the cards change before the ensemble runs
     assumptions_note(values, language)
     levers = {p.name: values[p.name] for p in sd_model.parameters("lever")}
-    bands = state.cached_bands(tuple(sorted(levers.items())))
+    source = state.band_source()
+    bands = state.cached_bands(tuple(sorted(levers.items())), source)
     st.subheader(t("kpi_chart", language))
     frames = {t("series_scenario", language): results, t("series_baseline", language): baseline}
     reference = None
@@ -62,7 +63,8 @@ def show(language: str) -> None:
         reference = t("series_reference", language)
         frames[reference] = state.baseline()
     kpi_grid(frames, bands, language, dash=t("series_baseline", language), thin=reference, key="chart_kpi")
-    st.caption(t("band_note", language, n=state.ENSEMBLE_RUNS))
+    st.caption(t(f"band_note_{source}", language, n=state.ENSEMBLE_RUNS))
+    st.toggle(t("bands_full_ranges", language), key="bands_full_ranges", help=t("bands_full_ranges_help", language))
     left, right = st.columns(2)
     labels = state.labels(language)
     left.vega_lite_chart(spec=charts.people_spec(charts.people_long(results, labels), language), key="chart_people")

@@ -1,0 +1,155 @@
+"""The observations the posterior is fitted to, read from ``models/calibration.toml``.
+
+Each observation is a model output in a year with a published value (taken from ``data/reference/``,
+never repeated) and an observation error. :func:`model_values` reads the matching model quantity from
+a :func:`sd_model.run_batch` result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .calibration import urbanization_reference
+from .paths import MODELS_DIR, REFERENCE_DIR
+from .scenarios import read_toml
+
+CALIBRATION_FILE = MODELS_DIR / "calibration.toml"
+ROLES = ("target", "holdout")
+SERIES = {"urbanization_census_basis": lambda: urbanization_reference()["census_basis"]}
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A published figure and the model quantity it is compared with.
+
+    Attributes
+    ----------
+    name : str
+        Identifier, unique in the file (one per year for a series: ``NAME_YEAR``).
+    role : {"target", "holdout"}
+        Fitted to (in the likelihood), or only compared with.
+    output : str
+        Model output (Python name); divided by ``per`` when given.
+    year : int
+    value : float
+        The published figure, from ``data/reference/``.
+    sd : float
+        Observation error (standard deviation of a normal error), in the output's units.
+    label_en, label_zh, why, source : str
+    per : str or None
+    """
+
+    name: str
+    role: str
+    output: str
+    year: int
+    value: float
+    sd: float
+    label_en: str
+    label_zh: str
+    why: str
+    source: str
+    per: str | None = None
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+def _fact(facts: pd.DataFrame, spec, where: str) -> tuple[float, str]:
+    if not isinstance(spec, dict) or set(spec) != {"scope", "year", "quantity"}:
+        raise ValueError(f"{where}: fact must be a table with scope, year and quantity, got {spec!r}")
+    rows = facts[
+        (facts["scope"] == spec["scope"]) & (facts["year"] == str(spec["year"])) & (facts["quantity"] == spec["quantity"])
+    ]
+    if len(rows) != 1:
+        raise ValueError(f"{where}: {len(rows)} rows of relocation_facts.csv match {spec!r}; exactly one must")
+    row = rows.iloc[0]
+    return float(row["value"]), f"{row['source']} (relocation_facts.csv: {spec['quantity']}, {spec['year']})"
+
+
+def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) -> list[Observation]:
+    """Read and check the observations; values from ``data/reference/``.
+
+    Parameters
+    ----------
+    path : path, optional
+        A calibration file (default ``models/calibration.toml``).
+    output_names : collection of str, optional
+        The model's outputs, to check each observation's ``output`` and ``per`` against.
+
+    Raises
+    ------
+    ValueError
+        Naming the observation and the problem (unknown output, role or fact, missing or
+        non-positive error, a year the series lacks).
+    """
+    doc = read_toml(Path(path).read_bytes(), str(path), error=ValueError)
+    facts = pd.read_csv(REFERENCE_DIR / "relocation_facts.csv", dtype={"year": str})
+    entries = doc.get("observations")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path}: no [[observations]]")
+    result = []
+    for i, entry in enumerate(entries):
+        where = f"{path}: observation {entry.get('name', i)!r}"
+        if entry.get("role") not in ROLES:
+            raise ValueError(f"{where}: role must be one of {ROLES}, got {entry.get('role')!r}")
+        for field in ("name", "output", "label_en", "label_zh", "why"):
+            if not isinstance(entry.get(field), str) or not entry[field]:
+                raise ValueError(f"{where}: {field} must be a non-empty string")
+        for field in ("output", "per"):
+            if output_names is not None and field in entry and entry[field] not in output_names:
+                raise ValueError(f"{where}: {field} {entry[field]!r} is not an output of the model")
+        if ("sd" in entry) == ("rel_sd" in entry):
+            raise ValueError(f"{where}: give exactly one of sd and rel_sd")
+        error = entry.get("sd", entry.get("rel_sd"))
+        if isinstance(error, bool) or not isinstance(error, (int, float)) or not math.isfinite(error) or error <= 0:
+            raise ValueError(f"{where}: the observation error must be a positive number, got {error!r}")
+        if "fact" in entry:
+            value, source = _fact(facts, entry["fact"], where)
+            points = [(entry["name"], int(entry["year"]), value)]
+        elif entry.get("series") in SERIES:
+            series = SERIES[entry["series"]]()
+            missing = [y for y in entry.get("years", []) if y not in series.index]
+            if missing or not entry.get("years"):
+                raise ValueError(f"{where}: series {entry['series']!r} has no figure for {missing or 'no years given'}")
+            source = f"{entry['series']} (guangxi_urbanization.csv, sd_model.calibration)"
+            points = [(f"{entry['name']}_{y}", int(y), float(series[y])) for y in entry["years"]]
+        else:
+            raise ValueError(f"{where}: give a fact or a series (one of {', '.join(SERIES)})")
+        for name, year, value in points:
+            sd = float(entry["sd"]) if "sd" in entry else float(entry["rel_sd"]) * abs(value)
+            labels = (entry["label_en"], entry["label_zh"], entry["why"], source, entry.get("per"))
+            result.append(Observation(name, entry["role"], entry["output"], year, value, sd, *labels))
+    names = [o.name for o in result]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: observation names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+    return result
+
+
+def needed_outputs(observations) -> list[str]:
+    """The model outputs the observations read, in first-use order."""
+    return list(dict.fromkeys(name for o in observations for name in (o.output, o.per) if name))
+
+
+def model_values(results, observations, years=None) -> np.ndarray:
+    """The model quantity of each observation in each run: an array ``(runs, observations)``.
+
+    ``results`` is a :func:`sd_model.run_batch` dataset, or a mapping of output name to an array
+    ``(runs, years)`` (from :meth:`sd_model.Model.evaluate`) with its ``years``.
+    """
+    if isinstance(results, xr.Dataset):
+        years = results["year"].values
+    column = {int(y): i for i, y in enumerate(years)}
+    values = []
+    for o in observations:
+        value = np.asarray(results[o.output])[:, column[o.year]]
+        if o.per:
+            value = value / np.asarray(results[o.per])[:, column[o.year]]
+        values.append(value)
+    return np.column_stack(values)
