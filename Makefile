@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint browser bench setup clean regression-data sensitivity-data
+.PHONY: run test lint browser bench setup clean regression-data sensitivity-data posterior-data
 
 setup: $(VENV)/.installed
 
@@ -38,10 +38,14 @@ regression-data: setup
 sensitivity-data: setup
 	$(PY) -m sensitivity bundle
 
+posterior-data: setup
+	$(PY) -m sd_model calibrate --posterior --bundle
+
 bench: setup browser
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_app.py
 	$(PY) benchmarks/bench_browser.py
+	$(PY) benchmarks/bench_posterior.py --emcee
 	$(PY) benchmarks/bench_sensitivity.py
 
 clean:

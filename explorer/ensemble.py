@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 import sd_model
-from sd_model.posterior import calibrated_parameters, posterior_draws
+from sd_model.posterior import posterior_draws, prior_draws
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
 #: Where the futures of the bands come from.
@@ -27,12 +26,7 @@ def uncertainty_samples(n: int, seed: int, source: str = "posterior") -> pd.Data
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     model = sd_model.default_model()
-    if source == "posterior":
-        return posterior_draws(n, seed, model=model)
-    table = calibrated_parameters(model)
-    unit = qmc.LatinHypercube(d=len(table), seed=seed).random(n)
-    values = qmc.scale(unit, [p.low for p in table], [p.high for p in table])
-    return pd.DataFrame(values, columns=[p.name for p in table])
+    return posterior_draws(n, seed, model=model) if source == "posterior" else prior_draws(n, seed, model=model)
 
 
 def bands(levers: dict[str, float], *, n: int = 200, seed: int = 2016, source: str = "posterior") -> pd.DataFrame:

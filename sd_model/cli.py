@@ -109,6 +109,12 @@ def cmd_cost(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    if args.readme_table:
+        from .posterior import BUNDLED_DIR
+        from .posterior_report import readme_table
+
+        sys.stdout.write(readme_table(pd.read_csv(BUNDLED_DIR / "parameters.csv", index_col="parameter")))
+        return 0
     if not args.posterior:
         if args.out or args.bundle:
             raise ValueError("--out and --bundle go with --posterior")
@@ -230,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--bundle", action="store_true", help="write to data/posterior/ (the posterior the explorer uses), if converged"
     )
+    p.add_argument("--readme-table", action="store_true", dest="readme_table",
+                   help="print the bundled posterior as the table of models/README.md")  # fmt: skip
     p.set_defaults(func=cmd_calibrate)
     p = sub.add_parser("sketch", help="generate the Vensim diagram views (one per sector) from the equations")
     p.add_argument("--mdl", help="model file (default: models/relocation.mdl)")

@@ -94,7 +94,7 @@ class Posterior:
                     f"(limit {ESS_MIN}) on all {len(d)} sampled parameters")  # fmt: skip
         worst = ", ".join(f"{n} (R-hat {r.r_hat:.3f}, ESS {r.ess_bulk:.0f})" for n, r in bad.head(5).iterrows())
         return (f"NOT CONVERGED: {len(bad)} of {len(d)} parameters exceed R-hat {RHAT_MAX} or fall below ESS {ESS_MIN}: "
-                f"{worst}. Run more steps (--steps) or more walkers (--walkers).")  # fmt: skip
+                f"{worst}. Run more particles (--particles) or more runs (--runs).")  # fmt: skip
 
 
 def calibrated_parameters(model: Model) -> list[Parameter]:
@@ -485,3 +485,14 @@ def posterior_draws(n: int, seed: int = 0, *, folder: str | Path = BUNDLED_DIR, 
     for p in calibrated_parameters(model):
         columns[p.name] = rows[p.name].to_numpy() if p.name in rows else rng.uniform(p.low, p.high, int(n))
     return pd.DataFrame(columns)
+
+
+def prior_draws(n: int, seed: int = 0, *, model: Model | None = None) -> pd.DataFrame:
+    """``n`` Latin-hypercube draws of every uncertainty and historical setting, uniform over its full
+    range: the futures of a stress test, as wide as our guesses rather than the data."""
+    if isinstance(n, bool) or int(n) != n or n < 1:
+        raise ValueError(f"n must be a positive whole number, got {n!r}")
+    table = calibrated_parameters(model or load_model())
+    return pd.DataFrame(
+        _scale(qmc.LatinHypercube(d=len(table), seed=seed).random(int(n)), table), columns=[p.name for p in table]
+    )

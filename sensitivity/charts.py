@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-MAIN_INDICES = ("ST", "mu_star", "delta", "S1")
+MAIN_INDICES = ("ST", "mu_star", "delta", "median", "S1")
 
 
 def main_index(indices: pd.DataFrame) -> str:

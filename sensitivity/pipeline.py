@@ -158,8 +158,9 @@ def manifest_for(method, n, seed, params, outputs, years, second_order, problem_
     }  # fmt: skip
 
 
-def posterior_parameters(method, chosen) -> list:
-    """The parameters of an analysis on the posterior: only a given-data method, only calibrated parameters.
+def posterior_parameters(method, params) -> list:
+    """The parameters of an analysis on the posterior: only a given-data method, only calibrated
+    parameters (``"all"``: every uncertainty and historical setting).
 
     Raises
     ------
@@ -172,10 +173,11 @@ def posterior_parameters(method, chosen) -> list:
         given = ", ".join(m.name for m in METHODS.values() if m.given_data)
         raise ValueError(f"{method.name} needs its own sampling design over independent inputs; posterior draws are "
                          f"dependent: use {given} with --posterior")  # fmt: skip
+    if params == "all":
+        return [p for p in sd_model.parameters() if p.kind in CALIBRATED_KINDS]
+    chosen = select_parameters(params)
     levers = [p.name for p in chosen if p.kind not in CALIBRATED_KINDS]
-    if len(levers) == len(chosen):
-        chosen = [p for p in sd_model.parameters() if p.kind in CALIBRATED_KINDS]
-    elif levers:
+    if levers:
         raise ValueError(f"the posterior varies uncertainties and historical settings only; not {', '.join(levers)}")
     return chosen
 
@@ -203,8 +205,8 @@ def run_analysis(
 
     ``posterior=True`` samples the bundled posterior (:func:`sd_model.posterior_draws`) instead of
     the parameters' full ranges: what still matters given the data. Only given-data methods (PAWN)
-    read such a sample; with ``params="all"`` (or levers only) it varies every uncertainty and
-    historical setting, the levers staying at their defaults.
+    read such a sample; with ``params="all"`` it varies every uncertainty and
+    historical setting, the levers staying at their defaults; levers cannot be chosen.
 
     ``problem``, ``evaluate`` and ``years_all`` replace the model (used to validate the pipeline on
     the Ishigami function).
@@ -215,9 +217,7 @@ def run_analysis(
     if posterior and problem is not None:
         raise ValueError("posterior=True samples the model's posterior; it does not go with a custom problem")
     if problem is None:
-        chosen = select_parameters(params)
-        if posterior:
-            chosen = posterior_parameters(method, chosen)
+        chosen = posterior_parameters(method, params) if posterior else select_parameters(params)
         problem = salib_problem(chosen)
         model = sd_model.default_model()
         outputs = model.check_outputs(sd_model.KPIS if outputs is None else outputs)

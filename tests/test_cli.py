@@ -48,6 +48,12 @@ def test_bad_input_gives_message_not_traceback():
         (("run", "--set", "dividend_rate"), "expects name=value"),
         (("run", "--scenario", "nope"), "unknown scenario 'nope'"),
         (("run", "--outputs", "jobs"), "unknown output 'jobs'"),
+        (("calibrate", "--out", "x"), "--out and --bundle go with --posterior"),
+        (("calibrate", "--posterior"), "give one of --out DIR and --bundle"),
+        (
+            ("calibrate", "--posterior", "--runs", "1", "--out", "/tmp/sd_model_cli_runs"),
+            "runs must be a whole number of at least 2",
+        ),
     ]:
         done = cli(*args)
         assert done.returncode == 2, args
@@ -65,8 +71,36 @@ def test_unwritable_outputs_give_one_line_before_any_work(tmp_path):
         (["sd_model", "batch", "--samples", str(samples), "--out", "/proc/x.nc"], "cannot write /proc/x.nc"),
         (["sensitivity", "sobol", "--n", "8", "--out", "/proc/x"], "cannot create folder /proc/x"),
         (["sensitivity", "bundle", "--out", "/proc/x"], "cannot create folder /proc/x"),
+        (["sd_model", "calibrate", "--posterior", "--out", "/proc/x"], "cannot create folder /proc/x"),
     ]:
         done = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert done.returncode == 2, (command, done.stderr)
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0] and lines[0].startswith("error: "), (command, done.stderr)
+
+
+def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_converged(tmp_path):
+    """A deliberately small calibration (100 particles, 2 runs): every file is written, and the run
+    says plainly that 200 draws cannot reach the effective sample size required, with exit status 1."""
+    import json
+
+    out = tmp_path / "posterior"
+    done = subprocess.run(
+        [sys.executable, "-m", "sd_model", "calibrate", "--posterior", "--particles", "100", "--runs", "2", "--workers", "1",
+         "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["converged"] is False and done.returncode == 1
+    assert "NOT CONVERGED" in done.stderr and "--particles" in done.stderr
+    for name in ("posterior.nc", "report.md", "predictive.csv", "parameters.csv", "correlations.csv", "diagnostics.csv",
+                 "predictive.png", "predictive.html", "parameters.png", "parameters.html"):  # fmt: skip
+        assert (out / name).is_file(), name
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "**NOT CONVERGED" in report and "| holdout |" in report
+    from sd_model.posterior import arviz
+
+    idata = arviz().from_netcdf(str(out / "posterior.nc"))
+    assert idata.posterior.sizes["chain"] == 2 and idata.posterior.sizes["draw"] == 100
+    assert "rural_urban_migration_rate" in idata.posterior.data_vars

@@ -183,3 +183,15 @@ def test_posterior_bands_are_narrower_than_the_full_ranges_where_the_data_speak(
     assert width(posterior_bands, "relocated_population", 2020) < 0.5 * width(full, "relocated_population", 2020)
     with pytest.raises(ValueError, match="source must be one of"):
         bands({}, n=10, source="prior")
+
+
+def test_models_readme_gives_the_bundled_posterior():
+    import pandas as pd
+
+    from sd_model.paths import MODELS_DIR
+    from sd_model.posterior_report import readme_table
+
+    table = readme_table(pd.read_csv(post.BUNDLED_DIR / "parameters.csv", index_col="parameter"))
+    assert table in (MODELS_DIR / "README.md").read_text(encoding="utf-8"), (
+        "run `python -m sd_model calibrate --readme-table` and paste into models/README.md"
+    )
