@@ -33,6 +33,44 @@ def bundle_main(argv) -> int:
     return 0
 
 
+def robustness_main(argv) -> int:
+    """``python -m sensitivity robustness``: robustness of named scenarios and where they fail (PRIM)."""
+    from .robustness import TARGETS_FILE
+    from .robustness_report import run_robustness
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sensitivity robustness",
+        description="share of futures in which each scenario meets the targets of models/targets.toml, regret, cost, "
+        "and PRIM boxes of the futures where it misses",
+    )
+    parser.add_argument("--scenarios", default="all", help="comma-separated scenario names or .toml files (default: all bundled)")
+    parser.add_argument("--n", type=int, default=4000, help="futures (default 4000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--prior", action="store_true", help="futures over the full ranges instead of the posterior (stress test)"
+    )
+    parser.add_argument("--targets", default=str(TARGETS_FILE), help="targets file (default models/targets.toml)")
+    parser.add_argument("--out", default="robustness_results", help="results folder (default robustness_results)")
+    args = parser.parse_args(argv)
+    try:
+        import sd_model
+
+        if args.n < 10:
+            raise ValueError(f"--n must be at least 10 futures, got {args.n}")
+        names = (
+            sd_model.scenario_names() if args.scenarios == "all" else [s.strip() for s in args.scenarios.split(",") if s.strip()]
+        )
+        out = writable_folder(args.out)
+        table, _ = run_robustness(names, n=args.n, seed=args.seed, prior=args.prior, targets_file=args.targets, out=out)
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    shares = table[table["target"] == "all"].set_index("scenario")["share_met"]
+    print("share of futures meeting every target: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()))
+    print(f"results in {args.out}/ (report.md, robustness.csv, boxes.csv)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sensitivity",
@@ -61,6 +99,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["bundle"]:
         return bundle_main(argv[1:])
+    if argv[:1] == ["robustness"]:
+        return robustness_main(argv[1:])
     args = build_parser().parse_args(argv)
     out = Path(args.out or f"sensitivity_results/{args.method}")
     kwargs = dict(params=args.params, outputs=args.outputs.split(",") if args.outputs else None, years=args.years, n=args.n,

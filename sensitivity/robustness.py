@@ -1,0 +1,393 @@
+"""Robustness of policies: in how many plausible futures does a lever setting meet its targets, at what
+regret and cost, and where does it fail (PRIM scenario discovery, from the EMA Workbench).
+
+The targets are declared once in ``models/targets.toml``; the futures are posterior draws
+(:func:`sd_model.posterior_draws`) or, with ``prior=True``, draws over the full ranges. Every scenario
+is run over the same futures in one :func:`sd_model.run_batch` call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sd_model
+from sd_model.paths import MODELS_DIR
+from sd_model.posterior import calibrated_parameters, posterior_draws, prior_draws
+from sd_model.scenarios import read_toml
+
+TARGETS_FILE = MODELS_DIR / "targets.toml"
+AGGREGATES = ("min", "max")
+#: Coverage a PRIM box must keep: the box chosen on the peeling trajectory is the densest with at least this.
+PRIM_COVERAGE = 0.8
+#: PRIM is not run when the futures of interest are fewer than this share (or more than 1 minus it).
+PRIM_MIN_SHARE = 0.01
+#: PRIM searches the dimensions whose distribution differs most between misses and the rest (two-sample
+#: Kolmogorov-Smirnov), at most this many, each significant at PRIM_SCREEN_P.
+PRIM_DIMENSIONS = 12
+PRIM_SCREEN_P = 0.001
+#: Restrictions of a box whose quasi-p-value (Bryant and Lempert 2010) is above this are dropped.
+PRIM_QP_MAX = 0.05
+LAST_YEAR = 2035
+
+
+@dataclass(frozen=True)
+class Target:
+    """One condition a policy should meet in a future (see ``models/targets.toml``)."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    short_en: str
+    short_zh: str
+    output: str
+    start: int | str
+    end: int
+    aggregate: str
+    threshold: float
+    at_least: bool
+    why: str
+    per: str | None = None
+    relative_to: int | None = None
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def short(self, lang: str = "en") -> str:
+        return self.short_zh if lang == "zh" else self.short_en
+
+    def outputs(self) -> list[str]:
+        return [self.output] + ([self.per] if self.per else [])
+
+
+def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None = None) -> list[Target]:
+    """Read and check a targets file.
+
+    Raises
+    ------
+    ValueError
+        Naming the target and the problem (unknown output, bad years or aggregate, no threshold).
+    """
+    model = model or sd_model.default_model()
+    doc = read_toml(Path(path).read_bytes(), str(path), error=ValueError)
+    entries = doc.get("targets")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path}: no [[targets]]")
+    first, last = int(model.years()[0]), int(model.years()[-1])
+    targets = []
+    for i, e in enumerate(entries):
+        where = f"{path}: target {e.get('name', i)!r}"
+        for field in ("name", "label_en", "label_zh", "short_en", "short_zh", "output", "why"):
+            if not isinstance(e.get(field), str) or not e[field]:
+                raise ValueError(f"{where}: {field} must be a non-empty string")
+        for field in ("output", "per"):
+            if field in e and e[field] not in model.output_names:
+                raise ValueError(f"{where}: {field} {e[field]!r} is not an output of the model")
+        if e.get("aggregate") not in AGGREGATES:
+            raise ValueError(f"{where}: aggregate must be one of {AGGREGATES}, got {e.get('aggregate')!r}")
+        if ("at_least" in e) == ("at_most" in e):
+            raise ValueError(f"{where}: give exactly one of at_least and at_most")
+        threshold = e.get("at_least", e.get("at_most"))
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, (int, float))
+            or not math.isfinite(threshold)
+            or threshold == 0
+        ):
+            raise ValueError(f"{where}: the threshold must be a non-zero number, got {threshold!r}")
+        start, end = e.get("from"), e.get("to")
+        years_ok = (
+            isinstance(end, int)
+            and first <= end <= last
+            and (start == "policy_year" or (isinstance(start, int) and first <= start <= end))
+        )
+        if not years_ok:
+            raise ValueError(f"{where}: from must be 'policy_year' or a year and to a year, within {first}-{last}, from <= to")
+        relative = e.get("relative_to")
+        if relative is not None and not (isinstance(relative, int) and first <= relative <= last):
+            raise ValueError(f"{where}: relative_to must be a year within {first}-{last}")
+        targets.append(
+            Target(
+                e["name"],
+                e["label_en"],
+                e["label_zh"],
+                e["short_en"],
+                e["short_zh"],
+                e["output"],
+                start,
+                end,
+                e["aggregate"],
+                float(threshold),
+                "at_least" in e,
+                e["why"],
+                e.get("per"),
+                relative,
+            )
+        )
+    names = [t.name for t in targets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: target names repeat")
+    return targets
+
+
+def target_outputs(targets) -> list[str]:
+    """The outputs the targets read, and the cumulative fiscal cost."""
+    return list(dict.fromkeys([o for t in targets for o in t.outputs()] + ["cumulative_fiscal_cost"]))
+
+
+def margins(dataset, targets, policy_year: np.ndarray) -> pd.DataFrame:
+    """Margin of each target in each run of a :func:`sd_model.run_batch` result (``run`` × target).
+
+    ``policy_year`` gives each run's policy year (for targets from the policy year). A target is met
+    where its margin is not negative.
+    """
+    years = dataset["year"].values
+    result = {}
+    for t in targets:
+        values = dataset[t.output].values
+        if t.per:
+            values = values / dataset[t.per].values
+        if t.relative_to is not None:
+            values = values / values[:, [int(np.flatnonzero(years == t.relative_to)[0])]]
+        start = np.asarray(policy_year, dtype=float)[:, None] if t.start == "policy_year" else float(t.start)
+        inside = (years[None, :] >= np.floor(start)) & (years[None, :] <= t.end)
+        fill = np.inf if t.aggregate == "min" else -np.inf
+        masked = np.where(inside, values, fill)
+        aggregate = masked.min(axis=1) if t.aggregate == "min" else masked.max(axis=1)
+        sign = 1.0 if t.at_least else -1.0
+        result[t.name] = sign * (aggregate - t.threshold) / abs(t.threshold)
+    return pd.DataFrame(result)
+
+
+def futures(n: int, seed: int, *, prior: bool = False) -> pd.DataFrame:
+    """``n`` futures: posterior draws, or with ``prior`` a Latin hypercube over the full ranges."""
+    model = sd_model.default_model()
+    return prior_draws(n, seed, model=model) if prior else posterior_draws(n, seed, model=model)
+
+
+def evaluate(scenarios: dict[str, dict[str, float]], worlds: pd.DataFrame, targets, *, client=None) -> pd.DataFrame:
+    """Every scenario in every future, in one :func:`sd_model.run_batch` call.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (scenario, future): ``scenario``, ``future``, a margin column per target,
+        ``all`` (the smallest margin), ``cost`` (cumulative fiscal cost to 2035, yuan).
+    """
+    model = sd_model.default_model()
+    defaults = model.defaults()
+    levers = [p.name for p in model.parameters if p.kind == "lever"]
+    blocks = []
+    for params in scenarios.values():
+        block = worlds.copy()
+        for name in levers:
+            block[name] = float(params.get(name, defaults[name]))
+        for name, value in params.items():  # a scenario may also fix an assumption
+            block[name] = float(value)
+        blocks.append(block)
+    samples = pd.concat(blocks, ignore_index=True)
+    data = sd_model.run_batch(samples, outputs=target_outputs(targets), final_time=LAST_YEAR, client=client, progress=False)
+    frame = margins(data, targets, samples["policy_year"].to_numpy())
+    frame["all"] = frame[[t.name for t in targets]].min(axis=1)
+    frame["cost"] = data["cumulative_fiscal_cost"].sel(year=LAST_YEAR).values
+    frame.insert(0, "future", np.tile(np.arange(len(worlds)), len(scenarios)))
+    frame.insert(0, "scenario", np.repeat(list(scenarios), len(worlds)))
+    return frame
+
+
+def summarise(frame: pd.DataFrame, targets) -> pd.DataFrame:
+    """Per scenario and target (and ``all``): share of futures met, margin, regret, cost.
+
+    Regret in a future is the best margin among the compared scenarios minus the scenario's own (0
+    for the best); reported as its mean and 90th percentile over the futures.
+    """
+    names = [t.name for t in targets] + ["all"]
+    rows = []
+    best = frame.groupby("future")[names].transform("max")
+    regret = best - frame[names]
+    for scenario, index in frame.groupby("scenario", sort=False).groups.items():
+        part, cost = frame.loc[index], frame.loc[index, "cost"]
+        for name in names:
+            rows.append({"scenario": scenario, "target": name, "share_met": float((part[name] >= 0).mean()),
+                         "margin_median": float(part[name].median()), "regret_mean": float(regret.loc[index, name].mean()),
+                         "regret_p90": float(regret.loc[index, name].quantile(0.9)), "cost_median": float(cost.median()),
+                         "cost_p05": float(cost.quantile(0.05)), "cost_p95": float(cost.quantile(0.95))})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def robustness(
+    levers: dict[str, float] | None = None,
+    *,
+    targets=None,
+    n: int = 500,
+    seed: int = 0,
+    prior: bool = False,
+    scenarios: dict[str, dict[str, float]] | None = None,
+) -> pd.DataFrame:
+    """Share of ``n`` futures in which a lever setting (or each of several scenarios) meets each target.
+
+    Parameters
+    ----------
+    levers : dict, optional
+        One lever setting (name to value; others at their defaults). Ignored when ``scenarios`` is given.
+    targets : path or list of Target, optional
+        Default ``models/targets.toml``.
+    n, seed : int
+        Futures and their seed.
+    prior : bool
+        Futures over the full ranges instead of the posterior (a stress test).
+    scenarios : dict, optional
+        Scenario name to parameters, compared over the same futures (regret is relative to them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``scenario``, ``target``, ``share_met``, ``margin_median``, ``regret_mean``,
+        ``regret_p90``, ``cost_median``, ``cost_p05``, ``cost_p95``; ``target == "all"`` is every
+        target at once.
+    """
+    model = sd_model.default_model()
+    if targets is None or isinstance(targets, (str, Path)):
+        targets = read_targets(targets or TARGETS_FILE, model)
+    if scenarios is None:
+        scenarios = {"current": model.validate(levers or {})}
+    else:
+        scenarios = {name: model.validate(params, where=name) for name, params in scenarios.items()}
+    frame = evaluate(scenarios, futures(n, seed, prior=prior), targets)
+    return summarise(frame, targets)
+
+
+def _prim_module():
+    """The EMA Workbench's PRIM, imported without its notice that the optional ipyparallel is missing."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="ipyparallel not installed", category=UserWarning)
+        from ema_workbench.analysis import prim
+    return prim
+
+
+def screen_dimensions(worlds: pd.DataFrame, miss: np.ndarray, k: int = PRIM_DIMENSIONS) -> list[str]:
+    """The ``k`` columns whose values differ most between the misses and the rest (KS statistic),
+    among those significant at :data:`PRIM_SCREEN_P`; at least two."""
+    from scipy.stats import ks_2samp
+
+    tests = {name: ks_2samp(worlds[name].to_numpy()[miss], worlds[name].to_numpy()[~miss]) for name in worlds.columns}
+    ranked = sorted(tests, key=lambda name: -tests[name].statistic)
+    significant = [name for name in ranked if tests[name].pvalue < PRIM_SCREEN_P]
+    return (significant if len(significant) >= 2 else ranked[:2])[:k]
+
+
+def _significance(qp: list[float]) -> float:
+    """The quasi-p-value of a restricted dimension: its more significant side's (-1 marks a side not
+    restricted); dropping a restriction frees both sides."""
+    sides = [q for q in qp if q >= 0]
+    return min(sides) if sides else 0.0
+
+
+def prim_box(worlds: pd.DataFrame, miss: np.ndarray, *, coverage: float = PRIM_COVERAGE):
+    """PRIM (the EMA Workbench's) on the futures where ``miss`` is true.
+
+    PRIM searches the dimensions of :func:`screen_dimensions`; the box reported is the densest on
+    the peeling trajectory that keeps ``coverage`` of the misses, with every restriction whose
+    quasi-p-value is above :data:`PRIM_QP_MAX` dropped (``PrimBox.drop_restriction``, which
+    recomputes coverage and density), the least significant first.
+
+    Returns
+    -------
+    dict or None
+        ``coverage``, ``density``, ``limits`` (parameter to (low, high, qp_low, qp_high) of each
+        restricted parameter), ``trajectory`` (the peeling trajectory: coverage, density, res_dim,
+        mass), ``chosen`` (the index of the box peeling chose), ``dimensions`` (those searched); None
+        when the misses are too few or too many to describe.
+    """
+    prim = _prim_module()
+    share = float(np.mean(miss))
+    if share < PRIM_MIN_SHARE or share > 1 - PRIM_MIN_SHARE:
+        return None
+    dimensions = screen_dimensions(worlds, miss)
+    algorithm = prim.Prim(worlds[dimensions].reset_index(drop=True), miss.astype(int), threshold=share)
+    box = algorithm.find_box()
+    trajectory = box.peeling_trajectory[["coverage", "density", "res_dim", "mass"]].reset_index(drop=True)
+    enough = trajectory.index[trajectory["coverage"] >= coverage]
+    chosen = int(trajectory.loc[enough, "density"].idxmax()) if len(enough) else 0
+    current = chosen
+    while box.qp[current]:
+        worst = max(box.qp[current], key=lambda name: _significance(box.qp[current][name]))
+        if _significance(box.qp[current][worst]) <= PRIM_QP_MAX:
+            break
+        box.drop_restriction(uncertainty=worst, i=current)
+        current = len(box.box_lims) - 1
+    stats = box.peeling_trajectory.iloc[current]
+    lims, qp = box.box_lims[current], box.qp[current]
+    limits = {name: (float(lims.loc[0, name]), float(lims.loc[1, name]), *map(float, qp[name])) for name in qp}
+    return {"coverage": float(stats["coverage"]), "density": float(stats["density"]), "limits": limits,
+            "trajectory": trajectory, "chosen": chosen, "dimensions": dimensions}  # fmt: skip
+
+
+def describe_box(
+    scenario: str, target_label: str, share: float, box: dict | None, table, worlds: pd.DataFrame, lang: str = "en"
+) -> str:
+    """One sentence a policymaker can read about where a scenario misses a target."""
+    if box is None:
+        if lang == "zh":
+            return f"{scenario}：{target_label}在{share:.0%}的情形中未达成，无法再细分。"
+        return f"{scenario} misses '{target_label}' in {share:.0%} of futures: too few or too many to describe."
+    parts = []
+    for name, (low, high, *_) in box["limits"].items():
+        p = table[name]
+        full_low, full_high = worlds[name].min(), worlds[name].max()
+        label = p.label(lang)
+        if low > full_low and high < full_high:
+            parts.append(f"{label} {low:.3g}–{high:.3g}" if lang == "zh" else f"{label} between {low:.3g} and {high:.3g}")
+        elif low > full_low:
+            parts.append(f"{label}高于{low:.3g}" if lang == "zh" else f"{label} above {low:.3g}")
+        else:
+            parts.append(f"{label}低于{high:.3g}" if lang == "zh" else f"{label} below {high:.3g}")
+    if lang == "zh":
+        return (f"{scenario}在{share:.0%}的情形中未达成“{target_label}”；其中{box['coverage']:.0%}的情形满足："
+                f"{'，'.join(parts)}（该区域内{box['density']:.0%}的情形未达成）。")  # fmt: skip
+    return (f"{scenario} misses '{target_label}' in {share:.0%} of futures; {box['coverage']:.0%} of those have "
+            f"{'; '.join(parts)} (and in that region {box['density']:.0%} of futures miss).")  # fmt: skip
+
+
+def discover(frame: pd.DataFrame, worlds: pd.DataFrame, targets, scenarios: list[str]) -> tuple[pd.DataFrame, dict]:
+    """PRIM boxes for each scenario and target (and ``all``) over the futures where it misses.
+
+    Returns
+    -------
+    boxes : pandas.DataFrame
+        ``scenario``, ``target``, ``box``, ``share_missed``, ``coverage``, ``density``, ``parameter``,
+        ``low``, ``high``, ``qp_low``, ``qp_high``, ``sentence`` (one row per restricted parameter).
+    trajectories : dict
+        (scenario, target) to the peeling trajectory (with the chosen box marked).
+    """
+    table = sd_model.default_model().parameter_table
+    labels = {t.name: t.short_en for t in targets} | {"all": "all targets"}
+    rows, trajectories = [], {}
+    for scenario in scenarios:
+        part = frame[frame["scenario"] == scenario].reset_index(drop=True)
+        for name in [t.name for t in targets] + ["all"]:
+            miss = (part[name] < 0).to_numpy()
+            box = prim_box(worlds, miss)
+            sentence = describe_box(scenario, labels[name], float(miss.mean()), box, table, worlds)
+            if box is None:
+                rows.append({"scenario": scenario, "target": name, "box": 0, "share_missed": float(miss.mean()), "coverage": np.nan,
+                             "density": np.nan, "parameter": "", "low": np.nan, "high": np.nan, "qp_low": np.nan,
+                             "qp_high": np.nan, "sentence": sentence})  # fmt: skip
+                continue
+            trajectories[(scenario, name)] = box["trajectory"].assign(chosen=lambda d, c=box["chosen"]: d.index == c)
+            for parameter, (low, high, qp_low, qp_high) in box["limits"].items():
+                rows.append({"scenario": scenario, "target": name, "box": 1, "share_missed": float(miss.mean()),
+                             "coverage": box["coverage"], "density": box["density"], "parameter": parameter, "low": low,
+                             "high": high, "qp_low": qp_low, "qp_high": qp_high, "sentence": sentence})  # fmt: skip
+    return pd.DataFrame(rows), trajectories
+
+
+def parameter_names() -> list[str]:
+    """The uncertainties and historical settings: the dimensions of a future."""
+    return [p.name for p in calibrated_parameters(sd_model.default_model())]

@@ -1,0 +1,122 @@
+"""Robustness: targets as data, shares that equal a direct count, PRIM on planted boxes, the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sd_model
+from sd_model.paths import ROOT
+from sensitivity import robustness as rob
+
+
+@pytest.fixture(scope="module")
+def targets(model):
+    return rob.read_targets(model=model)
+
+
+def test_the_default_targets_read_as_declared(targets):
+    by_name = {t.name: t for t in targets}
+    assert set(by_name) == {"employment", "relapse", "staying", "income"}
+    assert (
+        by_name["employment"].at_least and by_name["employment"].threshold == 0.9 and by_name["employment"].start == "policy_year"
+    )
+    assert not by_name["relapse"].at_least and by_name["relapse"].aggregate == "max"
+    assert by_name["staying"].relative_to == 2025 and by_name["income"].per == "poverty_line"
+    assert all(t.label_zh and t.short_zh and t.why for t in targets)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('output = "employment_rate"', 'output = "employment"', "is not an output of the model"),
+        ('aggregate = "max"', 'aggregate = "mean"', "aggregate must be one of"),
+        ("at_least = 0.90", "at_least = 0", "threshold must be a non-zero number"),
+        ("at_most = 0.03", "at_most = 0.03\nat_least = 0.01", "exactly one of at_least and at_most"),
+        ("to = 2035", "to = 2050", "within 2015-2035"),
+        ("[[targets]]", "[targets", "not valid TOML"),
+    ],
+)
+def test_a_bad_targets_file_is_refused_naming_the_problem(tmp_path, model, old, new, message):
+    text = rob.TARGETS_FILE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "targets.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        rob.read_targets(path, model)
+
+
+def test_the_robustness_share_equals_a_direct_count(model, targets):
+    """On 30 futures, run one by one with sd_model.run, count the futures that meet each target."""
+    levers = {"training_coverage": 0.7, "support_taper_start": 2028}
+    table = rob.robustness(levers, n=30, seed=5).set_index("target")
+    worlds = rob.futures(30, 5)
+    met = {t.name: 0 for t in targets} | {"all": 0}
+    for _, future in worlds.iterrows():
+        run = sd_model.run(future.to_dict() | levers)
+        ok = {
+            "employment": run.loc[2026:2035, "employment_rate"].min() >= 0.9,
+            "relapse": run.loc[2026:2035, "relapse_risk_share"].max() <= 0.03,
+            "staying": run.loc[2035, "relocated_population"] / run.loc[2025, "relocated_population"] >= 0.95,
+            "income": run.loc[2030, "income_per_capita"] / run.loc[2030, "poverty_line"] >= 2.0,
+        }
+        for name, value in ok.items():
+            met[name] += bool(value)
+        met["all"] += all(ok.values())
+    for name, count in met.items():
+        assert table.loc[name, "share_met"] == pytest.approx(count / 30), name
+    assert table.loc["all", "cost_median"] == pytest.approx(
+        np.median([sd_model.run(f.to_dict() | levers).loc[2035, "cumulative_fiscal_cost"] for _, f in worlds.iterrows()])
+    )
+
+
+def test_withdrawing_support_is_less_robust_than_sustaining_it_and_regret_is_relative(model):
+    names = ["support_sustained", "baseline", "support_withdrawn"]
+    scenarios = {name: sd_model.load_scenario(name).parameters for name in names}
+    table = rob.robustness(scenarios=scenarios, n=400, seed=1)
+    share = table[table["target"] == "all"].set_index("scenario")["share_met"]
+    assert share["support_sustained"] > share["baseline"] > share["support_withdrawn"]
+    employment = table[table["target"] == "employment"].set_index("scenario")
+    assert employment.loc["support_sustained", "share_met"] - employment.loc["support_withdrawn", "share_met"] > 0.3
+    assert (table["regret_mean"] >= 0).all()
+    cost = table[table["target"] == "all"].set_index("scenario")["cost_median"]
+    assert cost["support_withdrawn"] < cost["baseline"] < cost["support_sustained"]  # holding costs money
+
+
+def test_prim_recovers_a_box_planted_in_synthetic_data():
+    """Misses planted where x1 < 0.3 and x2 > 0.6 (90 % of those, 2 % elsewhere) among 8 uniform inputs."""
+    rng = np.random.default_rng(3)
+    worlds = pd.DataFrame(rng.random((3000, 8)), columns=[f"x{i}" for i in range(8)])
+    inside = (worlds["x1"] < 0.3) & (worlds["x2"] > 0.6)
+    miss = np.where(inside, rng.random(3000) < 0.9, rng.random(3000) < 0.02)
+    box = rob.prim_box(worlds, miss)
+    assert set(box["limits"]) == {"x1", "x2"}
+    high1 = box["limits"]["x1"][1]
+    low2 = box["limits"]["x2"][0]
+    assert high1 == pytest.approx(0.3, abs=0.05) and low2 == pytest.approx(0.6, abs=0.05)
+    assert box["coverage"] >= 0.8 and box["density"] >= 0.75
+    assert rob.prim_box(worlds, np.zeros(3000, dtype=bool)) is None  # nothing to describe
+
+
+def test_cli_writes_robustness_boxes_report_and_charts(tmp_path):
+    out = tmp_path / "rob"
+    done = subprocess.run(
+        [sys.executable, "-m", "sensitivity", "robustness", "--scenarios", "baseline,support_withdrawn", "--n", "300", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "support_withdrawn" in done.stdout
+    table = pd.read_csv(out / "robustness.csv")
+    assert {"scenario", "target", "share_met"} <= set(table.columns)
+    boxes = pd.read_csv(out / "boxes.csv")
+    assert {"scenario", "box", "coverage", "density", "parameter", "low", "high"} <= set(boxes.columns)
+    assert boxes["sentence"].str.contains("misses").all()
+    for name in ("report.md", "manifest.json", "share_met.png", "share_met.html", "cost.png", "peeling.png", "peeling.html"):
+        assert (out / name).is_file(), name
+    bad = subprocess.run([sys.executable, "-m", "sensitivity", "robustness", "--scenarios", "nope", "--n", "50", "--out", str(tmp_path / "x")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert bad.returncode == 2 and "unknown scenario 'nope'" in bad.stderr and "Traceback" not in bad.stderr
