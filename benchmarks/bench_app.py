@@ -1,7 +1,7 @@
 """Benchmark: from a slider change to recomputed results, including the uncertainty ensemble.
 
 Measures, in one process:
-- compute: ``sd_model.run`` of the scenario + the 200-run ensemble (``explorer.ensemble.bands``) +
+- compute: ``sd_model.run`` of the scenario + the 500-run ensemble of bands and robustness strip (``explorer.ensemble.futures_run``) +
   building the Altair charts, for lever values never seen before (no cache);
 - rerun: a full Streamlit script rerun under ``AppTest`` after ``slider.set_value`` (uncached
   values), which adds Streamlit's own work;
@@ -35,7 +35,7 @@ def compute(value: float) -> None:
     results = sd_model.run(params)
     baseline = sd_model.run()
     levers = {p.name: p.default for p in sd_model.parameters("lever")} | params
-    bands = ensemble.bands(levers, n=200)
+    bands = ensemble.futures_run(levers, n=500)[0]
     labels = {o.name: o.label_en for o in sd_model.outputs()}
     lines = charts.kpi_long({"scenario": results, "baseline": baseline}, labels)
     for kpi in sd_model.KPIS:
@@ -62,7 +62,7 @@ def main() -> None:
     print(f"{'path':58s} {'median ms':>10s} {'x one run':>10s}")
     for name, seconds in [
         ("one sd_model.run (reference)", reference),
-        ("compute: run + baseline + 200-run ensemble + charts", pure),
+        ("compute: run + baseline + 500-run ensemble (bands, strip) + charts", pure),
         ("AppTest rerun after a slider change (uncached values)", rerun),
         ("AppTest rerun, values seen before (cached)", cached),
     ]:

@@ -1,8 +1,10 @@
-"""Uncertainty bands: an ensemble over the assumptions at fixed lever settings.
+"""The futures at fixed lever settings: uncertainty bands of the KPIs and the robustness strip.
 
 By default the futures are draws from the bundled posterior (:func:`sd_model.posterior_draws`): as
 wide as the public figures still leave open. ``source="ranges"`` draws every uncertainty and
 historical setting uniformly over its full range instead, a stress test as wide as our guesses.
+One :func:`sd_model.run_batch` call gives both the bands and the share of futures that meet each
+target of ``models/targets.toml``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 
 import sd_model
 from sd_model.posterior import posterior_draws, prior_draws
+from sensitivity.robustness import LAST_YEAR, margins, read_targets, target_outputs
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
 #: Where the futures of the bands come from.
@@ -29,6 +32,33 @@ def uncertainty_samples(n: int, seed: int, source: str = "posterior") -> pd.Data
     return posterior_draws(n, seed, model=model) if source == "posterior" else prior_draws(n, seed, model=model)
 
 
+def futures_run(levers: dict[str, float], *, n: int, seed: int = 2016, source: str = "posterior", targets=None):
+    """The KPIs and what the targets read, over ``n`` futures with ``levers`` fixed (one batch).
+
+    Returns
+    -------
+    bands : pandas.DataFrame
+        Columns year, kpi, q05, q25, q50, q75, q95.
+    shares : pandas.Series
+        Share of the futures meeting each target (and ``all``), indexed by target name.
+    """
+    targets = read_targets() if targets is None else targets
+    samples = uncertainty_samples(n, seed, source)
+    for name, value in levers.items():
+        samples[name] = value
+    outputs = list(dict.fromkeys(list(sd_model.KPIS) + target_outputs(targets)))
+    dataset = sd_model.run_batch(samples, outputs=outputs, final_time=LAST_YEAR, progress=False)
+    parts = []
+    for kpi in sd_model.KPIS:
+        values = dataset[kpi].values
+        stats = {key: np.quantile(values, q, axis=0) for key, q in QUANTILES.items()}
+        parts.append(pd.DataFrame({"year": dataset.year.values, "kpi": kpi, **stats}))
+    policy_year = np.full(n, levers.get("policy_year", sd_model.default_model().defaults()["policy_year"]))
+    met = margins(dataset, targets, policy_year) >= 0
+    shares = pd.concat([met.mean(), pd.Series({"all": met.all(axis=1).mean()})])
+    return pd.concat(parts, ignore_index=True), shares
+
+
 def bands(levers: dict[str, float], *, n: int = 200, seed: int = 2016, source: str = "posterior") -> pd.DataFrame:
     """Quantiles of the KPIs over ``n`` futures (see :func:`uncertainty_samples`) with ``levers`` fixed.
 
@@ -37,13 +67,4 @@ def bands(levers: dict[str, float], *, n: int = 200, seed: int = 2016, source: s
     DataFrame
         Columns year, kpi, q05, q25, q50, q75, q95.
     """
-    samples = uncertainty_samples(n, seed, source)
-    for name, value in levers.items():
-        samples[name] = value
-    dataset = sd_model.run_batch(samples, progress=False)
-    parts = []
-    for kpi in sd_model.KPIS:
-        values = dataset[kpi].values
-        stats = {key: np.quantile(values, q, axis=0) for key, q in QUANTILES.items()}
-        parts.append(pd.DataFrame({"year": dataset.year.values, "kpi": kpi, **stats}))
-    return pd.concat(parts, ignore_index=True)
+    return futures_run(levers, n=n, seed=seed, source=source)[0]

@@ -68,6 +68,20 @@ TEXT = {
         "assumption and historical setting, ignoring what the data rule out, at the current levers.",
         "zh": "压力测试。阴影：在当前政策下，对每个假设参数和历史设定在其全部取值范围内均匀抽取{n}种情形（不考虑数据已排除的情形）的5–95%和25–75%区间。",
     },
+    "robustness_strip": {
+        "en": "Robustness: share of futures in which each target holds",
+        "zh": "稳健性：各目标得以实现的情形占比",
+    },
+    "all_targets": {"en": "All targets", "zh": "全部目标"},
+    "strip_vs_baseline": {"en": "baseline {share}", "zh": "基准 {share}"},
+    "strip_note_posterior": {
+        "en": "Of {n} futures drawn from the posterior, at the current levers; targets declared in models/targets.toml.",
+        "zh": "在当前政策下，从后验分布抽取的{n}种情形中的占比；目标见 models/targets.toml。",
+    },
+    "strip_note_ranges": {
+        "en": "Stress test: of {n} futures drawn over the full ranges, at the current levers; targets declared in models/targets.toml.",
+        "zh": "压力测试：在当前政策下，按全部取值范围抽取的{n}种情形中的占比；目标见 models/targets.toml。",
+    },
     "bands_full_ranges": {"en": "Stress test: bands over the full ranges", "zh": "压力测试：按全部取值范围计算区间"},
     "bands_full_ranges_help": {
         "en": "Off: futures from the posterior calibrated to the public figures. On: every assumption anywhere in its range.",

@@ -13,13 +13,15 @@ import sd_model
 from sd_model import costs
 from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 from sd_model.structure import Structure, structure
+from sensitivity.robustness import read_targets
 
 from . import ensemble, stories, urlstate
 from .i18n import LANGUAGES, t
 
 #: The views, in navigation order; the first is the default page. Each is ``explorer/views/NAME.py``.
 VIEWS = ("explore", "compare", "workshop", "model", "sensitivity")
-ENSEMBLE_RUNS = 200
+#: Futures behind the bands and the robustness strip (one batch per lever setting).
+ENSEMBLE_RUNS = 500
 
 
 def key(name: str) -> str:
@@ -38,8 +40,14 @@ def cached_run(items: tuple[tuple[str, float], ...]) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def cached_bands(levers: tuple[tuple[str, float], ...], source: str = "posterior") -> pd.DataFrame:
-    return ensemble.bands(dict(levers), n=ENSEMBLE_RUNS, source=source)
+def cached_futures(levers: tuple[tuple[str, float], ...], source: str = "posterior") -> tuple[pd.DataFrame, pd.Series]:
+    """Bands of the KPIs and the share of futures meeting each target, at these levers."""
+    return ensemble.futures_run(dict(levers), n=ENSEMBLE_RUNS, source=source, targets=cached_targets())
+
+
+@st.cache_resource(show_spinner=False)
+def cached_targets() -> list:
+    return read_targets(model=model())
 
 
 def band_source() -> str:

@@ -345,3 +345,16 @@ def test_a_historical_setting_in_a_link_counts_as_an_assumption():
     assert not at.warning and not at.exception
     assert any("Assumptions changed" in m.value and "0.3 → 0.6" in m.value for m in at.markdown)
     assert all(m.delta.startswith("±0") for m in at.metric)  # the baseline follows the assumed history
+
+
+def test_robustness_strip_follows_the_levers_and_the_language():
+    at = new_app()
+    strip = [m.value for m in at.markdown if "-background[**" in m.value]
+    assert len(strip) == 5 and any("All targets" in m for m in strip)
+    at.slider(key="p_support_floor").set_value(0.0).run()  # support withdrawn after the taper
+    after = [m.value for m in at.markdown if "-background[**" in m.value]
+    employment = next(m for m in after if "Employment" in m)
+    assert employment != next(m for m in strip if "Employment" in m)
+    assert any("baseline" in c.value for c in at.caption)
+    zh = new_app({"lang": "zh"})
+    assert any("全部目标" in m.value for m in zh.markdown if "-background[**" in m.value)

@@ -47,6 +47,19 @@ def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
         st.dataframe(shown.style.format("{:,.1f}", subset=shown.columns[2:], na_rep="—"), hide_index=True, key="yuan_levers")
 
 
+def robustness_strip(shares, baseline_shares, source: str, language: str) -> None:
+    """Share of the futures in which each target of ``models/targets.toml`` holds, at the current levers."""
+    targets = state.cached_targets()
+    items = [(x.name, x.short(language)) for x in targets] + [("all", t("all_targets", language))]
+    st.markdown(f"**{t('robustness_strip', language)}**")
+    for column, (name, label) in zip(st.columns(len(items)), items, strict=True):
+        share = shares[name]
+        colour = "green" if share >= 0.9 else "orange" if share >= 0.6 else "red"
+        column.markdown(f":{colour}-background[**{share:.0%}**] {label}")
+        column.caption(t("strip_vs_baseline", language, share=f"{baseline_shares[name]:.0%}"))
+    st.caption(t(f"strip_note_{source}", language, n=state.ENSEMBLE_RUNS))
+
+
 def show(language: str) -> None:
     st.caption(t("subtitle", language))
     values = state.current_values()
@@ -55,7 +68,9 @@ def show(language: str) -> None:
     assumptions_note(values, language)
     levers = {p.name: values[p.name] for p in sd_model.parameters("lever")}
     source = state.band_source()
-    bands = state.cached_bands(tuple(sorted(levers.items())), source)
+    bands, shares = state.cached_futures(tuple(sorted(levers.items())), source)
+    base_levers = {p.name: p.default for p in sd_model.parameters("lever")}
+    robustness_strip(shares, state.cached_futures(tuple(sorted(base_levers.items())), source)[1], source, language)
     st.subheader(t("kpi_chart", language))
     frames = {t("series_scenario", language): results, t("series_baseline", language): baseline}
     reference = None
