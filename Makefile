@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint browser bench setup clean regression-data sensitivity-data posterior-data
+.PHONY: run test lint browser bench setup clean regression-data sensitivity-data posterior-data robustness-data
 
 setup: $(VENV)/.installed
 
@@ -41,11 +41,15 @@ sensitivity-data: setup
 posterior-data: setup
 	$(PY) -m sd_model calibrate --posterior --bundle
 
+robustness-data: setup
+	$(PY) -m sensitivity optimize --bundle
+
 bench: setup browser
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_app.py
 	$(PY) benchmarks/bench_browser.py
 	$(PY) benchmarks/bench_posterior.py --emcee
+	$(PY) benchmarks/bench_robustness.py --optimize
 	$(PY) benchmarks/bench_sensitivity.py
 
 clean:

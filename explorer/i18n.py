@@ -16,6 +16,47 @@ TEXT = {
     "view_workshop": {"en": "Workshop mode", "zh": "研讨会模式"},
     "view_model": {"en": "The model", "zh": "模型说明"},
     "view_sensitivity": {"en": "Sensitivity", "zh": "敏感性分析"},
+    "view_robustness": {"en": "Robustness", "zh": "稳健性"},
+    "rob_intro": {
+        "en": "Does a policy hold if we are wrong about the world? Each scenario is run in the same {n} futures drawn from "
+        "the posterior, and scored on the targets of models/targets.toml.",
+        "zh": "如果我们对外部环境的判断有误，政策是否仍然有效？每个情景都在从后验分布抽取的同样{n}种情形中运行，并按 models/targets.toml 中的目标评估。",
+    },
+    "rob_scenarios": {"en": "Named scenarios: robustness against cost", "zh": "预设情景：稳健性与成本"},
+    "rob_cost_axis": {
+        "en": "Cumulative fiscal cost to 2035, median (billion yuan)",
+        "zh": "至2035年累计财政成本中位数（十亿元）",
+    },
+    "rob_share_axis": {"en": "Share of futures meeting every target", "zh": "全部目标达成的情形占比"},
+    "rob_chart_note": {
+        "en": "Points: the named scenarios. Green line: the robust low-cost front found by python -m sensitivity optimize "
+        "(no setting does better on both at once).",
+        "zh": "点：预设情景。绿线：由 python -m sensitivity optimize 求得的稳健低成本前沿（没有任何设置能在两方面同时更优）。",
+    },
+    "rob_cost_col": {"en": "Cost to 2035 (bn yuan)", "zh": "至2035年成本（十亿元）"},
+    "rob_where": {"en": "Where the current setting fails", "zh": "当前设置在哪些情形下失效"},
+    "rob_where_note": {
+        "en": "PRIM (EMA Workbench) over the uncertainties and historical settings: a box holding most of the futures in "
+        "which the current levers miss; coverage is the share of the misses inside it, density the share of its futures that miss.",
+        "zh": "基于不确定参数和历史设定的PRIM（EMA Workbench）：找出包含当前政策大部分未达标情形的区域；覆盖率为区域内未达标情形占全部未达标情形之比，密度为区域内未达标情形之比。",
+    },
+    "rob_current": {"en": "The current setting", "zh": "当前设置"},
+    "rob_front": {"en": "Robust low-cost portfolios", "zh": "稳健低成本政策组合"},
+    "rob_no_front": {
+        "en": "No robust front for this version of the model: run python -m sensitivity optimize --bundle.",
+        "zh": "当前模型版本尚无稳健前沿：请运行 python -m sensitivity optimize --bundle。",
+    },
+    "rob_member": {"en": "Member of the front", "zh": "前沿上的组合"},
+    "rob_member_label": {
+        "en": "{member}: {share:.0%} of futures, {cost:.1f} bn yuan",
+        "zh": "{member}：{share:.0%}的情形达标，{cost:.1f}十亿元",
+    },
+    "rob_load": {"en": "Load into the sliders", "zh": "载入滑块"},
+    "rob_front_note": {
+        "en": "Each member is a lever setting from 2026 on the Pareto front of cost against robustness; loading it sets the sliders.",
+        "zh": "每个组合都是2026年起的一组政策设置，位于成本与稳健性的帕累托前沿上；载入后滑块随之设置。",
+    },
+    "front_loaded": {"en": "Loaded {name}", "zh": "已载入：{name}"},
     "preset": {"en": "Preset scenario", "zh": "预设情景"},
     "custom": {"en": "(custom)", "zh": "（自定义）"},
     "page_title": {"en": "Guangxi relocation: policy explorer", "zh": "广西易地扶贫搬迁政策模拟"},

@@ -6,6 +6,8 @@ read and change the session only through these functions.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -13,15 +15,18 @@ import sd_model
 from sd_model import costs
 from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 from sd_model.structure import Structure, structure
+from sensitivity import robustness
 from sensitivity.robustness import read_targets
 
 from . import ensemble, stories, urlstate
 from .i18n import LANGUAGES, t
 
 #: The views, in navigation order; the first is the default page. Each is ``explorer/views/NAME.py``.
-VIEWS = ("explore", "compare", "workshop", "model", "sensitivity")
+VIEWS = ("explore", "compare", "workshop", "model", "sensitivity", "robustness")
 #: Futures behind the bands and the robustness strip (one batch per lever setting).
 ENSEMBLE_RUNS = 500
+#: Futures of the robustness view (scenarios compared, PRIM on the current setting).
+ROBUSTNESS_RUNS = 500
 
 
 def key(name: str) -> str:
@@ -48,6 +53,59 @@ def cached_futures(levers: tuple[tuple[str, float], ...], source: str = "posteri
 @st.cache_resource(show_spinner=False)
 def cached_targets() -> list:
     return read_targets(model=model())
+
+
+@st.cache_data(show_spinner=False)
+def cached_scenario_robustness() -> pd.DataFrame:
+    """Robustness of every named scenario over the same posterior futures."""
+    scenarios = {name: s.parameters for name, s in cached_scenarios().items()}
+    return robustness.robustness(scenarios=scenarios, targets=cached_targets(), n=ROBUSTNESS_RUNS, seed=0)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_failure_boxes(levers: tuple[tuple[str, float], ...], language: str) -> list[str]:
+    """Sentences from PRIM: where the current setting misses every target, and its most-missed target."""
+    targets = cached_targets()
+    worlds = robustness.futures(ROBUSTNESS_RUNS, 0)
+    frame = robustness.evaluate({"current": dict(levers)}, worlds, targets)
+    shares = {x.name: float((frame[x.name] < 0).mean()) for x in targets}
+    worst = max(shares, key=shares.get)
+    labels = {x.name: x.short(language) for x in targets} | {"all": t("all_targets", language)}
+    sentences = []
+    for name in dict.fromkeys(["all", worst]):
+        miss = (frame[name] < 0).to_numpy()
+        if name != "all" and miss.mean() < robustness.PRIM_MIN_SHARE:
+            continue
+        box = robustness.prim_box(worlds, miss)
+        sentences.append(robustness.describe_box(t("rob_current", language), labels[name], float(miss.mean()), box,
+                                                 model().parameter_table, worlds, language))  # fmt: skip
+    return sentences
+
+
+def bundled_front() -> pd.DataFrame | None:
+    """The robust front of ``data/robustness/`` if it was made for this model, else None."""
+    folder = robustness.BUNDLED_FRONT_DIR
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("model_digest") != model().digest:
+        return None
+    return pd.read_csv(folder / "front.csv")
+
+
+def on_load_front_member() -> None:
+    """Load the chosen member of the robust front into the sliders."""
+    name = st.session_state.get("front_member")
+    path = robustness.BUNDLED_FRONT_DIR / "scenarios" / f"{name}.toml"
+    try:
+        scenario = parse_scenario(path.read_bytes(), model().validate, source=path.name)
+    except (OSError, ScenarioError) as err:
+        st.session_state["import_message"] = ("error", t("import_error", lang(), error=str(err)))
+        return
+    st.session_state["preset"] = "baseline"
+    apply_values(scenario.parameters)
+    st.session_state["import_message"] = ("success", t("front_loaded", lang(), name=scenario.title(lang())))
 
 
 def band_source() -> str:

@@ -71,6 +71,65 @@ def robustness_main(argv) -> int:
     return 0
 
 
+def optimize_main(argv) -> int:
+    """``python -m sensitivity optimize``: the Pareto front of cost against robustness (NSGA-II)."""
+    from .optimize import optimize, write_front
+    from .robustness import BUNDLED_FRONT_DIR
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sensitivity optimize",
+        description="search lever settings for the Pareto front of cumulative fiscal cost against the share of "
+        "futures meeting every target (NSGA-II, platypus-opt); writes front.csv, a chart and one scenario per member",
+    )
+    parser.add_argument("--n", type=int, default=200, help="futures every candidate is evaluated over (default 200)")
+    parser.add_argument("--population", type=int, default=40)
+    parser.add_argument("--generations", type=int, default=200, help="at most this many (default 200)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--prior", action="store_true", help="futures over the full ranges instead of the posterior")
+    parser.add_argument("--scheduler", help="Dask scheduler address for the model runs")
+    parser.add_argument("--out", default="optimize_results", help="results folder (default optimize_results)")
+    parser.add_argument(
+        "--bundle",
+        action="store_true",
+        help=f"write to {BUNDLED_FRONT_DIR.relative_to(BUNDLED_FRONT_DIR.parents[1])}/, the front the explorer shows",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.n < 10 or args.population < 4 or args.generations < 1:
+            raise ValueError("--n must be at least 10, --population at least 4 and --generations at least 1")
+        out = writable_folder(BUNDLED_FRONT_DIR if args.bundle else args.out)
+        kwargs = dict(
+            n=args.n, population=args.population, generations=args.generations, seed=args.seed, prior=args.prior, progress=True
+        )
+        if args.scheduler:
+            from distributed import Client
+
+            with Client(args.scheduler) as client:
+                result = optimize(client=client, **kwargs)
+        else:
+            result = optimize(**kwargs)
+        write_front(result, out, named_scenarios(args.n, args.seed, args.prior))
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    state = "converged" if result["converged"] else "NOT CONVERGED (raise --generations)"
+    print(f"{state} after {result['generations']} generations, {result['seconds']:.0f} s; {len(result['front'])} settings on the front; "
+          f"results in {out}/ (front.csv, front.png, scenarios/)")  # fmt: skip
+    return 0 if result["converged"] else 1
+
+
+def named_scenarios(n: int, seed: int, prior: bool):
+    """Cost and share of the bundled scenarios over the same futures, to draw beside the front."""
+    import sd_model
+
+    from .robustness import robustness
+
+    scenarios = {name: sd_model.load_scenario(name).parameters for name in sd_model.scenario_names()}
+    table = robustness(scenarios=scenarios, n=n, seed=seed, prior=prior)
+    table = table[table["target"] == "all"].rename(columns={"share_met": "share_all", "scenario": "label"})
+    return table[["label", "cost_median", "share_all"]]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sensitivity",
@@ -101,6 +160,8 @@ def main(argv=None) -> int:
         return bundle_main(argv[1:])
     if argv[:1] == ["robustness"]:
         return robustness_main(argv[1:])
+    if argv[:1] == ["optimize"]:
+        return optimize_main(argv[1:])
     args = build_parser().parse_args(argv)
     out = Path(args.out or f"sensitivity_results/{args.method}")
     kwargs = dict(params=args.params, outputs=args.outputs.split(",") if args.outputs else None, years=args.years, n=args.n,

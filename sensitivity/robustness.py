@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 import sd_model
-from sd_model.paths import MODELS_DIR
+from sd_model.paths import MODELS_DIR, ROOT
 from sd_model.posterior import calibrated_parameters, posterior_draws, prior_draws
 from sd_model.scenarios import read_toml
 
 TARGETS_FILE = MODELS_DIR / "targets.toml"
+#: The robust front the explorer shows (``python -m sensitivity optimize --bundle``).
+BUNDLED_FRONT_DIR = ROOT / "data" / "robustness"
 AGGREGATES = ("min", "max")
 #: Coverage a PRIM box must keep: the box chosen on the peeling trajectory is the densest with at least this.
 PRIM_COVERAGE = 0.8
@@ -337,6 +339,11 @@ def describe_box(
         if lang == "zh":
             return f"{scenario}：{target_label}在{share:.0%}的情形中未达成，无法再细分。"
         return f"{scenario} misses '{target_label}' in {share:.0%} of futures: too few or too many to describe."
+    if not box["limits"]:
+        if lang == "zh":
+            return f"{scenario}在{share:.0%}的情形中未达成“{target_label}”；这些情形分散在各种假设中，没有哪一组假设能显著地概括它们。"
+        return (f"{scenario} misses '{target_label}' in {share:.0%} of futures; no region of the assumptions holds them "
+                "significantly: they are spread across the futures.")  # fmt: skip
     parts = []
     for name, (low, high, *_) in box["limits"].items():
         p = table[name]

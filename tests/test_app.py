@@ -358,3 +358,24 @@ def test_robustness_strip_follows_the_levers_and_the_language():
     assert any("baseline" in c.value for c in at.caption)
     zh = new_app({"lang": "zh"})
     assert any("全部目标" in m.value for m in zh.markdown if "-background[**" in m.value)
+
+
+def test_robustness_view_compares_scenarios_describes_failures_and_loads_a_front_member():
+    at = new_app()
+    at.switch_page("explorer/views/robustness.py").run()
+    assert not at.exception
+    assert any("misses" in m.value for m in at.markdown)  # PRIM's sentence on the current setting
+    tables = [d.value for d in at.dataframe]
+    assert any(len(table) == len(sd_model.scenario_names()) and "All targets" in table.columns for table in tables)
+    member = at.selectbox(key="front_member").value
+    at.button(key="front_load").click().run()
+    assert not at.exception
+    assert any("Loaded" in s.value for s in at.success)
+    from sensitivity.robustness import BUNDLED_FRONT_DIR
+
+    loaded = sd_model.load_scenario(BUNDLED_FRONT_DIR / "scenarios" / f"{member}.toml")
+    for name, value in loaded.parameters.items():
+        assert at.session_state[f"p_{name}"] == pytest.approx(value), name
+    zh = new_app({"lang": "zh"})
+    zh.switch_page("explorer/views/robustness.py").run()
+    assert not zh.exception and any("稳健" in s.value for s in zh.subheader)

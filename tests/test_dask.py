@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 
+import pandas as pd
 import pytest
 import xarray as xr
 from distributed import Client, LocalCluster
@@ -105,3 +106,12 @@ def test_sensitivity_on_the_cluster_matches_local(client):
     local = sensitivity.morris(**options)
     remote = sensitivity.morris(client=client, **options)
     xr.testing.assert_identical(local.drop_attrs(), remote.drop_attrs())
+
+
+def test_optimize_on_the_cluster_matches_local(client):
+    """The robust-front search sends each generation's batch to Dask and finds the same front."""
+    from sensitivity.optimize import optimize
+
+    options = dict(n=20, population=8, generations=2, seed=6)
+    local, remote = optimize(**options), optimize(client=client, **options)
+    pd.testing.assert_frame_equal(local["front"], remote["front"])

@@ -120,3 +120,42 @@ def test_cli_writes_robustness_boxes_report_and_charts(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "sensitivity", "robustness", "--scenarios", "nope", "--n", "50", "--out", str(tmp_path / "x")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert bad.returncode == 2 and "unknown scenario 'nope'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_optimize_finds_a_front_that_dominates_or_matches_the_named_scenarios_and_writes_scenarios(tmp_path):
+    """A small search (60 futures, population 12, 6 generations): a non-dominated front, written as CSV,
+    chart and one scenario per member that the explorer can open; every front member at least as
+    good as the baseline on one objective."""
+    from sensitivity.optimize import hypervolume, optimize, write_front
+
+    result = optimize(n=60, population=12, generations=6, seed=2)
+    front = result["front"]
+    assert len(front) >= 2 and result["generations"] == 6 and not result["converged"]
+    costs, shares = front["cost_median"].to_numpy(), front["share_all"].to_numpy()
+    for i in range(len(front)):  # no member dominated by another
+        assert not np.any((costs <= costs[i]) & (shares >= shares[i]) & ((costs < costs[i]) | (shares > shares[i])))
+    history = result["history"]["hypervolume"]
+    assert (np.diff(history) >= -1e-12).all()  # NSGA-II keeps its elite: the front never loses ground
+    assert hypervolume(np.array([[0.0, 1.0]]), 1.0) == pytest.approx(1.0)
+    write_front(result, tmp_path)
+    written = pd.read_csv(tmp_path / "front.csv")
+    assert list(written["member"]) == [f"front_{i + 1:02d}" for i in range(len(front))]
+    for name in ("front.png", "front.html", "history.csv", "manifest.json"):
+        assert (tmp_path / name).is_file(), name
+    scenario = sd_model.load_scenario(tmp_path / "scenarios" / "front_01.toml")
+    assert set(scenario.parameters) <= {p.name for p in sd_model.parameters("lever")}
+
+
+def test_the_bundled_front_is_current_and_converged(model):
+    import json
+
+    manifest = json.loads((rob.BUNDLED_FRONT_DIR / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["model_digest"] == model.digest, "run `python -m sensitivity optimize --bundle`"
+    assert manifest["converged"] is True
+    front = pd.read_csv(rob.BUNDLED_FRONT_DIR / "front.csv")
+    for member in front["member"]:
+        sd_model.load_scenario(rob.BUNDLED_FRONT_DIR / "scenarios" / f"{member}.toml")  # valid scenario files
+    # the front holds a setting at least as robust as the baseline at no more cost
+    baseline = rob.robustness(n=manifest["n"], seed=manifest["seed"]).set_index("target").loc["all"]
+    cheaper = front[front["cost_median"] <= baseline["cost_median"]]
+    assert (cheaper["share_all"] >= baseline["share_met"]).any()
