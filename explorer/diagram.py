@@ -15,11 +15,12 @@ def _node_id(name: str) -> str:
     return '"' + name.replace('"', "'") + '"'
 
 
-def sector_dot(structure: Structure, sector: str, *, show_constants: bool = False) -> str:
+def sector_dot(structure: Structure, sector: str, *, show_constants: bool = False, highlight=()) -> str:
     """DOT source of ``sector``: stocks, flows (bold, through their valves), auxiliaries, shadows.
 
     An arrow ``a -> b`` means ``b``'s equation uses ``a``. Constants (variables whose equation uses
-    no other variable) are left out unless ``show_constants``.
+    no other variable) are left out unless ``show_constants``. ``highlight`` (canonical names, a
+    feedback loop) is drawn in red: its variables and the arrows between them.
     """
     s = structure
     members = [n for n in s.equations if s.home[n] == sector]
@@ -62,4 +63,33 @@ def sector_dot(structure: Structure, sector: str, *, show_constants: bool = Fals
     for name in sorted(extra):
         label = s.equations[name].name
         lines.append(f'  {_node_id(name)} [label="{label}", shape=ellipse, style=dashed, fontcolor=gray40, color=gray60];')
+    for name in sorted(set(highlight) - shown - extra):  # a loop's variables of other sectors, so the loop closes
+        if name in s.equations:
+            lines.append(f'  {_node_id(name)} [label="{s.equations[name].name}", shape=ellipse, style=dashed];')
+            for reference in s.references[name]:
+                if reference in highlight:
+                    edges.append(f"  {_node_id(reference)} -> {_node_id(name)};")
+            for other in highlight:
+                if other in shown and name in s.references.get(other, []):
+                    edges.append(f"  {_node_id(name)} -> {_node_id(other)};")
+    marked = set(highlight)
+    lines = [_red(line) if _declares(line, marked) else line for line in lines]
+    edges = [_red(edge) if _joins(edge, marked) else edge for edge in edges]
     return "\n".join([*lines, *dict.fromkeys(edges), "}"])
+
+
+def _red(line: str) -> str:
+    """A node or an arrow drawn in red (attributes added to its list, or a list added)."""
+    if line.endswith("];"):
+        return line[:-2] + ", color=red, penwidth=2.5, fontcolor=red];"
+    return line[:-1] + " [color=red, penwidth=2.5];"
+
+
+def _declares(line: str, names: set[str]) -> bool:
+    """A node line of one of ``names``."""
+    return any(line.startswith(f"  {_node_id(name)} [") for name in names)
+
+
+def _joins(edge: str, names: set[str]) -> bool:
+    """An arrow between two of ``names``."""
+    return any(edge.startswith(f"  {_node_id(a)} -> ") for a in names) and any(f"-> {_node_id(b)}" in edge for b in names)

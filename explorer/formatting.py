@@ -41,3 +41,8 @@ def slider_step(low: float, high: float) -> float:
 def step_decimals(step: float) -> int:
     """Decimals that show a value on a grid of ``step``."""
     return max(0, -int(f"{step:e}".split("e")[1]))
+
+
+def format_number(value: float) -> str:
+    """A model variable's value for the causes strip: thousands separated from 1,000, else 4 significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"

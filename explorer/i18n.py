@@ -123,6 +123,33 @@ TEXT = {
         "en": "Stress test: of {n} futures drawn over the full ranges, at the current levers; targets declared in models/targets.toml.",
         "zh": "压力测试：在当前政策下，按全部取值范围抽取的{n}种情形中的占比；目标见 models/targets.toml。",
     },
+    "why_open": {"en": "Why? Show the loops and causes behind the outcomes", "zh": "为什么？显示驱动结果的反馈回路与原因"},
+    "why_other": {"en": "other loops", "zh": "其他回路"},
+    "why_outcome": {"en": "Outcome", "zh": "结果指标"},
+    "why_now": {"en": "Current levers:", "zh": "当前政策："},
+    "why_baseline": {"en": "Baseline:", "zh": "基准："},
+    "why_same": {"en": "The same loops dominate in the baseline.", "zh": "基准情景下主导的回路相同。"},
+    "why_share": {"en": "share of loop activity", "zh": "回路作用占比"},
+    "why_read": {
+        "en": "How to read: each band is a named feedback loop's share of the loop activity that drives this outcome "
+        "(pysimlin's Loops that Matter: the relative loop score, summed over the loops of that name and shared out to "
+        "100 % each year). A loop dominates a period when it, with at most one other, makes up half or more.",
+        "zh": "读图方法：每条色带是某一命名反馈回路在驱动该指标的回路作用中所占份额（pysimlin 的 Loops that Matter 相对回路得分，"
+        "按回路名称加总并逐年归一为100%）。某一时期中，若某回路（至多再加一条）占一半以上，即为主导回路。",
+    },
+    "why_loop": {"en": "Draw a dominant loop", "zh": "绘制主导回路"},
+    "why_diagram": {"en": "The loop in red on the diagram of the {sector} sector", "zh": "红色为该回路，绘于“{sector}”部门图上"},
+    "why_causes": {"en": "Causes of {name} in {year}, against the baseline", "zh": "{year}年“{name}”的直接原因（与基准比较）"},
+    "why_back": {"en": "Back to {name}", "zh": "返回“{name}”"},
+    "why_cause_help": {
+        "en": "Baseline: {base}. Click for this variable's own causes.",
+        "zh": "基准：{base}。点击查看其直接原因。",
+    },
+    "why_causes_note": {
+        "en": "The direct causes of the variable as its equation in the .mdl states them, largest relative change first; "
+        "a click goes one level down (constants have no causes).",
+        "zh": "按.mdl方程列出的直接原因，按相对变化从大到小排列；点击可下钻一层（常数没有原因）。",
+    },
     "bands_full_ranges": {"en": "Stress test: bands over the full ranges", "zh": "压力测试：按全部取值范围计算区间"},
     "bands_full_ranges_help": {
         "en": "Off: futures from the posterior calibrated to the public figures. On: every assumption anywhere in its range.",

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import sd_model
-from sd_model import costs
+from sd_model import costs, loops
 from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 from sd_model.structure import Structure, structure
 from sensitivity import robustness
@@ -80,6 +80,26 @@ def cached_failure_boxes(levers: tuple[tuple[str, float], ...], language: str) -
         sentences.append(robustness.describe_box(t("rob_current", language), labels[name], float(miss.mean()), box,
                                                  model().parameter_table, worlds, language))  # fmt: skip
     return sentences
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_loops(items: tuple[tuple[str, float], ...]) -> tuple[pd.DataFrame, dict]:
+    """pysimlin's loop scores for a full set of parameter values (only those off their defaults are written)."""
+    defaults = model().defaults()
+    return loops.loop_scores({k: v for k, v in items if v != defaults[k]}, model=model(), table=cached_loop_table())
+
+
+@st.cache_resource(show_spinner=False)
+def cached_loop_table() -> list:
+    return loops.read_loop_table()
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def cached_variables(items: tuple[tuple[str, float], ...], names: tuple[str, ...]) -> pd.DataFrame:
+    """Any model variables (Vensim names) of the run of these parameter values, one row per year."""
+    frame = model().run_variables(dict(items), variables=list(names))
+    frame.index = frame.index.round().astype(int)
+    return frame
 
 
 def bundled_front() -> pd.DataFrame | None:

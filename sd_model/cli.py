@@ -1,4 +1,4 @@
-"""Command line: ``python -m sd_model params|scenarios|run|cost|batch|calibrate|sketch``."""
+"""Command line: ``python -m sd_model params|scenarios|run|cost|batch|calibrate|loops|sketch``."""
 
 from __future__ import annotations
 
@@ -144,6 +144,31 @@ def cmd_calibrate(args) -> int:
     return 0 if posterior.converged else 1
 
 
+def cmd_loops(args) -> int:
+    from .loops import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table, sentence
+
+    if args.out:
+        writable_file(args.out)
+    model = sd_model.default_model()
+    params = scenario_params(args)
+    outputs = model.check_outputs([args.output] if args.output else list(sd_model.KPIS))
+    scores, variables = loop_scores(params, model=model)
+    table = read_loop_table()
+    labels = {entry.name: entry.label_en for entry in table}
+    scores.insert(2, "label", scores["name"].map(labels).fillna(""))
+    if args.output:
+        scores = scores[scores["loop"].isin(loops_of_output(args.output, variables, model))]
+    for output in outputs:
+        periods = dominant_periods(name_scores(scores, loops_of_output(output, variables, model)))
+        print(f"{output}: {sentence(periods, table)}", file=sys.stderr)
+    if args.out:
+        scores.to_csv(args.out, index=False)
+        print(f"wrote {scores['loop'].nunique()} loops x {scores['year'].nunique()} years to {args.out}", file=sys.stderr)
+    else:
+        scores.to_csv(sys.stdout, index=False)
+    return 0
+
+
 def cmd_batch(args) -> int:
     from .batch import run_batch
 
@@ -239,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--readme-table", action="store_true", dest="readme_table",
                    help="print the bundled posterior as the table of models/README.md")  # fmt: skip
     p.set_defaults(func=cmd_calibrate)
+    p = sub.add_parser("loops", help="loop dominance (pysimlin's Loops that Matter), named by models/loops.toml")
+    p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    p.add_argument("--output", help="only the loops that drive this output (default: all loops; dominance of every KPI)")
+    p.add_argument("--out", help="CSV file (default: stdout)")
+    p.set_defaults(func=cmd_loops)
     p = sub.add_parser("sketch", help="generate the Vensim diagram views (one per sector) from the equations")
     p.add_argument("--mdl", help="model file (default: models/relocation.mdl)")
     p.add_argument("--write", action="store_true", help="replace the sketch section of the file (default: print it)")

@@ -79,7 +79,9 @@ class BatchEvaluator(platypus.Evaluator):
         if not jobs:
             return jobs
         settings = np.array([list(job.solution.variables) for job in jobs], dtype=float)
+        stream = random.getstate()  # a Dask client draws from the same generator as platypus: keep the search's own
         objectives = evaluate_settings(settings, self.names, self.worlds, self.targets, client=self.client)
+        random.setstate(stream)
         for job, (cost, share) in zip(jobs, objectives, strict=True):
             job.solution.objectives[:] = [cost, share]
             job.solution.evaluated = True

@@ -379,3 +379,30 @@ def test_robustness_view_compares_scenarios_describes_failures_and_loads_a_front
     zh = new_app({"lang": "zh"})
     zh.switch_page("explorer/views/robustness.py").run()
     assert not zh.exception and any("稳健" in s.value for s in zh.subheader)
+
+
+def test_why_panel_names_the_dominant_loops_and_walks_down_the_causes():
+    at = new_app()
+    at.toggle(key="why_open").set_value(True).run()
+    assert not at.exception
+    now = next(m.value for m in at.markdown if m.value.startswith("**Current levers:**"))
+    assert "2016–2020:" in now and "dominate" in now
+    assert any("same loops dominate" in c.value for c in at.caption)
+    at.slider(key="p_training_coverage").set_value(1.0).run()
+    assert not at.exception
+    after = next(m.value for m in at.markdown if m.value.startswith("**Current levers:**"))
+    assert after.split(";")[:2] == now.split(";")[:2]  # the years before the policy year do not move
+    assert any(m.value.startswith("**Baseline:**") for m in at.markdown)
+    causes = [b for b in at.button if b.key and b.key.startswith("why_cause_")]
+    assert causes and all(("▲" in b.label) or ("▼" in b.label) or ("＝" in b.label) for b in causes)
+    clickable = next(b for b in causes if not b.disabled)
+    clickable.click().run()
+    assert not at.exception
+    assert at.button(key="why_back") is not None
+    at.button(key="why_back").click().run()
+    assert not any(b.key == "why_back" for b in at.button)
+    at.selectbox(key="why_output").set_value("urbanization_rate").run()
+    assert any("Urban migration dominates" in m.value for m in at.markdown)
+    zh = new_app({"lang": "zh"})
+    zh.toggle(key="why_open").set_value(True).run()
+    assert not zh.exception and any(m.value.startswith("**当前政策：**") and "主导" in m.value for m in zh.markdown)

@@ -94,3 +94,22 @@ def test_an_assumption_moved_in_the_browser_leaves_every_delta_at_zero(server, b
         assert text.strip().startswith("±0"), text
     page.screenshot(path=ARTIFACTS / "explorer_assumption_moved.png", full_page=True)
     page.close()
+
+
+def test_why_panel_in_the_browser(server, browser):
+    """Open the Why? panel in a real browser: the sentence, the loop chart, the loop on the diagram and
+    the causes strip; a click on a cause goes one level down. The screenshot is the README's."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.goto(f"{server}/?training_coverage=0.9")
+    expect(equity_card(page)).to_be_visible(timeout=90_000)
+    page.get_by_text("Why? Show the loops and causes behind the outcomes").click()
+    sentence = page.get_by_text(re.compile(r"^Current levers: 2016–2020: "))
+    expect(sentence).to_be_visible(timeout=60_000)
+    expect(page.locator('[data-testid="stGraphVizChart"]').first).to_be_visible(timeout=30_000)
+    causes = page.locator('[data-testid="stButton"] button').filter(has_text=re.compile(r"[▲▼＝]"))
+    expect(causes.first).to_be_visible(timeout=30_000)
+    page.get_by_text("Why? Show the loops and causes behind the outcomes").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # let the charts draw
+    page.screenshot(path=ARTIFACTS / "why_panel.png")
+    causes.filter(has_text="Settling In").first.click()
+    expect(page.get_by_role("button", name=re.compile("^Back to"))).to_be_visible(timeout=30_000)

@@ -7,6 +7,7 @@ import sd_model
 from explorer import charts, state
 from explorer.exchange import current_scenario
 from explorer.i18n import t
+from explorer.why import why_panel
 from explorer.widgets import assumptions_note, kpi_cards, kpi_grid
 from sd_model.costs import GAINS
 
@@ -80,6 +81,9 @@ def show(language: str) -> None:
     kpi_grid(frames, bands, language, dash=t("series_baseline", language), thin=reference, key="chart_kpi")
     st.caption(t(f"band_note_{source}", language, n=state.ENSEMBLE_RUNS))
     st.toggle(t("bands_full_ranges", language), key="bands_full_ranges", help=t("bands_full_ranges_help", language))
+    if st.toggle(t("why_open", language), key="why_open"):
+        baseline_values = values | {p.name: p.default for p in sd_model.parameters("lever")}
+        why_panel(values, baseline_values, language)
     left, right = st.columns(2)
     labels = state.labels(language)
     left.vega_lite_chart(spec=charts.people_spec(charts.people_long(results, labels), language), key="chart_people")
