@@ -32,6 +32,17 @@ class Translation:
     integs: dict[str, tuple[str, ast.expr]]  # stock function name -> (stateful name, ddt expression)
     delays: dict[str, tuple[str, ast.expr, ast.expr, int]]  # name -> (stateful, input, delay time, order)
     lookups: dict[str, tuple[list[float], list[float]]]  # lookup function name -> (x, y)
+    smooths: dict[str, tuple[str, ast.expr, ast.expr, int]] = None  # name -> (stateful, input, smooth time, order)
+    initials: dict[str, str] = None  # name -> stateful (INITIAL: its value is fixed at the start)
+
+    def __post_init__(self):
+        self.smooths = self.smooths or {}
+        self.initials = self.initials or {}
+
+
+#: Vensim functions behind PySD's stateful objects, for refusals a modeller can read.
+_VENSIM = {"DelayN": "DELAY N", "DelayFixed": "DELAY FIXED", "Trend": "TREND", "SampleIfTrue": "SAMPLE IF TRUE",
+           "Forecast": "FORECAST", "Smooth": "SMOOTH", "Delay": "DELAY1/DELAY3", "Initial": "INITIAL"}  # fmt: skip
 
 
 def _lambda_body(node: ast.expr) -> ast.expr:
@@ -66,8 +77,14 @@ def read_translation(py_file: str | Path) -> Translation:
                     wrappers[node.name] = value.func.id
             else:
                 expressions[node.name] = value
-    integs, delays, lookups = {}, {}, {}
-    for name, stateful in wrappers.items():
+    # A stateful object called inside an expression (``DELAY1(a, 2) + DELAY3(b, 3)``) becomes a variable
+    # of its own, named as PySD names the object.
+    called = {
+        n.func.id for e in expressions.values() for n in ast.walk(e) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    inline = {name: name for name in stateful_calls if name in called and not name.startswith("_hardcodedlookup_")}
+    integs, delays, lookups, smooths, initials = {}, {}, {}, {}, {}
+    for name, stateful in (wrappers | inline).items():
         call = stateful_calls.get(stateful)
         kind = getattr(call.func, "id", None) if call is not None else None
         if kind == "Integ":
@@ -77,8 +94,15 @@ def read_translation(py_file: str | Path) -> Translation:
             if not isinstance(order, ast.Constant):
                 raise NotImplementedError(f"{name}: delay order must be a constant")
             delays[name] = (stateful, _lambda_body(call.args[0]), _lambda_body(call.args[1]), int(order.value))
+        elif kind == "Smooth":
+            order = _lambda_body(call.args[3])
+            if not isinstance(order, ast.Constant):
+                raise NotImplementedError(f"{name}: smooth order must be a constant")
+            smooths[name] = (stateful, _lambda_body(call.args[0]), _lambda_body(call.args[1]), int(order.value))
+        elif kind == "Initial":
+            initials[name] = stateful
         else:
-            raise NotImplementedError(f"{name}: PySD object {kind} has no generated form")
+            raise NotImplementedError(f"{name}: PySD object {kind} ({_VENSIM.get(kind, kind)}) has no generated form")
     for name, object_name in lookups_of.items():
         call = stateful_calls[object_name]
         if getattr(call.func, "id", None) != "HardcodedLookups" or call.args[2].__class__ is not ast.Dict or call.args[2].keys:
@@ -87,7 +111,7 @@ def read_translation(py_file: str | Path) -> Translation:
         if interp != "interpolate":
             raise NotImplementedError(f"{name}: lookup interpolation {interp!r} is not supported")
         lookups[name] = (ast.literal_eval(call.args[0]), ast.literal_eval(call.args[1]))
-    return Translation(expressions, integs, delays, lookups)
+    return Translation(expressions, integs, delays, lookups, smooths, initials)
 
 
 #: PySD's time-dependent builtins, as NumPy expressions of ``t`` and ``dt`` that work on floats and on
@@ -100,9 +124,46 @@ TIME_FUNCTIONS = {
 }
 
 
+#: PySD's other builtins (``pysd.py_backend.functions``), as NumPy expressions that give PySD's value
+#: on floats and elementwise on arrays. PySD's protected divisions test ``abs(b) < SMALL_VENSIM``
+#: (1e-6); the divisor is replaced where the test holds, so no division by zero is ever evaluated.
+BUILTINS = {
+    # xidz(a, b, x): x if abs(b) < 1e-6 else a / b
+    "xidz": (3, "np.where(np.abs({1}) < 1e-06, {2}, ({0}) / np.where(np.abs({1}) < 1e-06, 1.0, {1}))"),
+    # zidz(a, b): 0 if abs(b) < 1e-6 else a / b
+    "zidz": (2, "np.where(np.abs({1}) < 1e-06, 0.0, ({0}) / np.where(np.abs({1}) < 1e-06, 1.0, {1}))"),
+    # integer(x): int(x), the integer part (towards zero)
+    "integer": (1, "np.trunc({0})"),
+    # modulo(x, m): x - quantum(x, m); quantum(a, b): a if b < 1e-6 else b * integer(a / b)
+    "modulo": (2, "({0}) - np.where(({1}) < 1e-06, {0}, ({1}) * np.trunc(({0}) / np.where(({1}) < 1e-06, 1.0, {1})))"),
+}
+
+
+def _pulse(args: list[str], keywords: dict[str, str]) -> str:
+    """PySD's ``pulse(time, start, repeat_time=0, width=None, magnitude=None, end=None)`` (PULSE, PULSE
+    TRAIN): ``out`` (``magnitude / dt``, or 1) while ``start - 1e-6 <= t < start + width`` when
+    ``repeat_time`` is 0, else while ``start <= t < end`` and ``(t - start + 1e-6) % repeat_time < width``;
+    ``width`` defaults to half a time step."""
+    names = ["start", "repeat_time", "width", "magnitude", "end"]
+    given = dict(zip(names, args, strict=False)) | keywords
+    unknown = set(given) - set(names)
+    if unknown or "start" not in given:
+        raise NotImplementedError(f"pulse() with arguments {sorted(given)} has no generated form")
+    start, width = f"({given['start']})", f"({given.get('width', '0.5 * dt')})"
+    out = f"(({given['magnitude']}) / dt)" if "magnitude" in given else "1.0"
+    single = f"np.where(({start} - 1e-06 <= t) & (t < {start} + {width}), {out}, 0.0)"
+    if "repeat_time" not in given:
+        return single
+    repeat = f"({given['repeat_time']})"
+    window = f"({start} <= t)" + (f" & (t < ({given['end']}))" if "end" in given else "")
+    train = f"np.where({window} & (np.mod(t - {start} + 1e-06, np.where({repeat} == 0, 1.0, {repeat})) < {width}), {out}, 0.0)"
+    return f"np.where({repeat} == 0, {single}, {train})"
+
+
 class _Rewrite(ast.NodeTransformer):
     """``name()`` -> ``name``; ``float(x)`` -> ``x``; ``lookup(x)`` -> ``np.interp(x, X, Y)``;
-    ``step``/``ramp`` -> their :data:`TIME_FUNCTIONS` form."""
+    ``step``/``ramp``/``pulse`` -> their time-dependent form; ``if_then_else`` -> ``np.where``;
+    :data:`BUILTINS` -> their NumPy form."""
 
     def __init__(self, components: set[str], lookups: set[str]):
         self.components = components
@@ -127,6 +188,19 @@ class _Rewrite(ast.NodeTransformer):
                     raise NotImplementedError(f"{name}() with {len(args)} arguments has no generated form (RAMP needs a finish)")
                 text = template.format(*(ast.unparse(a) for a in args))
                 return ast.parse(text, mode="eval").body
+            if name == "pulse":
+                keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
+                return ast.parse(_pulse([ast.unparse(a) for a in node.args[1:]], keywords), mode="eval").body
+            if name == "active_initial" and len(node.args) == 3 and isinstance(node.args[1], ast.Lambda):
+                return node.args[1].body  # PySD: the expression once the run has started, its initial value before
+            if name == "if_then_else" and len(node.args) == 3 and not node.keywords:
+                branches = [a.body if isinstance(a, ast.Lambda) else a for a in node.args[1:]]
+                return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "where", ast.Load()), [node.args[0], *branches], [])
+            if name in BUILTINS:
+                arity, template = BUILTINS[name]
+                if len(node.args) != arity or node.keywords:
+                    raise NotImplementedError(f"{name}() with {len(node.args)} arguments has no generated form")
+                return ast.parse(template.format(*(ast.unparse(a) for a in node.args)), mode="eval").body
             if name in self.lookups:
                 x = ast.Name(f"_lx_{name}", ast.Load())
                 y = ast.Name(f"_ly_{name}", ast.Load())
@@ -144,14 +218,14 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     states, ``out`` is an array ``(len(outputs), n, saves)`` filled in place.
     """
     tr = translation
-    stocks = set(tr.integs) | set(tr.delays)
+    stocks = set(tr.integs) | set(tr.delays) | set(tr.smooths) | set(tr.initials)
     components = set(tr.expressions) | stocks
     rewrite = _Rewrite(components, set(tr.lookups))
     code, deps = {}, {}
     for name, expression in tr.expressions.items():
         rewrite.used = set()
         code[name] = ast.unparse(rewrite.visit(_copy(expression)))
-        deps[name] = rewrite.used
+        deps[name] = set(rewrite.used)  # a copy: the derivatives below reuse the rewriter
     auxiliaries = [n for n in tr.expressions if n not in constants]
     derivative = {}
     for name, (_, ddt) in tr.integs.items():
@@ -159,6 +233,9 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     delay_parts = {}
     for name, (_, source, delay_time, _order) in tr.delays.items():
         delay_parts[name] = (ast.unparse(rewrite.visit(_copy(source))), ast.unparse(rewrite.visit(_copy(delay_time))))
+    smooth_parts = {}
+    for name, (_, source, smooth_time, _order) in tr.smooths.items():
+        smooth_parts[name] = (ast.unparse(rewrite.visit(_copy(source))), ast.unparse(rewrite.visit(_copy(smooth_time))))
     lines = ["def euler_loop(c, s, t, dt, steps, per_save, out):"]
     lines += [f"    {name} = c[{name!r}]" for name in constants]
     lines += ["    initial_time = c['initial_time']", "    final_time = c['final_time']", "    saveper = c['saveper']"]
@@ -167,10 +244,15 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
         for name, (x, y) in tr.lookups.items()
     ]
     lines += [f"    {name} = s[{stateful!r}]" for name, (stateful, _) in tr.integs.items()]
-    for name, (stateful, _, _, k) in tr.delays.items():
+    for name, (stateful, _, _, k) in [*tr.delays.items(), *tr.smooths.items()]:
+        # PySD lowers a delay's order when order x TIME STEP exceeds the delay time: refuse, never step wrongly
+        lines.append(
+            f"    if len(s[{stateful!r}]) != {k}: raise NotImplementedError('{name}: PySD set its order to ' + str(len(s[{stateful!r}])) + ', not {k}')"
+        )
         lines += [f"    _{name}_{i} = s[{stateful!r}][{i}]" for i in range(k)]
+    lines += [f"    {name} = s[{stateful!r}]" for name, stateful in tr.initials.items()]
     lines += ["    save = 0", "    for step in range(steps + 1):"]
-    body = []
+    body = [f"{name} = _{name}_{k - 1}" for name, (_, _, _, k) in tr.smooths.items()]  # PySD: state[-1]
     delay_output = {name: f"_{name}_{k - 1} / ({delay_parts[name][1]})" for name, (_, _, _, k) in tr.delays.items()}
     # Delay outputs use the delay time, possibly an auxiliary: place each after its dependencies.
     delay_deps = {}
@@ -178,9 +260,12 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
         rewrite.used = set()
         rewrite.visit(_copy(tr.delays[name][2]))
         delay_deps[name] = {d for d in rewrite.used if d in auxiliaries}
-    full_order = list(graphlib.TopologicalSorter(
-        {n: {d for d in deps[n] if d in auxiliaries or d in tr.delays} for n in auxiliaries} | delay_deps
-    ).static_order())  # fmt: skip
+    try:
+        full_order = list(graphlib.TopologicalSorter(
+            {n: {d for d in deps[n] if d in auxiliaries or d in tr.delays} for n in auxiliaries} | delay_deps
+        ).static_order())  # fmt: skip
+    except graphlib.CycleError as err:
+        raise NotImplementedError(f"the auxiliaries {' -> '.join(err.args[1])} form a cycle the generator cannot order") from None
     for name in full_order:
         if name in tr.delays:
             body.append(f"{name} = {delay_output[name]}")
@@ -198,11 +283,18 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
         body += [
             f"_ddt_{name}_{i} = ({f'_in_{name}' if i == 0 else f'_out_{name}_{i - 1}'} - _out_{name}_{i}) * {k}" for i in range(k)
         ]
+    for name, (_, _, _, k) in tr.smooths.items():  # PySD: (roll(state) with the input first - state) * order / smooth time
+        source, smooth_time = smooth_parts[name]
+        body.append(f"_stime_{name} = {smooth_time}")
+        body += [
+            f"_ddt_{name}_{i} = (({source if i == 0 else f'_{name}_{i - 1}'}) - _{name}_{i}) * {k} / _stime_{name}"
+            for i in range(k)
+        ]
     body += [f"{name} = {name} + _ddt_{name} * dt" for name in derivative]
-    for name, (_, _, _, k) in tr.delays.items():
+    for name, (_, _, _, k) in [*tr.delays.items(), *tr.smooths.items()]:
         body += [f"_{name}_{i} = _{name}_{i} + _ddt_{name}_{i} * dt" for i in range(k)]
     body.append("t = t + dt")
-    invariant = set(constants) | {"initial_time", "final_time", "saveper", "dt"}
+    invariant = set(constants) | set(tr.initials) | {"initial_time", "final_time", "saveper", "dt"}
     invariant |= {f"_l{xy}_{name}" for name in tr.lookups for xy in "xy"}
     before, body = hoist_invariants(body, invariant)
     loop_start = lines.index("    for step in range(steps + 1):")

@@ -69,7 +69,7 @@ class Engine:
         self.constants = {
             row["Real Name"]: float(getattr(self._reference.components, row["Py Name"])()) for _, row in constants.iterrows()
         }
-        self.control = {key: self.constants[name] for key, name in CONTROL_NAMES.items()}
+        self.control, self.refusal = self._controls()
         self._varied = [n for n in constants["Py Name"] if n not in CONTROL]
         self._originals = {name: getattr(self._module, name) for name in self._varied}
         unknown = [name for name in outputs if name not in self.py_names]
@@ -85,12 +85,43 @@ class Engine:
         self._reference_lock = threading.Lock()
         self._initialiser_lock = threading.Lock()
 
+    def _controls(self) -> tuple[dict[str, float], str | None]:
+        """The simulation controls, and why the generated loop cannot run the model (or None).
+
+        A control that is not a plain constant (``SAVEPER = TIME STEP``) is evaluated once when it
+        depends on constants only; one that changes with Time (``TIME STEP = IF THEN ELSE(Time < 4,
+        1, 0.5)``) is read at the initial time for PySD and refused by the generated loop, which
+        steps with one fixed TIME STEP.
+        """
+        control, refusal = {}, None
+        for key, name in CONTROL_NAMES.items():
+            if name in self.constants:
+                control[key] = self.constants[name]
+                continue
+            control[key] = float(getattr(self._reference.components, key)())
+            if self._depends_on_time(key):
+                refusal = refusal or f"{name} changes with Time; the generated loop steps with one fixed TIME STEP"
+        return control, refusal
+
+    def _depends_on_time(self, py_name: str, seen=None) -> bool:
+        seen = set() if seen is None else seen
+        for dependency in self.dependencies.get(py_name, {}) or {}:
+            if dependency == "time":
+                return True
+            if dependency not in seen:
+                seen.add(dependency)
+                if self._depends_on_time(dependency, seen):
+                    return True
+        return False
+
     @property
     def source(self) -> str:
         """The generated stepping code (``NotImplementedError`` naming a construct the generator lacks)."""
         return self._compiled_loop()[1]
 
     def _compiled_loop(self):
+        if self.refusal:
+            raise NotImplementedError(self.refusal)
         with self._initialiser_lock:
             if self._compiled is None:
                 self._compiled = compile_loop(self._py_file, self._varied, self.outputs)

@@ -104,11 +104,19 @@ def test_run_equals_pysd_loop_on_scenarios_and_samples():
 
 
 def test_generator_refuses_what_it_does_not_know(model_copy):
-    edit_constant(model_copy, "poverty line", "IF THEN ELSE(Time > 2020, 4000, 4000)")
+    edit_constant(model_copy, "poverty line", "DELAY FIXED(4000, 2, 4000)")
     edited = sd_model.Model(model_copy)
-    with pytest.raises(NotImplementedError, match="if_then_else"):
+    with pytest.raises(NotImplementedError, match=r"DelayFixed \(DELAY FIXED\) has no generated form"):
         edited.run()
     assert edited.run_pysd().loc[2030, "poverty_line"] == 4000
+
+
+def test_generator_runs_if_then_else_as_pysd_does(model_copy):
+    edit_constant(model_copy, "poverty line", "IF THEN ELSE(Time > 2020, 4400, 4000)")
+    edited = sd_model.Model(model_copy)
+    fast, pysd_run = edited.run(), edited.run_pysd()
+    assert fast.loc[2030, "poverty_line"] == 4400 and fast.loc[2020, "poverty_line"] == 4000
+    np.testing.assert_allclose(fast.to_numpy(), pysd_run[fast.columns].to_numpy(), rtol=1e-9, atol=1e-12)
 
 
 def test_chunks_give_the_same_result():
