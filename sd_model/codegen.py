@@ -34,10 +34,12 @@ class Translation:
     lookups: dict[str, tuple[list[float], list[float]]]  # lookup function name -> (x, y)
     smooths: dict[str, tuple[str, ast.expr, ast.expr, int]] = None  # name -> (stateful, input, smooth time, order)
     initials: dict[str, str] = None  # name -> stateful (INITIAL: its value is fixed at the start)
+    trends: dict[str, tuple[str, ast.expr, ast.expr]] = None  # name -> (stateful, input, average time)
 
     def __post_init__(self):
         self.smooths = self.smooths or {}
         self.initials = self.initials or {}
+        self.trends = self.trends or {}
 
 
 #: Vensim functions behind PySD's stateful objects, for refusals a modeller can read.
@@ -83,7 +85,7 @@ def read_translation(py_file: str | Path) -> Translation:
         n.func.id for e in expressions.values() for n in ast.walk(e) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
     inline = {name: name for name in stateful_calls if name in called and not name.startswith("_hardcodedlookup_")}
-    integs, delays, lookups, smooths, initials = {}, {}, {}, {}, {}
+    integs, delays, lookups, smooths, initials, trends = {}, {}, {}, {}, {}, {}
     for name, stateful in (wrappers | inline).items():
         call = stateful_calls.get(stateful)
         kind = getattr(call.func, "id", None) if call is not None else None
@@ -101,6 +103,8 @@ def read_translation(py_file: str | Path) -> Translation:
             smooths[name] = (stateful, _lambda_body(call.args[0]), _lambda_body(call.args[1]), int(order.value))
         elif kind == "Initial":
             initials[name] = stateful
+        elif kind == "Trend":
+            trends[name] = (stateful, _lambda_body(call.args[0]), _lambda_body(call.args[1]))
         else:
             raise NotImplementedError(f"{name}: PySD object {kind} ({_VENSIM.get(kind, kind)}) has no generated form")
     for name, object_name in lookups_of.items():
@@ -111,7 +115,7 @@ def read_translation(py_file: str | Path) -> Translation:
         if interp != "interpolate":
             raise NotImplementedError(f"{name}: lookup interpolation {interp!r} is not supported")
         lookups[name] = (ast.literal_eval(call.args[0]), ast.literal_eval(call.args[1]))
-    return Translation(expressions, integs, delays, lookups, smooths, initials)
+    return Translation(expressions, integs, delays, lookups, smooths, initials, trends)
 
 
 #: PySD's time-dependent builtins, as NumPy expressions of ``t`` and ``dt`` that work on floats and on
@@ -218,7 +222,7 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     states, ``out`` is an array ``(len(outputs), n, saves)`` filled in place.
     """
     tr = translation
-    stocks = set(tr.integs) | set(tr.delays) | set(tr.smooths) | set(tr.initials)
+    stocks = set(tr.integs) | set(tr.delays) | set(tr.smooths) | set(tr.initials) | set(tr.trends)
     components = set(tr.expressions) | stocks
     rewrite = _Rewrite(components, set(tr.lookups))
     code, deps = {}, {}
@@ -233,6 +237,11 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     delay_parts = {}
     for name, (_, source, delay_time, _order) in tr.delays.items():
         delay_parts[name] = (ast.unparse(rewrite.visit(_copy(source))), ast.unparse(rewrite.visit(_copy(delay_time))))
+    trend_parts, trend_deps = {}, {}
+    for name, (_, source, average_time) in tr.trends.items():
+        rewrite.used = set()
+        trend_parts[name] = (ast.unparse(rewrite.visit(_copy(source))), ast.unparse(rewrite.visit(_copy(average_time))))
+        trend_deps[name] = set(rewrite.used)
     smooth_parts = {}
     for name, (_, source, smooth_time, _order) in tr.smooths.items():
         smooth_parts[name] = (ast.unparse(rewrite.visit(_copy(source))), ast.unparse(rewrite.visit(_copy(smooth_time))))
@@ -251,6 +260,7 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
         )
         lines += [f"    _{name}_{i} = s[{stateful!r}][{i}]" for i in range(k)]
     lines += [f"    {name} = s[{stateful!r}]" for name, stateful in tr.initials.items()]
+    lines += [f"    _{name}_state = s[{stateful!r}]" for name, (stateful, _, _) in tr.trends.items()]
     lines += ["    save = 0", "    for step in range(steps + 1):"]
     body = [f"{name} = _{name}_{k - 1}" for name, (_, _, _, k) in tr.smooths.items()]  # PySD: state[-1]
     delay_output = {name: f"_{name}_{k - 1} / ({delay_parts[name][1]})" for name, (_, _, _, k) in tr.delays.items()}
@@ -262,13 +272,19 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
         delay_deps[name] = {d for d in rewrite.used if d in auxiliaries}
     try:
         full_order = list(graphlib.TopologicalSorter(
-            {n: {d for d in deps[n] if d in auxiliaries or d in tr.delays} for n in auxiliaries} | delay_deps
+            {n: {d for d in deps[n] if d in auxiliaries or d in tr.delays or d in tr.trends} for n in auxiliaries}
+            | delay_deps
+            | {n: {d for d in used if d in auxiliaries} for n, used in trend_deps.items()}
         ).static_order())  # fmt: skip
     except graphlib.CycleError as err:
         raise NotImplementedError(f"the auxiliaries {' -> '.join(err.args[1])} form a cycle the generator cannot order") from None
     for name in full_order:
         if name in tr.delays:
             body.append(f"{name} = {delay_output[name]}")
+        elif name in tr.trends:  # PySD: zidz(input - state, average time * abs(state))
+            source, average_time = trend_parts[name]
+            zidz = BUILTINS["zidz"][1].format(f"({source}) - _{name}_state", f"({average_time}) * np.abs(_{name}_state)")
+            body.append(f"{name} = {zidz}")
         elif name in code:
             body.append(f"{name} = {code[name]}")
     body.append("if step % per_save == 0:")
@@ -290,7 +306,10 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
             f"_ddt_{name}_{i} = (({source if i == 0 else f'_{name}_{i - 1}'}) - _{name}_{i}) * {k} / _stime_{name}"
             for i in range(k)
         ]
+    for name, (source, average_time) in trend_parts.items():  # PySD: (input - state) / average time
+        body.append(f"_ddt_{name}_state = (({source}) - _{name}_state) / ({average_time})")
     body += [f"{name} = {name} + _ddt_{name} * dt" for name in derivative]
+    body += [f"_{name}_state = _{name}_state + _ddt_{name}_state * dt" for name in tr.trends]
     for name, (_, _, _, k) in [*tr.delays.items(), *tr.smooths.items()]:
         body += [f"_{name}_{i} = _{name}_{i} + _ddt_{name}_{i} * dt" for i in range(k)]
     body.append("t = t + dt")
