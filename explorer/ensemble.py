@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 import sd_model
-from sd_model.posterior import posterior_draws, prior_draws
-from sensitivity.robustness import LAST_YEAR, margins, read_targets, target_outputs
+from sensitivity.robustness import LAST_YEAR, futures, margins, read_targets, target_outputs
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
 #: Where the futures of the bands come from.
@@ -28,8 +27,7 @@ def uncertainty_samples(n: int, seed: int, source: str = "posterior") -> pd.Data
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
-    model = sd_model.default_model()
-    return posterior_draws(n, seed, model=model) if source == "posterior" else prior_draws(n, seed, model=model)
+    return futures(n, seed, prior=source == "ranges")
 
 
 def futures_run(levers: dict[str, float], *, n: int, seed: int = 2016, source: str = "posterior", targets=None):

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+import sd_model
 from sd_model import loops
 from sd_model.structure import canonical
 
@@ -61,8 +62,6 @@ def _named_shares(items, output: str, language: str, history: pd.DataFrame | Non
 
 def why_panel(values: dict[str, float], baseline_values: dict[str, float], language: str) -> None:
     """The panel for one headline outcome chosen in it."""
-    import sd_model
-
     labels = state.labels(language)
     output = st.selectbox(t("why_outcome", language), list(sd_model.KPIS), format_func=labels.get, key="why_output")
     table = state.cached_loop_table()

@@ -445,6 +445,11 @@ def read_posterior(folder: str | Path = BUNDLED_DIR, model: Model | None = None)
     return idata
 
 
+def _check_count(n) -> None:
+    if isinstance(n, bool) or int(n) != n or n < 1:
+        raise ValueError(f"n must be a positive whole number, got {n!r}")
+
+
 @functools.lru_cache(maxsize=4)
 def _stored_draws(path: str, stamp, mdl_file: str, metadata_file: str, digest: str) -> pd.DataFrame:
     """The checked draws of a posterior file as a frame, read once per file version and model."""
@@ -472,8 +477,7 @@ def posterior_draws(n: int, seed: int = 0, *, folder: str | Path = BUNDLED_DIR, 
         ``n`` rows, one column per calibrated parameter (parameter-table names and order), ready for
         :func:`sd_model.run_batch`.
     """
-    if isinstance(n, bool) or int(n) != n or n < 1:
-        raise ValueError(f"n must be a positive whole number, got {n!r}")
+    _check_count(n)
     model = model or load_model()
     path = Path(folder) / DRAWS_FILE
     stat = path.stat() if path.is_file() else None
@@ -490,8 +494,7 @@ def posterior_draws(n: int, seed: int = 0, *, folder: str | Path = BUNDLED_DIR, 
 def prior_draws(n: int, seed: int = 0, *, model: Model | None = None) -> pd.DataFrame:
     """``n`` Latin-hypercube draws of every uncertainty and historical setting, uniform over its full
     range: the futures of a stress test, as wide as our guesses rather than the data."""
-    if isinstance(n, bool) or int(n) != n or n < 1:
-        raise ValueError(f"n must be a positive whole number, got {n!r}")
+    _check_count(n)
     table = calibrated_parameters(model or load_model())
     return pd.DataFrame(
         _scale(qmc.LatinHypercube(d=len(table), seed=seed).random(int(n)), table), columns=[p.name for p in table]

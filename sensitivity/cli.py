@@ -33,6 +33,15 @@ def bundle_main(argv) -> int:
     return 0
 
 
+def _futures_options(parser: argparse.ArgumentParser, n: int, what: str) -> None:
+    """--n, --seed and --prior: the futures of a robustness run or a search."""
+    parser.add_argument("--n", type=int, default=n, help=f"{what} (default {n})")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--prior", action="store_true", help="futures over the full ranges instead of the posterior (stress test)"
+    )
+
+
 def robustness_main(argv) -> int:
     """``python -m sensitivity robustness``: robustness of named scenarios and where they fail (PRIM)."""
     from .robustness import TARGETS_FILE
@@ -44,11 +53,7 @@ def robustness_main(argv) -> int:
         "and PRIM boxes of the futures where it misses",
     )
     parser.add_argument("--scenarios", default="all", help="comma-separated scenario names or .toml files (default: all bundled)")
-    parser.add_argument("--n", type=int, default=4000, help="futures (default 4000)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--prior", action="store_true", help="futures over the full ranges instead of the posterior (stress test)"
-    )
+    _futures_options(parser, 4000, "futures")
     parser.add_argument("--targets", default=str(TARGETS_FILE), help="targets file (default models/targets.toml)")
     parser.add_argument("--out", default="robustness_results", help="results folder (default robustness_results)")
     args = parser.parse_args(argv)
@@ -81,11 +86,9 @@ def optimize_main(argv) -> int:
         description="search lever settings for the Pareto front of cumulative fiscal cost against the share of "
         "futures meeting every target (NSGA-II, platypus-opt); writes front.csv, a chart and one scenario per member",
     )
-    parser.add_argument("--n", type=int, default=200, help="futures every candidate is evaluated over (default 200)")
+    _futures_options(parser, 200, "futures every candidate is evaluated over")
     parser.add_argument("--population", type=int, default=40)
     parser.add_argument("--generations", type=int, default=200, help="at most this many (default 200)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--prior", action="store_true", help="futures over the full ranges instead of the posterior")
     parser.add_argument("--scheduler", help="Dask scheduler address for the model runs")
     parser.add_argument("--out", default="optimize_results", help="results folder (default optimize_results)")
     parser.add_argument(

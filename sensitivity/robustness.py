@@ -17,7 +17,7 @@ import pandas as pd
 
 import sd_model
 from sd_model.paths import MODELS_DIR, ROOT
-from sd_model.posterior import calibrated_parameters, posterior_draws, prior_draws
+from sd_model.posterior import posterior_draws, prior_draws
 from sd_model.scenarios import read_toml
 
 TARGETS_FILE = MODELS_DIR / "targets.toml"
@@ -393,8 +393,3 @@ def discover(frame: pd.DataFrame, worlds: pd.DataFrame, targets, scenarios: list
                              "coverage": box["coverage"], "density": box["density"], "parameter": parameter, "low": low,
                              "high": high, "qp_low": qp_low, "qp_high": qp_high, "sentence": sentence})  # fmt: skip
     return pd.DataFrame(rows), trajectories
-
-
-def parameter_names() -> list[str]:
-    """The uncertainties and historical settings: the dimensions of a future."""
-    return [p.name for p in calibrated_parameters(sd_model.default_model())]
