@@ -52,7 +52,7 @@ def _named_shares(items, output: str, language: str, history: pd.DataFrame | Non
     for the years before the policy year: the run is the baseline's there, bit for bit, but pysimlin's
     discovery may report another subset of the model's 109,907 loops for another run."""
     scores, variables = state.cached_loops(items)
-    shares = loops.name_scores(scores, loops.loops_of_output(output, variables, state.model()))
+    shares = loops.name_scores(scores, loops.loops_of_output(output, variables, state.model(), state.cached_structure()))
     if history is not None:
         policy_year = dict(items)["policy_year"]
         shares = pd.concat([history[history["year"] < policy_year], shares[shares["year"] >= policy_year]], ignore_index=True)

@@ -146,6 +146,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_loops(args) -> int:
     from .loops import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table, sentence
+    from .structure import structure
 
     if args.out:
         writable_file(args.out)
@@ -153,13 +154,14 @@ def cmd_loops(args) -> int:
     params = scenario_params(args)
     outputs = model.check_outputs([args.output] if args.output else list(sd_model.KPIS))
     scores, variables = loop_scores(params, model=model)
+    graph = structure(model.mdl_file)
     table = read_loop_table()
     labels = {entry.name: entry.label_en for entry in table}
     scores.insert(2, "label", scores["name"].map(labels).fillna(""))
     if args.output:
-        scores = scores[scores["loop"].isin(loops_of_output(args.output, variables, model))]
+        scores = scores[scores["loop"].isin(loops_of_output(args.output, variables, model, graph))]
     for output in outputs:
-        periods = dominant_periods(name_scores(scores, loops_of_output(output, variables, model)))
+        periods = dominant_periods(name_scores(scores, loops_of_output(output, variables, model, graph)))
         print(f"{output}: {sentence(periods, table)}", file=sys.stderr)
     if args.out:
         scores.to_csv(args.out, index=False)

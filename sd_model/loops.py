@@ -21,7 +21,7 @@ import pandas as pd
 
 from .model import Model, load_model
 from .paths import MODELS_DIR
-from .structure import canonical, structure
+from .structure import Structure, canonical, structure
 
 LOOPS_FILE = MODELS_DIR / "loops.toml"
 POLARITIES = ("R", "B")
@@ -146,14 +146,17 @@ def loop_scores(params=None, *, model: Model | None = None, table=None) -> tuple
     return frame, variables
 
 
-def loops_of_output(output: str, variables: dict[str, tuple[str, ...]], model: Model | None = None) -> list[str]:
+def loops_of_output(
+    output: str, variables: dict[str, tuple[str, ...]], model: Model | None = None, model_structure: Structure | None = None
+) -> list[str]:
     """Loops that drive ``output``: those through it, else those through its nearest causes on a loop
-    (breadth-first up the dependency structure of the ``.mdl``)."""
+    (breadth-first up the dependency structure of the ``.mdl``; pass ``model_structure`` to read the
+    ``.mdl`` once for several outputs)."""
     model = model or load_model()
     through = [loop for loop, names in variables.items() if output in names]
     if through:
         return through
-    graph = structure(model.mdl_file).references
+    graph = (model_structure or structure(model.mdl_file)).references
     python = {canonical(v): v for names in variables.values() for v in names}
     seen, frontier = {canonical(output)}, deque([canonical(output)])
     while frontier:

@@ -53,8 +53,7 @@ def test_scores_follow_the_sliders_and_name_the_story(model, table):
     depend on the run)."""
     base, base_vars = lp.loop_scores(model=model, table=table)
     cut, cut_vars = lp.loop_scores({"support_taper_time": 1, "support_floor": 0.0}, model=model, table=table)
-    key = {loop: names for loop, names in base_vars.items()}
-    same = {loop: next((other for other, names in cut_vars.items() if names == key[loop]), None) for loop in key}
+    same = {loop: next((other for other, names in cut_vars.items() if names == key), None) for loop, key in base_vars.items()}
     pairs = [(a, b) for a, b in same.items() if b is not None]
     assert len(pairs) > 50
     before, after = 0.0, 0.0
