@@ -20,10 +20,25 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
+from . import arrays
 from .codegen import CONTROL, compile_loop
 from .mdl import CONTROL_NAMES
 from .translation import load_pysd
+
+
+def _constant(value):
+    """A constant's value: a float, or a DataArray for a subscripted constant."""
+    return value if isinstance(value, xr.DataArray) else float(value)
+
+
+def _stages(state):
+    """The state of a delay or smooth as a list of stages (PySD keeps them on a first axis, named
+    ``_delay`` or ``_smooth`` when the delay is subscripted); any other state as it is."""
+    if isinstance(state, xr.DataArray) and state.dims and state.dims[0].startswith("_"):
+        return [state.isel({state.dims[0]: i}, drop=True) for i in range(state.sizes[state.dims[0]])]
+    return state
 
 
 def _keep_array(value):
@@ -66,8 +81,14 @@ class Engine:
         self.dependencies = self._reference.dependencies
         self.py_names = dict(zip(doc["Real Name"], doc["Py Name"], strict=True))
         constants = doc[doc["Type"] == "Constant"]
+        self.subscripts = {
+            row["Py Name"]: list(row["Subscripts"]) for _, row in doc.iterrows() if isinstance(row["Subscripts"], list) and row["Subscripts"]
+        }  # fmt: skip
+        self.arrays = bool(self.subscripts)
+        if self.arrays:
+            self._module.xr = arrays.XR  # PySD's initial values may be values per run (a run dimension)
         self.constants = {
-            row["Real Name"]: float(getattr(self._reference.components, row["Py Name"])()) for _, row in constants.iterrows()
+            row["Real Name"]: _constant(getattr(self._reference.components, row["Py Name"])()) for _, row in constants.iterrows()
         }
         self.control, self.refusal = self._controls()
         self._varied = [n for n in constants["Py Name"] if n not in CONTROL]
@@ -76,10 +97,20 @@ class Engine:
         if unknown:
             raise ValueError(f"output {unknown[0]!r} is not a variable of the model")
         self.outputs = [self.py_names[name] for name in outputs]
+        elements = self._reference.components._subscript_dict if self.arrays else {}
+        #: One column per element of each output: ``name`` or ``name[element,element]``, as PySD's ``run`` names them.
+        self.columns = [
+            f"{name}[{label}]" if label else name
+            for name, py in zip(outputs, self.outputs, strict=True)
+            for label in arrays.element_labels(self.subscripts.get(py, []), elements)
+        ]
         self._py_file = py_file
-        self._compiled = None  # (loop, source), generated at the first run: PySD's loop works without it
+        self._compiled = {}  # delay orders -> (loop, source), generated at the first run: PySD's loop works without it
+        self._compile_lock = threading.Lock()
         self._defaults = {
-            self.py_names[real]: value for real, value in self.constants.items() if self.py_names[real] in self._originals
+            self.py_names[real]: value
+            for real, value in self.constants.items()
+            if self.py_names[real] in self._originals and not isinstance(value, xr.DataArray)
         }
         self._held = dict(self._defaults)  # the values the reference's PySD object holds now
         self._reference_lock = threading.Lock()
@@ -116,16 +147,21 @@ class Engine:
 
     @property
     def source(self) -> str:
-        """The generated stepping code (``NotImplementedError`` naming a construct the generator lacks)."""
-        return self._compiled_loop()[1]
+        """The generated stepping code for the model's own settings (``NotImplementedError`` naming a
+        construct the generator lacks)."""
+        orders = self._initialise({}, self.control["final_time"], self.control["time_step"])[2]
+        return self._compiled_loop(orders)[1]
 
-    def _compiled_loop(self):
+    def _compiled_loop(self, orders: Mapping[str, int] | None = None):
+        """The generated loop for the delay and smooth orders PySD set at initialisation (compiled once
+        per set of orders: they are fixed for a run, and PySD lowers one that is too high for TIME STEP)."""
         if self.refusal:
             raise NotImplementedError(self.refusal)
-        with self._initialiser_lock:
-            if self._compiled is None:
-                self._compiled = compile_loop(self._py_file, self._varied, self.outputs)
-            return self._compiled
+        key = tuple(sorted((orders or {}).items()))
+        with self._compile_lock:
+            if key not in self._compiled:
+                self._compiled[key] = compile_loop(self._py_file, self._varied, self.outputs, dict(key))
+            return self._compiled[key]
 
     def saves(self, final_time: float, time_step: float) -> tuple[int, int, int]:
         """(steps, steps per save, saved rows) of a run to ``final_time`` with ``time_step``."""
@@ -149,28 +185,50 @@ class Engine:
         Returns
         -------
         numpy.ndarray
-            Shape ``(len(outputs), n, saved rows)``.
+            Shape ``(len(columns), n, saved rows)``: one row per element of a subscripted output.
         """
-        loop = self._compiled_loop()[0]  # refuse an unknown construct before any work
+        if self.refusal:
+            raise NotImplementedError(self.refusal)
         initial = self.control["initial_time"]
         steps, per_save, rows = self.saves(final_time, time_step)
-        result = np.empty((len(self.outputs), n, rows))
+        result = np.empty((len(self.columns), n, rows))
+        constants, states, orders = self._initialise(values, final_time, time_step)
+        loop = self._compiled_loop(orders)[0]  # refuses a construct it has no form for, before any step
+        loop(constants, states, initial, time_step, steps, per_save, result)
+        return result
+
+    def _initialise(self, values, final_time: float, time_step: float) -> tuple[dict, dict, dict]:
+        """PySD's initial state for ``values``: (constants, states, delay orders) by Python name."""
+        initial = self.control["initial_time"]
         with self._initialiser_lock:
             try:
                 for name, value in values.items():
-                    value = float(value) if np.ndim(value) == 0 else np.ascontiguousarray(value, dtype=float)
+                    if isinstance(value, xr.DataArray):
+                        pass  # a subscripted constant, its dimensions named (and ``run`` when it varies)
+                    elif np.ndim(value) == 0:
+                        value = float(value)
+                    else:
+                        value = np.ascontiguousarray(value, dtype=float)
+                        value = arrays.runs(value) if self.arrays else value
                     setattr(self._module, name, lambda v=value: v)
                 self._initialiser.time.set_control_vars(initial_time=initial, final_time=final_time, time_step=time_step)
                 self._initialiser.initialize()  # PySD computes every initial state
                 constants = {name: getattr(self._module, name)() for name in self._varied}
                 constants |= {"initial_time": initial, "final_time": final_time, "saveper": self.control["saveper"]}
-                states = {name: element.state for name, element in self._initialiser._stateful_elements.items()}
+                states, orders = {}, {}
+                for name, element in self._initialiser._stateful_elements.items():
+                    states[name] = _stages(element.state)
+                    if getattr(element, "times", None) is not None:  # DELAY N: the delay time of each stage
+                        states[name + ".times"] = _stages(element.times)
+                    if hasattr(element, "pipe"):  # DELAY FIXED: the pipeline of inputs
+                        states[name + ".pipe"] = list(element.pipe)
+                    elif getattr(element, "order", None) is not None:
+                        orders[name] = int(element.order)
             finally:
                 for name in values:
                     setattr(self._module, name, self._originals[name])
                 self._initialiser.clean_caches()
-        loop(constants, states, initial, time_step, steps, per_save, result)
-        return result
+        return constants, states, orders
 
     def run_pysd(
         self, values: Mapping[str, float], variables: Sequence[str], final_time: float, time_step: float, saveper: float

@@ -104,11 +104,11 @@ def test_run_equals_pysd_loop_on_scenarios_and_samples():
 
 
 def test_generator_refuses_what_it_does_not_know(model_copy):
-    edit_constant(model_copy, "poverty line", "DELAY FIXED(4000, 2, 4000)")
+    edit_constant(model_copy, "poverty line", "SAMPLE IF TRUE(Time > 2020, 4400, 4000)")
     edited = sd_model.Model(model_copy)
-    with pytest.raises(NotImplementedError, match=r"DelayFixed \(DELAY FIXED\) has no generated form"):
+    with pytest.raises(NotImplementedError, match=r"SampleIfTrue \(SAMPLE IF TRUE\) has no generated form"):
         edited.run()
-    assert edited.run_pysd().loc[2030, "poverty_line"] == 4000
+    assert edited.run_pysd().loc[2030, "poverty_line"] == 4400
 
 
 def test_generator_runs_if_then_else_as_pysd_does(model_copy):
