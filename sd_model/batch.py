@@ -15,7 +15,7 @@ import pandas as pd
 import xarray as xr
 from tqdm.auto import tqdm
 
-from .model import KPIS, Model, load_model
+from .model import Model, load_model
 from .parameters import ParameterError, unknown_name_message
 
 #: Runs evaluated together: 10,000 keeps the work arrays (80 kB each) near the CPU caches.
@@ -69,7 +69,7 @@ def sample_columns(model: Model, samples, names=None) -> dict[str, np.ndarray]:
     return columns
 
 
-def _evaluate_chunk(mdl_file: str, metadata_file: str, chunk, outputs, final_time, time_step):
+def _evaluate_chunk(mdl_file: str, metadata_file: str | None, chunk, outputs, final_time, time_step):
     """Evaluate one ``(n, columns)`` chunk in this process (also the task sent to Dask workers)."""
     n, columns = chunk
     return load_model(mdl_file, metadata_file).evaluate(n, columns, outputs, final_time, time_step)
@@ -124,7 +124,7 @@ def run_batch(
     names : sequence of str, optional
         Column names of an array.
     outputs : sequence of str, optional
-        Outputs to return (default :data:`sd_model.KPIS`).
+        Outputs to return (default :data:`sd_model.KPIS`; every output of a model without metadata).
     final_time, time_step : optional
         As in :func:`sd_model.run`.
     chunk_size : int, optional
@@ -141,8 +141,8 @@ def run_batch(
     Returns
     -------
     xarray.Dataset
-        One variable per output over ``(run, year)``; the given parameters are coordinates on
-        ``run``.
+        One variable per output over ``(run, year)`` (``(run, time)`` for a model without
+        metadata); the given parameters are coordinates on ``run``.
 
     Raises
     ------
@@ -155,12 +155,12 @@ def run_batch(
     n = len(next(iter(columns.values()))) if columns else len(np.asarray(samples))
     if n == 0:
         raise ParameterError("samples have no rows")
-    outputs = model.check_outputs(KPIS if outputs is None else outputs)
+    outputs = model.check_outputs(model.default_outputs if outputs is None else outputs)
     final_time, time_step = model.check_controls(final_time, time_step)
     chunk_size = chunk_size_for(n, client, chunk_size)
     bounds = [(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
     chunks = [(b - a, {k: v[a:b] for k, v in columns.items()}) for a, b in bounds]
-    args = (str(model.mdl_file), str(model.metadata_file))
+    args = (str(model.mdl_file), str(model.metadata_file) if model.has_metadata else None)
     bar = tqdm(total=n, unit="run", delay=0 if progress else 1.0, disable=progress is False, desc="runs")
     try:
         if client is None:
@@ -187,8 +187,8 @@ def run_batch(
                 bar.update(bounds[i][1] - bounds[i][0])
     finally:
         bar.close()
-    years = model.years(final_time)
-    data = {o: (("run", "year"), np.concatenate([p[o] for p in parts])) for o in outputs}
-    coords = {"run": np.arange(n), "year": years} | {k: ("run", v) for k, v in columns.items()}
+    axis = model.time_name
+    data = {o: (("run", axis), np.concatenate([p[o] for p in parts])) for o in outputs}
+    coords = {"run": np.arange(n), axis: model.times(final_time, time_step)} | {k: ("run", v) for k, v in columns.items()}
     attrs = {"model_digest": model.digest, "time_step": time_step, "final_time": final_time}
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -53,8 +53,9 @@ class Engine:
     ----------
     py_file : str or Path
         A model translated by PySD (see :func:`sd_model.translation.translated_file`).
-    outputs : sequence of str
-        Vensim names of the variables :meth:`run` returns, in order.
+    outputs : sequence of str or None
+        Vensim names of the variables :meth:`run` returns, in order; None for every stock, flow and
+        auxiliary.
 
     Attributes
     ----------
@@ -70,7 +71,7 @@ class Engine:
         ``initial_time``, ``final_time``, ``time_step`` and ``saveper`` as the model sets them.
     """
 
-    def __init__(self, py_file, outputs: Sequence[str]):
+    def __init__(self, py_file, outputs: Sequence[str] | None = None):
         self._reference = load_pysd(py_file)
         self._initialiser = load_pysd(py_file)
         self._module = self._initialiser.components._components
@@ -93,17 +94,23 @@ class Engine:
         self.control, self.refusal = self._controls()
         self._varied = [n for n in constants["Py Name"] if n not in CONTROL]
         self._originals = {name: getattr(self._module, name) for name in self._varied}
+        if outputs is None:  # every stock, flow and auxiliary
+            outputs = [r for r, kind in zip(doc["Real Name"], doc["Type"], strict=True)
+                       if kind in ("Stateful", "Auxiliary") and r not in CONTROL_NAMES.values()]  # fmt: skip
         unknown = [name for name in outputs if name not in self.py_names]
         if unknown:
             raise ValueError(f"output {unknown[0]!r} is not a variable of the model")
         self.outputs = [self.py_names[name] for name in outputs]
-        elements = self._reference.components._subscript_dict if self.arrays else {}
-        #: One column per element of each output: ``name`` or ``name[element,element]``, as PySD's ``run`` names them.
-        self.columns = [
-            f"{name}[{label}]" if label else name
+        self.elements = self._reference.components._subscript_dict if self.arrays else {}
+        parts = [
+            (name, py, label)
             for name, py in zip(outputs, self.outputs, strict=True)
-            for label in arrays.element_labels(self.subscripts.get(py, []), elements)
+            for label in arrays.element_labels(self.subscripts.get(py, []), self.elements)
         ]
+        #: One column per element of each output: ``name`` or ``name[element,element]``, as PySD's ``run`` names them.
+        self.columns = [f"{name}[{label}]" if label else name for name, _, label in parts]
+        #: The same columns by Python name.
+        self.py_columns = [f"{py}[{label}]" if label else py for _, py, label in parts]
         self._py_file = py_file
         self._compiled = {}  # delay orders -> (loop, source), generated at the first run: PySD's loop works without it
         self._compile_lock = threading.Lock()
@@ -212,6 +219,8 @@ class Engine:
                         value = arrays.runs(value) if self.arrays else value
                     setattr(self._module, name, lambda v=value: v)
                 self._initialiser.time.set_control_vars(initial_time=initial, final_time=final_time, time_step=time_step)
+                for element in self._initialiser._stateful_elements.values():
+                    element.shape_info = None  # shapes change with the number of runs: PySD sets them again
                 self._initialiser.initialize()  # PySD computes every initial state
                 constants = {name: getattr(self._module, name)() for name in self._varied}
                 constants |= {"initial_time": initial, "final_time": final_time, "saveper": self.control["saveper"]}

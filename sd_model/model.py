@@ -61,18 +61,28 @@ class Model:
     mdl_file : str or Path, optional
         The Vensim model; default ``models/relocation.mdl``.
     metadata_file : str or Path, optional
-        Names, kinds and labels of parameters and outputs; default ``models/model.toml``.
+        Names, kinds and labels of parameters and outputs. Default: ``models/model.toml`` for
+        ``models/relocation.mdl``; for any other model none, and then every constant is a parameter
+        (bounds from the ``.mdl``'s ``[low,high]`` range, else unbounded; a subscripted constant is
+        one parameter per element, ``name[element]``) and every stock, flow and auxiliary is an
+        output, named by PySD's Python names (``name[element,element]`` per element, as PySD's
+        ``run`` flattens them), over a ``time`` axis.
 
     Notes
     -----
     Use :func:`load_model` (or :func:`sd_model.default_model`) to share one loaded model per process.
     """
 
-    def __init__(self, mdl_file: str | Path = MODEL_FILE, metadata_file: str | Path = METADATA_FILE):
+    def __init__(self, mdl_file: str | Path = MODEL_FILE, metadata_file: str | Path | None = None):
         self.mdl_file = Path(mdl_file).resolve()
-        self.metadata_file = Path(metadata_file).resolve()
+        if metadata_file is None and self.mdl_file == Path(MODEL_FILE).resolve():
+            metadata_file = METADATA_FILE
+        self.metadata_file = Path(metadata_file).resolve() if metadata_file is not None else None
         self.digest = model_digest(self.mdl_file)
         self.py_file = translated_file(self.mdl_file)
+        if self.metadata_file is None:
+            self._init_generic()
+            return
         metadata = read_metadata(self.metadata_file)
         self.engine = Engine(self.py_file, outputs=[o["vensim_name"] for o in metadata["outputs"]])
         doc = self.engine.doc
@@ -84,6 +94,7 @@ class Model:
             raise ValueError(f"{self.metadata_file}: headline_year {self.headline_year} is not a saved year of the model")
         self.parameters: tuple[Parameter, ...] = build_parameters(doc, self.constants, metadata)
         self.parameter_table = {p.name: p for p in self.parameters}
+        self._elements = {}
         units = dict(zip(doc["Real Name"], doc["Units"], strict=True))
         comments = dict(zip(doc["Real Name"], doc["Comment"], strict=True))
         units_zh = metadata.get("units_zh", {})
@@ -95,6 +106,41 @@ class Model:
                    units_zh[units[o["vensim_name"]]])
             for o in metadata["outputs"]
         )  # fmt: skip
+
+    def _init_generic(self) -> None:
+        """Parameters and outputs of a model without metadata: every constant, every variable."""
+        from .generic import generic_parameters
+
+        self.engine = Engine(self.py_file)
+        self.constants = self.engine.constants
+        self.py_names = self.engine.py_names
+        self.control = self.engine.control
+        self.headline_year = None
+        self.parameters, self._elements = generic_parameters(self.engine)
+        self.parameter_table = {p.name: p for p in self.parameters}
+        doc = self.engine.doc.set_index("Real Name")
+        self.outputs = tuple(
+            Output(
+                py,
+                real.split("[")[0],
+                doc.at[real.split("[")[0], "Units"] or "",
+                real,
+                real,
+                doc.at[real.split("[")[0], "Comment"] or "",
+            )
+            for py, real in zip(self.engine.py_columns, self.engine.columns, strict=True)
+        )
+
+    @property
+    def has_metadata(self) -> bool:
+        """True for a model with a metadata file (whole-year ``year`` axis, headline outputs)."""
+        return self.metadata_file is not None
+
+    @property
+    def default_outputs(self) -> tuple[str, ...]:
+        """Outputs of :func:`sd_model.run_batch` when none are named: the KPIs, or every output of a
+        model without metadata."""
+        return KPIS if self.has_metadata else self.output_names
 
     @cached_property
     def output_names(self) -> tuple[str, ...]:
@@ -123,14 +169,41 @@ class Model:
         final_time = self.control["final_time"] if final_time is None else final_time
         time_step = self.control["time_step"] if time_step is None else time_step
         for name, value in (("final_time", final_time), ("time_step", time_step)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-                raise ParameterError(f"{name} must be a number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ParameterError(f"{name} must be a finite number, got {value!r}")
+        if not self.has_metadata:
+            return self._check_generic_controls(float(final_time), float(time_step))
         if not (float(final_time).is_integer() and initial < final_time <= MAX_FINAL_TIME):
             raise ParameterError(f"final_time must be a whole year in ({initial:g}, {MAX_FINAL_TIME}], got {final_time!r}")
         steps_per_year = 1 / time_step if time_step > 0 else math.inf
         if not (0 < time_step <= 1 and abs(steps_per_year - round(steps_per_year)) < 1e-9):
             raise ParameterError(f"time_step must be 1/k year for a whole k >= 1 (e.g. 0.0625), got {time_step!r}")
         return float(final_time), float(time_step)
+
+    def _check_generic_controls(self, final_time: float, time_step: float) -> tuple[float, float]:
+        """Controls of a model without metadata: any time axis whose saves fall on whole time steps."""
+        initial, saveper = self.control["initial_time"], self.control["saveper"]
+        if not final_time > initial:
+            raise ParameterError(f"final_time must be after INITIAL TIME {initial:g}, got {final_time:g}")
+        if not time_step > 0:
+            raise ParameterError(f"time_step must be positive, got {time_step:g}")
+        for what, span in (("SAVEPER", saveper), ("final_time - INITIAL TIME", final_time - initial)):
+            if abs(span / time_step - round(span / time_step)) > 1e-9 or round(span / time_step) < 1:
+                raise ParameterError(f"{what} ({span:g}) must be a whole number of time steps ({time_step:g})")
+        return final_time, time_step
+
+    def times(self, final_time: float | None = None, time_step: float | None = None) -> np.ndarray:
+        """The saved times of a run: INITIAL TIME to ``final_time``, every SAVEPER (whole years with metadata)."""
+        if self.has_metadata:
+            return self.years(final_time)
+        final_time, time_step = self.check_controls(final_time, time_step)
+        rows = self.engine.saves(final_time, time_step)[2]
+        return self.control["initial_time"] + np.arange(rows) * self.control["saveper"]
+
+    @property
+    def time_name(self) -> str:
+        """Name of the time axis of results: ``year`` (with metadata) or ``time``."""
+        return "year" if self.has_metadata else "time"
 
     def years(self, final_time: float | None = None) -> np.ndarray:
         """The saved years of a run to ``final_time`` (default FINAL TIME): INITIAL TIME to it, every SAVEPER."""
@@ -158,7 +231,12 @@ class Model:
         dict
             Output name to array of shape ``(n, years)``.
         """
-        values = {self.py_names[self.parameter_table[name].vensim_name]: value for name, value in columns.items()}
+        if self.has_metadata:
+            values = {self.py_names[self.parameter_table[name].vensim_name]: value for name, value in columns.items()}
+        else:
+            from .generic import element_values
+
+            values = element_values(self.engine, self._elements, columns, n)
         result = self.engine.run(n, values, final_time, time_step)
         index = {name: i for i, name in enumerate(self.output_names)}
         return {name: result[index[name]].copy() for name in outputs}  # copies: let the rest go
@@ -192,16 +270,18 @@ class Model:
         values = self.validate(params)
         final_time, time_step = self.check_controls(final_time, time_step)
         result = self.evaluate(1, values, self.output_names, final_time, time_step)
-        return pd.DataFrame(
-            {name: result[name][0] for name in self.output_names}, index=pd.Index(self.years(final_time), name="year")
-        )
+        index = pd.Index(self.times(final_time, time_step), name=self.time_name)
+        return pd.DataFrame({name: result[name][0] for name in self.output_names}, index=index)
 
     def run_pysd(self, params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
         """Like :meth:`run`, but stepped by PySD's own ``Model.run`` (slower; the reference)."""
-        columns = [o.vensim_name for o in self.outputs]
+        columns = list(self.engine.columns) if not self.has_metadata else [o.vensim_name for o in self.outputs]
         frame = self.run_variables(params, variables=columns, final_time=final_time, time_step=time_step)
         frame.columns = list(self.output_names)
-        frame.index = pd.Index(frame.index.to_numpy().round().astype(int), name="year")
+        if self.has_metadata:
+            frame.index = pd.Index(frame.index.to_numpy().round().astype(int), name="year")
+        else:
+            frame.index.name = "time"
         return frame
 
     def run_variables(self, params=None, *, variables, final_time=None, time_step=None, saveper=None) -> pd.DataFrame:
@@ -215,9 +295,11 @@ class Model:
         saveper = self.control["saveper"] if saveper is None else saveper
         variables = list(variables)
         for name in variables:
-            if name not in self.py_names:
+            if name.split("[")[0] not in self.py_names:
                 raise ValueError(unknown_name_message(name, self.py_names, what="model variable", list_known=False))
-        values = {self.py_names[self.parameter_table[n].vensim_name]: v for n, v in values.items()}
+        if self._elements.keys() & values.keys():
+            raise ParameterError("run_pysd sets scalar constants only; run() sets the elements of subscripted ones")
+        values = {self.py_names[self.parameter_table[n].vensim_name.split("[")[0]]: v for n, v in values.items()}
         return self.engine.run_pysd(values, variables, final_time, time_step, saveper)
 
 
@@ -230,14 +312,18 @@ def _stamp(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-def load_model(mdl_file: str | Path = MODEL_FILE, metadata_file: str | Path = METADATA_FILE) -> Model:
+def load_model(mdl_file: str | Path = MODEL_FILE, metadata_file: str | Path | None = None) -> Model:
     """The :class:`Model` of ``mdl_file``, loaded once per process and again when either file changes.
 
-    This is the one cache of loaded models: :func:`sd_model.default_model`, :func:`sd_model.run_batch`
-    and its Dask workers all go through it.
+    ``metadata_file`` as in :class:`Model`. This is the one cache of loaded models:
+    :func:`sd_model.default_model`, :func:`sd_model.run_batch` and its Dask workers all go through it.
     """
-    mdl_file, metadata_file = Path(mdl_file).resolve(), Path(metadata_file).resolve()
-    key = (str(mdl_file), str(metadata_file), _stamp(mdl_file), _stamp(metadata_file))
+    mdl_file = Path(mdl_file).resolve()
+    if metadata_file is None and mdl_file == Path(MODEL_FILE).resolve():
+        metadata_file = METADATA_FILE
+    metadata_file = Path(metadata_file).resolve() if metadata_file is not None else None
+    stamp = _stamp(metadata_file) if metadata_file is not None else None
+    key = (str(mdl_file), str(metadata_file), _stamp(mdl_file), stamp)
     with _models_lock:
         if key not in _models:
             for old in [k for k in _models if k[:2] == key[:2]]:

@@ -12,7 +12,7 @@ import xarray as xr
 from scipy.stats import qmc
 
 import sd_model
-from sd_model.paths import ROOT
+from sd_model.paths import METADATA_FILE, ROOT
 
 from .conftest import edit_constant
 
@@ -82,7 +82,7 @@ def test_bad_samples_raise_before_any_work(samples, kwargs, pattern):
 
 def test_both_engines_follow_an_edited_mdl(model_copy):
     edit_constant(model_copy, "poverty line", "6000")
-    edited = sd_model.Model(model_copy)
+    edited = sd_model.Model(model_copy, METADATA_FILE)
     params = {"training_coverage": 0.4}
     batch = sd_model.run_batch(pd.DataFrame([params]), model=edited, outputs=["relapse_risk_share"])
     single = edited.run_pysd(params)
@@ -105,7 +105,7 @@ def test_run_equals_pysd_loop_on_scenarios_and_samples():
 
 def test_generator_refuses_what_it_does_not_know(model_copy):
     edit_constant(model_copy, "poverty line", "SAMPLE IF TRUE(Time > 2020, 4400, 4000)")
-    edited = sd_model.Model(model_copy)
+    edited = sd_model.Model(model_copy, METADATA_FILE)
     with pytest.raises(NotImplementedError, match=r"SampleIfTrue \(SAMPLE IF TRUE\) has no generated form"):
         edited.run()
     assert edited.run_pysd().loc[2030, "poverty_line"] == 4400
@@ -113,7 +113,7 @@ def test_generator_refuses_what_it_does_not_know(model_copy):
 
 def test_generator_runs_if_then_else_as_pysd_does(model_copy):
     edit_constant(model_copy, "poverty line", "IF THEN ELSE(Time > 2020, 4400, 4000)")
-    edited = sd_model.Model(model_copy)
+    edited = sd_model.Model(model_copy, METADATA_FILE)
     fast, pysd_run = edited.run(), edited.run_pysd()
     assert fast.loc[2030, "poverty_line"] == 4400 and fast.loc[2020, "poverty_line"] == 4000
     np.testing.assert_allclose(fast.to_numpy(), pysd_run[fast.columns].to_numpy(), rtol=1e-9, atol=1e-12)

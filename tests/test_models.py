@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pysd
 import pytest
 
-from sd_model.engine import Engine
-from sd_model.mdl import CONTROL_NAMES
-from sd_model.translation import translated_file
+import sd_model
 
 MODELS = Path(__file__).resolve().parent / "models"
 #: model file -> "equal", or the words the refusal must contain
@@ -30,6 +29,9 @@ EXPECTED = {
     "delay_n_and_fixed.mdl": "equal",  # DELAY N (PySD keeps a delay time per stage), DELAY FIXED (a pipeline)
     "trend.mdl": "equal",  # TREND
     "time_step_expression.mdl": "TIME STEP changes with Time",
+    "subscripts_1d.mdl": "equal",  # a subscripted stock, DELAY1 and SMOOTH; SUM, VMIN, VMAX, PROD; a subrange; IF THEN ELSE
+    "subscripts_2d.mdl": "equal",  # two dimensions, SUM over one, EXCEPT, a variable over a subrange, VMAX over both
+    "ten_counties.mdl": "equal",  # a numbered range of 10 counties, ZIDZ, SMOOTH (the benchmark's model)
 }
 TOLERANCE = 1e-9
 
@@ -38,43 +40,48 @@ def test_every_model_is_in_the_table():
     assert sorted(p.name for p in MODELS.glob("*.mdl")) == sorted(EXPECTED)
 
 
-def _ranged_constants(model: pysd.py_backend.model.Model) -> dict[str, tuple[float, float]]:
-    doc = model.doc
-    controls = set(CONTROL_NAMES.values())
-    ranges = {}
-    for _, row in doc[(doc["Type"] == "Constant")].iterrows():
-        low, high = row["Limits"]
-        if row["Real Name"] not in controls and np.isfinite(low) and np.isfinite(high):
-            ranges[row["Py Name"]] = (float(low), float(high))
-    return ranges
+def _pysd_params(model: sd_model.Model, row: dict[str, float]) -> dict:
+    """PySD's ``run(params=...)`` for one parameter set: floats, and a DataArray per subscripted constant."""
+    params = {}
+    for name, value in row.items():
+        if name in model._elements:
+            constant, where = model._elements[name]
+            real = next(r for r, py in model.py_names.items() if py == constant)
+            params.setdefault(constant, model.constants[real].copy()).loc[where] = value
+        else:
+            params[name] = value
+    return params
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_equal_to_pysd_or_refused_by_name(name):
-    py_file = translated_file(MODELS / name)
-    reference = pysd.load(str(py_file))
-    doc = reference.doc
-    variables = [r for r, kind in zip(doc["Real Name"], doc["Type"], strict=True)
-                 if kind in ("Stateful", "Auxiliary") and r not in CONTROL_NAMES.values()]  # fmt: skip
-    engine = Engine(py_file, outputs=variables)
-    control = engine.control
-    ranges = _ranged_constants(reference)
+    """Every ranged parameter (each element of a subscripted one) moves across three runs of a batch;
+    each run, and the first one run alone, equals PySD's own run on every column and saved time."""
+    model = sd_model.Model(MODELS / name)  # no metadata: every constant a parameter, every variable an output
+    ranged = [p for p in model.parameters if np.isfinite(p.low) and np.isfinite(p.high)]
     n = 3
-    values = {py: np.linspace(low, high, n) for py, (low, high) in ranges.items()}
+    samples = pd.DataFrame({p.name: np.linspace(p.low, p.high, n) for p in ranged}, index=range(n))
     if EXPECTED[name] != "equal":
         with pytest.raises(NotImplementedError, match=EXPECTED[name]):
-            engine.run(n, values, control["final_time"], control["time_step"])
+            sd_model.run_batch(samples, model=model)
         return
-    result = engine.run(n, values, control["final_time"], control["time_step"])  # (variables, runs, saves)
-    single = engine.run(1, {py: v[:1] for py, v in values.items()}, control["final_time"], control["time_step"])
+    batch = sd_model.run_batch(samples, model=model)
+    single = model.run(samples.iloc[0].to_dict()) if ranged else model.run()
+    columns = list(model.engine.columns)
     for run in range(n):
-        params = {py: float(v[run]) for py, v in values.items()}
-        frame = pysd.load(str(py_file)).run(params=params, return_columns=variables)
-        saved = [t for t in frame.index if abs(t / control["saveper"] - round(t / control["saveper"])) < 1e-9]
-        for i, variable in enumerate(variables):
-            want = frame.loc[saved, variable].to_numpy(dtype=float)
-            got = result[i, run, : len(want)]
-            error = np.abs(got - want).max() / max(np.abs(want).max(), 1e-12)
-            assert error <= TOLERANCE, f"{name}, run {run}, {variable}: off by {error:.3g}"
-            if run == 0:
-                np.testing.assert_array_equal(single[i, 0, : len(want)], got)  # one run and a batch agree
+        row = samples.iloc[run].to_dict()
+        frame = pysd.load(str(model.py_file)).run(params=_pysd_params(model, row), return_columns=columns, progress=False)
+        saved = [t for t in frame.index if abs(t / model.control["saveper"] - round(t / model.control["saveper"])) < 1e-9]
+        assert len(saved) == batch.sizes["time"]
+        for output, column in zip(model.output_names, columns, strict=True):
+            want = frame.loc[saved, column].to_numpy(dtype=float)
+            got = batch[output].values[run]
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{name}, run {run}, {column}: NaN")
+            error = np.nanmax(np.abs(got - want), initial=0) / max(np.nanmax(np.abs(want), initial=0), 1e-12)
+            assert error <= TOLERANCE, f"{name}, run {run}, {column}: off by {error:.3g}"
+            if run == 0 and not model.engine.arrays:
+                np.testing.assert_array_equal(single[output].to_numpy(), got)  # one run and a batch: the same floats
+            elif run == 0:  # subscripted: NumPy may sum the elements in another order for another number of runs
+                alone = single[output].to_numpy()
+                error = np.nanmax(np.abs(alone - want), initial=0) / max(np.nanmax(np.abs(want), initial=0), 1e-12)
+                assert error <= TOLERANCE, f"{name}, one run alone, {column}: off by {error:.3g}"

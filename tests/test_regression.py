@@ -16,7 +16,7 @@ import pytest
 
 import sd_model
 from sd_model.mdl import read_equations
-from sd_model.paths import MODEL_FILE
+from sd_model.paths import METADATA_FILE, MODEL_FILE
 from sd_model.translation import load_pysd
 
 from .regression import case_run, cases, differences, read_reference, variables
@@ -132,7 +132,7 @@ def test_a_scaled_equation_reads_the_same_from_the_mdl_and_from_its_translation(
         copy = tmp_path / factor / "relocation.mdl"
         copy.parent.mkdir()
         copy.write_text(scaled(text, "layoff time", factor), encoding="utf-8")
-        from_mdl = sd_model.Model(copy)
+        from_mdl = sd_model.Model(copy, METADATA_FILE)
         params = CASES["stress_shock_and_new_target"]
         edited_mdl = case_run(from_mdl, params)
         _, problems = _caught(("layoff time", factor, str(copy.parent)))

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import sd_model
+from sd_model.paths import METADATA_FILE
 from sd_model.translation import translated_file
 
 from .conftest import edit_constant
@@ -93,13 +94,13 @@ def test_translation_is_cached_and_rebuilt_when_mdl_changes(model_copy):
     edit_constant(model_copy, "dividend rate", "0.06")
     second = translated_file(model_copy)
     assert second != first and second.is_file()
-    default = sd_model.Model(model_copy)
+    default = sd_model.Model(model_copy, METADATA_FILE)
     assert default.parameter_table["dividend_rate"].default == 0.06
 
 
 def test_edited_constant_moves_results(model_copy):
     edit_constant(model_copy, "dividend rate historical", "0.07")  # the rate that acts before the policy year
-    edited = sd_model.Model(model_copy).run()
+    edited = sd_model.Model(model_copy, METADATA_FILE).run()
     base = sd_model.run()
     ratio = edited.loc[2020, "equity_income_per_capita"] / base.loc[2020, "equity_income_per_capita"]
     assert ratio == pytest.approx(0.07 / 0.05, rel=0.05)  # dividends scale with the rate before capital compounds

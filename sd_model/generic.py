@@ -1,0 +1,72 @@
+"""The parameter table of a model brought without metadata: every constant, bounds from the ``.mdl``.
+
+A scalar constant is one parameter, named by PySD's Python name; a subscripted constant is one
+parameter per element, ``name[element,element]`` (as PySD's ``run`` names columns). Bounds are the
+``[low,high]`` range of the ``.mdl`` where given, else unbounded.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .arrays import RUN, element_labels
+from .codegen import CONTROL
+from .parameters import Parameter, split_comment
+
+#: The kind of every parameter of a model without metadata.
+CONSTANT = "constant"
+
+
+def _bound(value, default: float) -> float:
+    return default if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[str, dict[str, str]]]]:
+    """Parameters of every constant of ``engine``'s model, and for each element parameter of a
+    subscripted constant its (Python name of the constant, ``{dimension: element}``)."""
+    table, elements = [], {}
+    for _, row in engine.doc[engine.doc["Type"] == "Constant"].iterrows():
+        py, real = row["Py Name"], row["Real Name"]
+        if py in CONTROL:
+            continue
+        low, high = row["Limits"] if isinstance(row["Limits"], tuple) else (None, None)
+        low, high = _bound(low, -math.inf), _bound(high, math.inf)
+        description, source = split_comment(row["Comment"] if isinstance(row["Comment"], str) else "")
+        value = engine.constants[real]
+        dims = engine.subscripts.get(py, [])
+        for label in element_labels(dims, engine.elements):
+            name = f"{py}[{label}]" if label else py
+            default = float(value.loc[dict(zip(dims, label.split(","), strict=True))]) if label else float(value)
+            if label:
+                elements[name] = (py, dict(zip(dims, label.split(","), strict=True)))
+            table.append(
+                Parameter(name=name, vensim_name=f"{real}[{label}]" if label else real, default=default,
+                          low=low, high=high, units=row["Units"] or "", kind=CONSTANT,
+                          theme="", label_en=real, label_zh=real, description=description, source=source)
+            )  # fmt: skip
+    return tuple(table), elements
+
+
+def element_values(engine, elements, columns: dict, n: int) -> dict:
+    """Engine values (Python name of a constant to its value) from parameter columns, where a
+    subscripted constant's elements are assembled into one DataArray (``run`` last when any of its
+    elements differs between runs)."""
+    values, pieces = {}, {}
+    for name, column in columns.items():
+        if name in elements:
+            constant, where = elements[name]
+            pieces.setdefault(constant, []).append((where, column))
+        else:
+            values[name] = column
+    for constant, parts in pieces.items():
+        real = next(r for r, p in engine.py_names.items() if p == constant)
+        value = engine.constants[real]
+        if any(np.ndim(column) for _, column in parts):
+            value = value.expand_dims({RUN: n}, axis=value.ndim)
+        value = value.copy()
+        for where, column in parts:
+            value.loc[where] = column
+        values[constant] = value
+    return values
