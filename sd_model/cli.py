@@ -1,4 +1,4 @@
-"""Command line: ``python -m sd_model params|scenarios|run|cost|batch|calibrate|loops|sketch``."""
+"""Command line: ``python -m sd_model params|scenarios|run|cost|batch|check|calibrate|loops|sketch``."""
 
 from __future__ import annotations
 
@@ -67,16 +67,26 @@ def cmd_scenarios(args) -> int:
     return 0
 
 
+def chosen_model(args) -> sd_model.Model:
+    """The model of ``--mdl`` (without metadata: every constant a parameter), or the project's."""
+    if not getattr(args, "mdl", None):
+        return sd_model.default_model()
+    if getattr(args, "scenario", None):
+        raise ValueError("--scenario goes with the project's model, not with --mdl; use --set NAME=VALUE")
+    return sd_model.load_model(args.mdl)
+
+
 def cmd_run(args) -> int:
     if args.out:
         writable_file(args.out)
+    model = chosen_model(args)
     params = scenario_params(args)
-    results = sd_model.run(params, final_time=args.final_time, time_step=args.time_step)
+    results = model.run(params, final_time=args.final_time, time_step=args.time_step)
     if args.outputs:
-        results = results[sd_model.default_model().check_outputs(args.outputs.split(","))]
+        results = results[model.check_outputs(args.outputs.split(","))]
     if args.out:
         results.to_csv(args.out)
-        print(f"wrote {len(results)} years x {results.shape[1]} outputs to {args.out}", file=sys.stderr)
+        print(f"wrote {len(results)} saved times x {results.shape[1]} outputs to {args.out}", file=sys.stderr)
     else:
         results.to_csv(sys.stdout)
     return 0
@@ -182,7 +192,8 @@ def cmd_batch(args) -> int:
     if not args.out.endswith((".nc", ".csv")):
         raise ValueError(f"--out must end in .nc or .csv, got {args.out!r}")
     writable_file(args.out)
-    kwargs = dict(outputs=outputs, final_time=args.final_time, time_step=args.time_step, chunk_size=args.chunk_size)
+    model = chosen_model(args)
+    kwargs = dict(outputs=outputs, final_time=args.final_time, time_step=args.time_step, chunk_size=args.chunk_size, model=model)
     if args.scheduler:
         from distributed import Client
 
@@ -194,8 +205,23 @@ def cmd_batch(args) -> int:
         results.to_netcdf(args.out)
     else:
         results.to_dataframe().to_csv(args.out)
-    print(f"wrote {results.sizes['run']} runs x {results.sizes['year']} years to {args.out}", file=sys.stderr)
+    print(f"wrote {results.sizes['run']} runs x {results.sizes[model.time_name]} saved times to {args.out}", file=sys.stderr)
     return 0
+
+
+def cmd_check(args) -> int:
+    from .check import check_model
+
+    worst = 0
+    for path in args.mdl:
+        check = check_model(path)
+        kind = "subscripted" if check.subscripted else "scalar" if check.subscripted is False else "?"
+        print(
+            f"{check.status:10s} {kind:11s} {check.columns:5d} columns  {path}"
+            + (f"\n    {check.detail}" if check.detail else "")
+        )
+        worst = max(worst, {"equal": 0, "refused": 0, "pysd-fails": 0, "differs": 1}[check.status])
+    return worst
 
 
 def cmd_sketch(args) -> int:
@@ -233,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--final-time", type=int, dest="final_time")
     p.add_argument("--time-step", type=float, dest="time_step")
     p.add_argument("--out", help="CSV file to write (default: stdout)")
+    p.add_argument("--mdl", help="another Vensim model: every constant a parameter, every variable an output")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("cost", help="fiscal cost against policy unchanged, and what a yuan buys through each lever")
     p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
@@ -248,7 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--final-time", type=int, dest="final_time")
     p.add_argument("--time-step", type=float, dest="time_step")
     p.add_argument("--out", required=True, help="results.nc (NetCDF) or results.csv (one row per run and year)")
+    p.add_argument("--mdl", help="another Vensim model: every constant a parameter, every variable an output")
     p.set_defaults(func=cmd_batch)
+    p = sub.add_parser("check", help="does the fast engine give PySD's numbers on a model? (equal, refused, differs)")
+    p.add_argument("--mdl", nargs="+", required=True, help="Vensim model files")
+    p.set_defaults(func=cmd_check)
     p = sub.add_parser("calibrate", help="print the calibration figures of the default run, or sample the posterior")
     p.add_argument(
         "--posterior",

@@ -4,7 +4,8 @@ PySD translation of the model takes a few hundred milliseconds; loading the tran
 takes a few. Translations are cached under :func:`sd_model.paths.cache_dir`, keyed by the SHA-256 of
 the ``.mdl`` text and the PySD version, so an edited model is translated again and an unchanged one
 never is. The source file is copied before translation: PySD writes its output beside its input and
-nothing may write into the repository.
+nothing may write into the repository. A model that reads data files (``GET XLS``, ``GET DIRECT``)
+gets links to the files beside it, where PySD looks for them.
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ def translated_file(mdl_file: str | Path) -> Path:
     target = cache_dir() / f"{mdl_file.stem}-{model_digest(mdl_file)[:20]}"
     py_file = target / f"{mdl_file.stem}.py"
     if py_file.is_file():
+        _link_data_files(mdl_file, target)
         return py_file
     target.parent.mkdir(parents=True, exist_ok=True)
     # Translate in a private folder, then rename: concurrent processes never see half a file.
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".translating-"))
     try:
         shutil.copyfile(mdl_file, work / mdl_file.name)
+        _link_data_files(mdl_file, work)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pysd.read_vensim(str(work / mdl_file.name), initialize=False)
@@ -64,6 +67,20 @@ def translated_file(mdl_file: str | Path) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return py_file
+
+
+def _link_data_files(mdl_file: Path, folder: Path) -> None:
+    """Link the files beside a model that reads data (GET XLS, GET DIRECT) into its translation's
+    folder, where PySD looks for them."""
+    if "GET " not in mdl_file.read_text(encoding="utf-8", errors="replace").upper():
+        return
+    for sibling in mdl_file.resolve().parent.iterdir():
+        link = folder / sibling.name
+        if sibling.is_file() and sibling.name != mdl_file.name and not link.exists():
+            try:
+                link.symlink_to(sibling)
+            except FileExistsError:  # another process linked it first
+                pass
 
 
 class NumpyLookup(HardcodedLookups):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 
 import sd_model
@@ -104,3 +106,31 @@ def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_co
     idata = arviz().from_netcdf(str(out / "posterior.nc"))
     assert idata.posterior.sizes["chain"] == 2 and idata.posterior.sizes["draw"] == 100
     assert "rural_urban_migration_rate" in idata.posterior.data_vars
+
+
+def test_run_and_batch_on_another_model(tmp_path):
+    """--mdl: a modeller's own model, its constants as parameters (one per element), by PySD's names."""
+    mdl = "tests/models/ten_counties.mdl"
+    done = cli("run", "--mdl", mdl, "--set", "hiring_rate=0.5", "--set", "training_coverage[c3]=0.9", "--outputs", "employed[c3]")
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_csv(io.StringIO(done.stdout), index_col="time")
+    model = sd_model.Model(ROOT / mdl)
+    expected = model.run({"hiring_rate": 0.5, "training_coverage[c3]": 0.9})["employed[c3]"]
+    np.testing.assert_allclose(frame["employed[c3]"].to_numpy(), expected.to_numpy(), rtol=1e-12)
+    samples = tmp_path / "samples.csv"
+    samples.write_text("hiring_rate,training_coverage[c1]\n0.2,0.1\n0.4,0.9\n")
+    out = tmp_path / "results.nc"
+    done = cli("batch", "--mdl", mdl, "--samples", str(samples), "--outputs", "total_employed", "--out", str(out))
+    assert done.returncode == 0 and "2 runs x 21 saved times" in done.stderr, done.stderr
+    bad = cli("run", "--mdl", mdl, "--set", "hiring_rate=5")
+    assert bad.returncode == 2 and "'hiring_rate' = 5 is out of bounds" in bad.stderr and "Traceback" not in bad.stderr
+    bad = cli("run", "--mdl", mdl, "--scenario", "livelihood_first")
+    assert bad.returncode == 2 and "--scenario goes with the project's model" in bad.stderr
+
+
+def test_check_says_equal_or_refused():
+    done = cli("check", "--mdl", "tests/models/ten_counties.mdl", "tests/models/time_step_expression.mdl")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("equal") and "subscripted" in lines[0] and "62 columns" in lines[0]
+    assert lines[1].startswith("refused") and "TIME STEP changes with Time" in lines[2]
