@@ -51,6 +51,7 @@ bench: setup browser
 	$(PY) benchmarks/bench_posterior.py --emcee
 	$(PY) benchmarks/bench_robustness.py --optimize
 	$(PY) benchmarks/bench_sensitivity.py
+	$(PY) benchmarks/bench_subscripts.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

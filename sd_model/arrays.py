@@ -111,7 +111,11 @@ def flatten(value, template: xr.DataArray) -> np.ndarray:
     """``value`` over every element of ``template`` (dimensions ``(subscripts..., run)``) as a 2-D
     array ``(elements, runs)``, elements in PySD's column order."""
     if isinstance(value, xr.DataArray):
-        value = value.reset_coords(drop=True).broadcast_like(template).transpose(*template.dims)
+        value = value.reset_coords(drop=True)
+        for dim in value.dims:
+            if dim not in template.dims or (dim != RUN and list(value[dim].values) != list(template[dim].values)):
+                raise NotImplementedError(f"a value over {dim!r} {list(value[dim].values)} for a variable over {template.dims}")
+        value = value.broadcast_like(template).transpose(*template.dims)
         data = value.values
     else:
         data = np.broadcast_to(np.asarray(value, dtype=float), template.shape)

@@ -34,6 +34,7 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
     """Run ``mdl_file`` at its own settings with PySD and with the engine (``runs`` copies in one
     batch) and compare every column at every saved time. An error of the engine other than a
     refusal is raised, not reported: it is a bug."""
+    from .batch import run_batch
     from .model import Model
     from .translation import load_pysd, translated_file
 
@@ -47,15 +48,12 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = Model(mdl_file)
+        subscripted = model.engine.arrays
+        try:
+            batch = run_batch(np.zeros((runs, 0)), names=[], model=model, progress=False)
+        except NotImplementedError as err:
+            return Check(name, "refused", str(err), subscripted, len(model.output_names))
         reference = model.run_pysd()
-    subscripted = model.engine.arrays
-    try:
-        samples = np.zeros((runs, 0))
-        from .batch import run_batch
-
-        batch = run_batch(samples, names=[], model=model, progress=False)
-    except NotImplementedError as err:
-        return Check(name, "refused", str(err), subscripted, len(model.output_names))
     for output in model.output_names:
         want = reference[output].to_numpy(dtype=float)
         for run in range(runs):

@@ -31,14 +31,17 @@ def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[s
         py, real = row["Py Name"], row["Real Name"]
         if py in CONTROL:
             continue
-        low, high = row["Limits"] if isinstance(row["Limits"], tuple) else (None, None)
-        low, high = _bound(low, -math.inf), _bound(high, math.inf)
+        limits = tuple(row["Limits"]) if isinstance(row["Limits"], (tuple, list)) else ()
+        low, high = _bound(limits[0] if limits else None, -math.inf), _bound(limits[1] if len(limits) > 1 else None, math.inf)
         description, source = split_comment(row["Comment"] if isinstance(row["Comment"], str) else "")
         value = engine.constants[real]
         dims = engine.subscripts.get(py, [])
-        for label in element_labels(dims, engine.elements):
+        try:
+            defaults = _element_defaults(value, dims, engine.elements)
+        except (KeyError, TypeError, AttributeError, ValueError):
+            continue  # a value that does not cover its subscripts element by element: left as the model has it
+        for label, default in defaults.items():
             name = f"{py}[{label}]" if label else py
-            default = float(value.loc[dict(zip(dims, label.split(","), strict=True))]) if label else float(value)
             if label:
                 elements[name] = (py, dict(zip(dims, label.split(","), strict=True)))
             table.append(
@@ -47,6 +50,13 @@ def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[s
                           theme="", label_en=real, label_zh=real, description=description, source=source)
             )  # fmt: skip
     return tuple(table), elements
+
+
+def _element_defaults(value, dims, elements) -> dict[str, float]:
+    """Label of each element (``""`` for a scalar) to the constant's value there."""
+    if not dims:
+        return {"": float(value)}
+    return {label: float(value.loc[dict(zip(dims, label.split(","), strict=True))]) for label in element_labels(dims, elements)}
 
 
 def element_values(engine, elements, columns: dict, n: int) -> dict:
