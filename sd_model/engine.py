@@ -69,6 +69,12 @@ class Engine:
         Vensim name to value of every constant, read before any run.
     control : dict
         ``initial_time``, ``final_time``, ``time_step`` and ``saveper`` as the model sets them.
+    columns, py_columns : list of str
+        The rows of :meth:`run`'s result: one per output, or per element of a subscripted output
+        (``Stock A[north]``; ``stock_a[north]`` by Python name), in PySD's order.
+    arrays : bool
+        True for a subscripted model: the generated loop runs on DataArrays with a last ``run``
+        dimension (:mod:`sd_model.arrays`).
     """
 
     def __init__(self, py_file, outputs: Sequence[str] | None = None):
