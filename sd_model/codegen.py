@@ -342,6 +342,16 @@ def _body_function(name: str, statements: list[ast.stmt], rewrite: _Rewrite) -> 
     return lines
 
 
+def _delay_stages(name: str, k: int, source: str, times: list[str]) -> list[str]:
+    """PySD's ``Delay.ddt``: each stage's outflow is its state over its delay time (``times[i]``), its
+    inflow the previous stage's outflow (the input for the first), times the order ``k``."""
+    lines = [f"_out_{name}_{i} = _{name}_{i} / {times[i]}" for i in range(k)]
+    lines.append(f"_in_{name} = {source}")
+    return lines + [
+        f"_ddt_{name}_{i} = ({f'_in_{name}' if i == 0 else f'_out_{name}_{i - 1}'} - _out_{name}_{i}) * {k}" for i in range(k)
+    ]
+
+
 #: Names the generated code reads from its module: never loop variables, so loop invariant.
 GLOBALS = {"np", "xr", "_where", "_subscript_dict", "_relabel", "_scalar", "_interp", "_last", "len", *ARRAY_FUNCTIONS}
 
@@ -464,20 +474,12 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     for name, (_, _, _, k) in tr.delays.items():
         source, delay_time = delay_parts[name]
         body.append(f"_dtime_{name} = {delay_time}")
-        body += [f"_out_{name}_{i} = _{name}_{i} / _dtime_{name}" for i in range(k)]
-        body.append(f"_in_{name} = {source}")
-        body += [
-            f"_ddt_{name}_{i} = ({f'_in_{name}' if i == 0 else f'_out_{name}_{i - 1}'} - _out_{name}_{i}) * {k}" for i in range(k)
-        ]
+        body += _delay_stages(name, k, source, [f"_dtime_{name}"] * k)
     for name, (_, _, _, k) in tr.delayns.items():  # PySD: the stage times roll, the newest first; then as DELAY
         source, delay_time = delay_parts[name]
         body += [f"_{name}_t{i} = _{name}_t{i - 1}" for i in range(k - 1, 0, -1)]
         body.append(f"_{name}_t0 = {delay_time}")
-        body += [f"_out_{name}_{i} = _{name}_{i} / _{name}_t{i}" for i in range(k)]
-        body.append(f"_in_{name} = {source}")
-        body += [
-            f"_ddt_{name}_{i} = ({f'_in_{name}' if i == 0 else f'_out_{name}_{i - 1}'} - _out_{name}_{i}) * {k}" for i in range(k)
-        ]
+        body += _delay_stages(name, k, source, [f"_{name}_t{i}" for i in range(k)])
     for name, (_, _, _, k) in tr.smooths.items():  # PySD: (roll(state) with the input first - state) * order / smooth time
         source, smooth_time = smooth_parts[name]
         body.append(f"_stime_{name} = {smooth_time}")
