@@ -30,6 +30,11 @@ class Check:
     columns: int = 0
 
 
+def relative_error(got: np.ndarray, want: np.ndarray) -> float:
+    """Largest difference over the largest magnitude of ``want`` (1e-12 at least), NaNs left out."""
+    return float(np.nanmax(np.abs(got - want), initial=0) / max(np.nanmax(np.abs(want), initial=0), 1e-12))
+
+
 def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
     """Run ``mdl_file`` at its own settings with PySD and with the engine (``runs`` copies in one
     batch) and compare every column at every saved time. An error of the engine other than a
@@ -60,7 +65,7 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
             got = batch[output].values[run]
             if got.shape != want.shape or not np.array_equal(np.isnan(got), np.isnan(want)):
                 return Check(name, "differs", f"{output}: saved times or NaNs differ", subscripted, len(model.output_names))
-            error = np.nanmax(np.abs(got - want), initial=0) / max(np.nanmax(np.abs(want), initial=0), 1e-12)
+            error = relative_error(got, want)
             if error > TOLERANCE:
                 return Check(name, "differs", f"{output}: off by {error:.3g}", subscripted, len(model.output_names))
     return Check(name, "equal", "", subscripted, len(model.output_names))
