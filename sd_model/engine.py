@@ -108,15 +108,16 @@ class Engine:
             raise ValueError(f"output {unknown[0]!r} is not a variable of the model")
         self.outputs = [self.py_names[name] for name in outputs]
         self.elements = self._reference.components._subscript_dict if self.arrays else {}
-        parts = [
+        #: (Vensim name, Python name, element label) of each row of :meth:`run`'s result.
+        self.column_parts = [
             (name, py, label)
             for name, py in zip(outputs, self.outputs, strict=True)
             for label in arrays.element_labels(self.subscripts.get(py, []), self.elements)
         ]
         #: One column per element of each output: ``name`` or ``name[element,element]``, as PySD's ``run`` names them.
-        self.columns = [f"{name}[{label}]" if label else name for name, _, label in parts]
+        self.columns = [f"{name}[{label}]" if label else name for name, _, label in self.column_parts]
         #: The same columns by Python name.
-        self.py_columns = [f"{py}[{label}]" if label else py for _, py, label in parts]
+        self.py_columns = [f"{py}[{label}]" if label else py for _, py, label in self.column_parts]
         self._py_file = py_file
         self._compiled = {}  # delay orders -> (loop, source), generated at the first run: PySD's loop works without it
         self._compile_lock = threading.Lock()

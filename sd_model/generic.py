@@ -23,9 +23,9 @@ def _bound(value, default: float) -> float:
     return default if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[str, dict[str, str]]]]:
+def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[str, str, dict[str, str]]]]:
     """Parameters of every constant of ``engine``'s model, and for each element parameter of a
-    subscripted constant its (Python name of the constant, ``{dimension: element}``)."""
+    subscripted constant its (Python name and Vensim name of the constant, ``{dimension: element}``)."""
     table, elements = [], {}
     for _, row in engine.doc[engine.doc["Type"] == "Constant"].iterrows():
         py, real = row["Py Name"], row["Real Name"]
@@ -40,10 +40,10 @@ def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[s
             defaults = _element_defaults(value, dims, engine.elements)
         except (KeyError, TypeError, AttributeError, ValueError):
             continue  # a value that does not cover its subscripts element by element: left as the model has it
-        for label, default in defaults.items():
+        for label, (where, default) in defaults.items():
             name = f"{py}[{label}]" if label else py
             if label:
-                elements[name] = (py, dict(zip(dims, label.split(","), strict=True)))
+                elements[name] = (py, real, where)
             table.append(
                 Parameter(name=name, vensim_name=f"{real}[{label}]" if label else real, default=default,
                           low=low, high=high, units=row["Units"] or "", kind=CONSTANT,
@@ -52,11 +52,16 @@ def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[s
     return tuple(table), elements
 
 
-def _element_defaults(value, dims, elements) -> dict[str, float]:
-    """Label of each element (``""`` for a scalar) to the constant's value there."""
+def _element_defaults(value, dims, elements) -> dict[str, tuple[dict[str, str], float]]:
+    """Label of each element (``""`` for a scalar) to its position ``{dimension: element}`` and the
+    constant's value there."""
     if not dims:
-        return {"": float(value)}
-    return {label: float(value.loc[dict(zip(dims, label.split(","), strict=True))]) for label in element_labels(dims, elements)}
+        return {"": ({}, float(value))}
+    defaults = {}
+    for label in element_labels(dims, elements):
+        where = dict(zip(dims, label.split(","), strict=True))
+        defaults[label] = (where, float(value.loc[where]))
+    return defaults
 
 
 def element_values(engine, elements, columns: dict, n: int) -> dict:
@@ -66,12 +71,11 @@ def element_values(engine, elements, columns: dict, n: int) -> dict:
     values, pieces = {}, {}
     for name, column in columns.items():
         if name in elements:
-            constant, where = elements[name]
-            pieces.setdefault(constant, []).append((where, column))
+            constant, real, where = elements[name]
+            pieces.setdefault((constant, real), []).append((where, column))
         else:
             values[name] = column
-    for constant, parts in pieces.items():
-        real = next(r for r, p in engine.py_names.items() if p == constant)
+    for (constant, real), parts in pieces.items():
         value = engine.constants[real]
         if any(np.ndim(column) for _, column in parts):
             value = value.expand_dims({RUN: n}, axis=value.ndim)

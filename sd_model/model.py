@@ -120,16 +120,9 @@ class Model:
         self.parameter_table = {p.name: p for p in self.parameters}
         doc = self.engine.doc.set_index("Real Name")
         self.outputs = tuple(
-            Output(
-                py,
-                real.split("[")[0],
-                doc.at[real.split("[")[0], "Units"] or "",
-                real,
-                real,
-                doc.at[real.split("[")[0], "Comment"] or "",
-            )
-            for py, real in zip(self.engine.py_columns, self.engine.columns, strict=True)
-        )
+            Output(py_column, real, doc.at[real, "Units"] or "", column, column, doc.at[real, "Comment"] or "")
+            for (real, _, _), py_column, column in zip(self.engine.column_parts, self.engine.py_columns, self.engine.columns, strict=True)
+        )  # fmt: skip
 
     @property
     def has_metadata(self) -> bool:

@@ -45,8 +45,7 @@ def _pysd_params(model: sd_model.Model, row: dict[str, float]) -> dict:
     params = {}
     for name, value in row.items():
         if name in model._elements:
-            constant, where = model._elements[name]
-            real = next(r for r, py in model.py_names.items() if py == constant)
+            constant, real, where = model._elements[name]
             params.setdefault(constant, model.constants[real].copy()).loc[where] = value
         else:
             params[name] = value
