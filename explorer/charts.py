@@ -21,7 +21,7 @@ from sd_model import KPIS
 
 from .i18n import t
 
-PEOPLE = ("awaiting_relocation", "settling_in", "integrated_residents", "returned_to_origin", "moved_out_of_province")
+PEOPLE = ("awaiting_relocation", "settling_in", "integrated_residents", "back_at_the_origin", "moved_away")
 INCOME = (("wage", "wage_income_per_capita"), ("equity", "equity_income_per_capita"), ("transfer", "transfer_income_per_capita"))
 PERCENT = ("employment_rate", "urbanization_rate")
 #: outputs shown scaled: name -> language -> (factor, unit on charts, unit on cards)
@@ -202,7 +202,7 @@ def people_long(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 
 
 def people_template(lang: str, order: tuple[str, ...]) -> alt.Chart:
-    """Stacked areas of awaiting, settling in, integrated, returned and moved out, in ``order``."""
+    """Stacked areas of awaiting, settling in, integrated, back at the origin and moved away, in ``order``."""
     return (
         alt.Chart(_data())
         .mark_area()
@@ -231,7 +231,7 @@ def income_long(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     sources = [(t(key, lang), frame[column], False) for key, column in INCOME]
     parts = [
         pd.DataFrame({"year": frame.index, "source": name, "value": values.to_numpy(), "is_line": is_line})
-        for name, values, is_line in [*sources, (t("poverty_line", lang), frame["poverty_line"], True)]
+        for name, values, is_line in [*sources, (t("poverty_line", lang), frame["monitoring_line"], True)]
     ]
     return pd.concat(parts, ignore_index=True)
 

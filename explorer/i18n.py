@@ -166,7 +166,7 @@ TEXT = {
     "wage": {"en": "Wages", "zh": "工资性收入"},
     "equity": {"en": "Equity dividends", "zh": "股权分红"},
     "transfer": {"en": "Transfers", "zh": "转移性收入"},
-    "poverty_line": {"en": "Poverty line", "zh": "贫困线"},
+    "poverty_line": {"en": "Poverty line (monitoring line from 2021)", "zh": "贫困线（2021年起为监测线）"},
     "export": {"en": "Export and import", "zh": "导出与导入"},
     "export_toml": {"en": "Download scenario (TOML)", "zh": "下载情景（TOML）"},
     "export_csv": {"en": "Download results (CSV)", "zh": "下载结果（CSV）"},

@@ -14,12 +14,9 @@ import pandas as pd
 from .paths import REFERENCE_DIR
 
 RELOCATION_TARGET = 710_000  # people relocated in Guangxi 2016-2020
-AT_SITES_2020 = 691_200  # relocated people counted out of poverty in May 2020: living at the sites
-EMPLOYMENT_BAND = (0.90, 0.96)  # employment rate of relocated labour, 2021-2022
 CENSUS_YEAR = 2020
-#: validation holdouts: figures no parameter was fitted to
-EMPLOYED_LOCALLY_2018 = 53_100  # relocated people employed locally, Guangxi 2018
-HECHI_INCOME_2022 = 12_156  # per-capita income of relocated people in Hechi, 2022
+#: an observation is met when the model lies within this many observation errors (sd) of it
+WITHIN_SD = 2.0
 
 
 def urbanization_reference() -> pd.DataFrame:
@@ -60,25 +57,35 @@ def urbanization_fit(results: pd.DataFrame, years=range(2016, 2023)) -> dict[str
     return {"census_basis": rmspe(model, ref["census_basis"]), "published": rmspe(model, ref["published"])}
 
 
-def calibration_report(results: pd.DataFrame) -> dict[str, float]:
-    """The calibration figures of a run, as reported in ``models/README.md``."""
-    fit = urbanization_fit(results)
-    return {
-        "relocated_to_date_2020": float(results.loc[2020, "relocated_to_date"]),
-        "relocated_population_2020": float(results.loc[2020, "relocated_population"]),
-        "relocation_error_2020_pct": float((results.loc[2020, "relocated_population"] / RELOCATION_TARGET - 1) * 100),
-        "moving_in_complete_2019_pct": float(results.loc[2019, "relocated_to_date"] / RELOCATION_TARGET * 100),
-        "employment_rate_2021": float(results.loc[2021, "employment_rate"]),
-        "employment_rate_2022": float(results.loc[2022, "employment_rate"]),
-        "urbanization_rmspe_census_basis_pct": fit["census_basis"],
-        "urbanization_rmspe_published_pct": fit["published"],
-        "income_per_capita_2022": float(results.loc[2022, "income_per_capita"]),
-        "wage_share_2022": float(results.loc[2022, "wage_income_per_capita"] / results.loc[2022, "income_per_capita"]),
-        "relapse_risk_share_2022": float(results.loc[2022, "relapse_risk_share"]),
-        "validation_employed_locally_2018": float(results.loc[2018, "employed_locally"]),
-        "validation_employed_locally_2018_error_pct": float(
-            (results.loc[2018, "employed_locally"] / EMPLOYED_LOCALLY_2018 - 1) * 100
-        ),
-        "validation_income_2022_vs_hechi_pct": float((results.loc[2022, "income_per_capita"] / HECHI_INCOME_2022 - 1) * 100),
-        "at_sites_2020_vs_out_of_poverty_count_pct": float((results.loc[2020, "relocated_population"] / AT_SITES_2020 - 1) * 100),
-    }
+def calibration_report(results: pd.DataFrame, observations=None) -> pd.DataFrame:
+    """The fit of one run to every observation of ``models/calibration.toml``, targets and holdouts apart.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        A run of :func:`sd_model.run` (index ``year``).
+    observations : list of Observation, optional
+        Default: :func:`sd_model.observations.read_observations`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observation (index ``observation``), targets first: ``role``, ``label``, ``year``,
+        ``observed``, ``sd`` (the stated error), ``model``, ``error_pct`` (model against observed),
+        ``z`` (the miss in observation errors), ``within`` (``|z| <= WITHIN_SD``) and ``miss`` (for a
+        holdout the model misses, why: the file's explanation, empty where none is given).
+    """
+    from .observations import read_observations
+
+    observations = read_observations(output_names=list(results.columns)) if observations is None else observations
+    rows = []
+    for o in observations:
+        value = float(results.loc[o.year, o.output])
+        if o.per:
+            value /= float(results.loc[o.year, o.per])
+        z = (value - o.value) / o.sd
+        rows.append({"observation": o.name, "role": o.role, "label": o.label_en, "year": o.year, "observed": o.value, "sd": o.sd,
+                     "model": value, "error_pct": (value / o.value - 1) * 100, "z": z, "within": abs(z) <= WITHIN_SD,
+                     "miss": o.miss or ""})  # fmt: skip
+    frame = pd.DataFrame(rows).set_index("observation")
+    return pd.concat([frame[frame.role == "target"], frame[frame.role == "holdout"]])

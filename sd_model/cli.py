@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 
@@ -11,9 +10,9 @@ import pandas as pd
 
 import sd_model
 
-from .calibration import calibration_report
+from .calibration import WITHIN_SD, calibration_report, urbanization_fit
 from .outpaths import writable_file
-from .posterior import DEFAULT_PARTICLES, DEFAULT_RUNS
+from .posterior import DEFAULT_PARTICLES, DEFAULT_RUNS, FINAL_STEPS
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
@@ -128,7 +127,18 @@ def cmd_calibrate(args) -> int:
     if not args.posterior:
         if args.out or args.bundle:
             raise ValueError("--out and --bundle go with --posterior")
-        print(json.dumps(calibration_report(sd_model.run()), indent=2))
+        run = sd_model.run()
+        report = calibration_report(run)
+        for role, title in (("target", "Targets (fitted by the posterior)"), ("holdout", "Holdouts (nothing fitted to them)")):
+            part = report[report.role == role].drop(columns=["role", "miss"])
+            print(f"{title}: {int(part.within.sum())} of {len(part)} within {WITHIN_SD:g} sd")
+            print(part.to_string(float_format=lambda x: f"{x:,.4g}"), end="\n\n")
+        for name, row in report[~report.within & (report.miss != "")].iterrows():
+            print(f"{name} is missed ({row.error_pct:+.0f} %): {row.miss}", end="\n\n")
+        fit = urbanization_fit(run)
+        print(
+            f"Urbanization RMSPE 2016-2022: {fit['census_basis']:.2f} % on the census basis, {fit['published']:.2f} % published"
+        )
         return 0
     from .observations import read_observations
     from .outpaths import writable_folder
@@ -141,7 +151,7 @@ def cmd_calibrate(args) -> int:
     model = sd_model.default_model()
     observations = read_observations(output_names=model.output_names)
     posterior = calibrate_posterior(particles=args.particles, runs=args.runs, seed=args.seed, workers=args.workers,
-                                    observations=observations, model=model)  # fmt: skip
+                                    final_steps=args.final_steps, observations=observations, model=model)  # fmt: skip
     print(posterior.convergence_message(), file=sys.stderr)
     if args.bundle and not posterior.converged:
         print(f"not bundled: {BUNDLED_DIR} keeps the previous posterior", file=sys.stderr)
@@ -288,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--particles", type=int, default=DEFAULT_PARTICLES, help=f"particles per run (default {DEFAULT_PARTICLES})")
     p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"independent runs, compared by R-hat (default {DEFAULT_RUNS})")
+    p.add_argument("--final-steps", type=int, default=FINAL_STEPS, dest="final_steps",
+                   help=f"emcee steps at temperature 1 after the last reweighting (default {FINAL_STEPS})")  # fmt: skip
     p.add_argument("--workers", type=int, help="processes running the runs side by side (default: runs and cores allow)")
     p.add_argument("--seed", type=int, default=2016)
     p.add_argument("--out", help="folder for the draws, report.md, tables and charts")

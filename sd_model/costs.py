@@ -3,8 +3,9 @@
 A policy's effect is measured against the *reference*: the same assumptions (uncertainties) with every
 lever at its default (policy unchanged). Sums run over the saved years from the policy year to the
 final year, one row a year, so that a difference of one person employed for a year counts one
-person-year. Costs are the difference of ``cumulative_fiscal_cost`` (public money since the policy
-year) in the final year.
+person-year. Costs are the difference of ``cumulative_fiscal_cost_since_2016`` (public money since the
+programme began) in the final year: a run and its reference are identical before the policy year, so the
+difference is the cost from the policy year on, for a policy from 2026 and a counterfactual from 2016 alike.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ GAINS = {
     "income_yuan": "extra yuan of income of relocated people",
     "relapse_person_years_avoided": "person-years kept out of relapse risk",
 }
+
+
+#: the cumulative cost whose difference is a policy's extra cost
+COST = "cumulative_fiscal_cost_since_2016"
 
 
 def _gains(run: pd.DataFrame, reference: pd.DataFrame, policy_year: float) -> dict[str, float]:
@@ -45,7 +50,7 @@ def yuan_per(cost: float, gain: float) -> float:
 
 def effects(run: pd.DataFrame, reference: pd.DataFrame, policy_year: float) -> dict[str, float]:
     """Extra cost, gains and yuan per gain of ``run`` against ``reference`` (both from :meth:`Model.run`)."""
-    cost = float(run["cumulative_fiscal_cost"].iloc[-1] - reference["cumulative_fiscal_cost"].iloc[-1])
+    cost = float(run[COST].iloc[-1] - reference[COST].iloc[-1])
     gains = _gains(run, reference, policy_year)
     return {"extra_cost_yuan": cost, **gains} | {f"yuan_per_{name}": yuan_per(cost, gain) for name, gain in gains.items()}
 
@@ -106,7 +111,7 @@ def what_a_yuan_buys(model: Model, params=None, *, share: float = 0.1) -> pd.Dat
     values = model.defaults() | model.validate(params)
     steps = lever_steps(model, values, share)
     rows = [values] + [values | {name: value} for name, value in steps.items()]
-    outputs = ["employed_labour", "income_per_capita", "relocated_population", "relapse_risk_share", "cumulative_fiscal_cost"]
+    outputs = ["employed_labour", "income_per_capita", "relocated_population", "relapse_risk_share", COST]
     dataset = run_batch(pd.DataFrame(rows), outputs=outputs, model=model, progress=False)
     years = dataset.year.values
 

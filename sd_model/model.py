@@ -43,6 +43,7 @@ class Output:
     label_zh: str
     description: str
     units_zh: str = ""
+    per_person: bool = False
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
@@ -103,9 +104,13 @@ class Model:
             raise ValueError(f"{self.metadata_file}: [units_zh] has no Chinese form of {missing[0]!r}")
         self.outputs = tuple(
             Output(o["name"], o["vensim_name"], units[o["vensim_name"]], o["label_en"], o["label_zh"], comments[o["vensim_name"]],
-                   units_zh[units[o["vensim_name"]]])
+                   units_zh[units[o["vensim_name"]]], bool(o.get("per_person", False)))
             for o in metadata["outputs"]
         )  # fmt: skip
+        #: the output whose rows with nobody (under one person) leave the per-person outputs missing
+        self.population_output = metadata.get("population_output")
+        if self.population_output is not None and self.population_output not in {o.name for o in self.outputs}:
+            raise ValueError(f"{self.metadata_file}: population_output {self.population_output!r} is not an output")
 
     def _init_generic(self) -> None:
         """Parameters and outputs of a model without metadata: every constant, every variable."""
@@ -116,6 +121,7 @@ class Model:
         self.py_names = self.engine.py_names
         self.control = self.engine.control
         self.headline_year = None
+        self.population_output = None
         self.parameters, self._elements = generic_parameters(self.engine)
         self.parameter_table = {p.name: p for p in self.parameters}
         doc = self.engine.doc.set_index("Real Name")
@@ -232,7 +238,19 @@ class Model:
             values = element_values(self.engine, self._elements, columns, n)
         result = self.engine.run(n, values, final_time, time_step)
         index = {name: i for i, name in enumerate(self.output_names)}
-        return {name: result[index[name]].copy() for name in outputs}  # copies: let the rest go
+        values = {name: result[index[name]].copy() for name in outputs}  # copies: let the rest go
+        if self.population_output is not None:
+            self.mask_nobody(values, result[index[self.population_output]])
+        return values
+
+    def mask_nobody(self, values: dict, population: np.ndarray) -> None:
+        """Set the per-person outputs in ``values`` (name -> array) to NaN where ``population`` is under one
+        person: an income or a share of nobody is missing, not a number."""
+        nobody = population < 1.0
+        if nobody.any():
+            for o in self.outputs:
+                if o.per_person and o.name in values:
+                    values[o.name][nobody] = np.nan
 
     def run(self, params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
         """Simulate the model once.
@@ -273,6 +291,10 @@ class Model:
         frame.columns = list(self.output_names)
         if self.has_metadata:
             frame.index = pd.Index(frame.index.to_numpy().round().astype(int), name="year")
+            if self.population_output is not None:
+                values = {name: frame[name].to_numpy().copy() for name in frame.columns}
+                self.mask_nobody(values, frame[self.population_output].to_numpy())
+                frame = pd.DataFrame(values, index=frame.index)
         else:
             frame.index.name = "time"
         return frame

@@ -43,6 +43,9 @@ class Observation:
         Observation error (standard deviation of a normal error), in the output's units.
     label_en, label_zh, why, source : str
     per : str or None
+    miss : str or None
+        For a holdout the model misses: why (``miss`` in the file). A holdout is met within its error,
+        or its miss is explained; it is never fitted.
     """
 
     name: str
@@ -56,6 +59,7 @@ class Observation:
     why: str
     source: str
     per: str | None = None
+    miss: str | None = None
 
     def label(self, lang: str = "en") -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -68,9 +72,11 @@ def _fact(facts: pd.DataFrame, spec, where: str) -> tuple[float, str]:
         (facts["scope"] == spec["scope"]) & (facts["year"] == str(spec["year"])) & (facts["quantity"] == spec["quantity"])
     ]
     if len(rows) != 1:
-        raise ValueError(f"{where}: {len(rows)} rows of relocation_facts.csv match {spec!r}; exactly one must")
+        raise ValueError(
+            f"{where}: {len(rows)} rows of the facts files (data/reference/*_facts.csv) match {spec!r}; exactly one must"
+        )
     row = rows.iloc[0]
-    return float(row["value"]), f"{row['source']} (relocation_facts.csv: {spec['quantity']}, {spec['year']})"
+    return float(row["value"]), f"{row['source']} ({row['file']}: {spec['quantity']}, {spec['year']})"
 
 
 def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) -> list[Observation]:
@@ -90,7 +96,9 @@ def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) ->
         non-positive error, a year the series lacks).
     """
     doc = read_toml(Path(path).read_bytes(), str(path), error=ValueError)
-    facts = pd.read_csv(REFERENCE_DIR / "relocation_facts.csv", dtype={"year": str})
+    facts = pd.concat(
+        [pd.read_csv(f, dtype={"year": str}).assign(file=f.name) for f in sorted(REFERENCE_DIR.glob("*_facts.csv"))]
+    )
     entries = doc.get("observations")
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{path}: no [[observations]]")
@@ -105,6 +113,8 @@ def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) ->
         for field in ("output", "per"):
             if output_names is not None and field in entry and entry[field] not in output_names:
                 raise ValueError(f"{where}: {field} {entry[field]!r} is not an output of the model")
+        if "miss" in entry and (entry["role"] != "holdout" or not isinstance(entry["miss"], str) or not entry["miss"]):
+            raise ValueError(f"{where}: miss explains a holdout the model misses: a non-empty string on a holdout")
         if ("sd" in entry) == ("rel_sd" in entry):
             raise ValueError(f"{where}: give exactly one of sd and rel_sd")
         error = entry.get("sd", entry.get("rel_sd"))
@@ -124,7 +134,7 @@ def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) ->
             raise ValueError(f"{where}: give a fact or a series (one of {', '.join(SERIES)})")
         for name, year, value in points:
             sd = float(entry["sd"]) if "sd" in entry else float(entry["rel_sd"]) * abs(value)
-            labels = (entry["label_en"], entry["label_zh"], entry["why"], source, entry.get("per"))
+            labels = (entry["label_en"], entry["label_zh"], entry["why"], source, entry.get("per"), entry.get("miss"))
             result.append(Observation(name, entry["role"], entry["output"], year, value, sd, *labels))
     names = [o.name for o in result]
     if len(set(names)) != len(names):

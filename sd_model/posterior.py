@@ -37,10 +37,10 @@ CALIBRATED_KINDS = ("uncertainty", "history")
 BUNDLED_DIR = ROOT / "data" / "posterior"
 DRAWS_FILE = "posterior.nc"
 #: Particles per SMC run, and independent runs (the chains of the diagnostics).
-DEFAULT_PARTICLES = 1000
-DEFAULT_RUNS = 4
+DEFAULT_PARTICLES = 2000
+DEFAULT_RUNS = 2
 #: emcee steps at temperature 1 after the last reweighting, and at most per temperature.
-FINAL_STEPS = 20
+FINAL_STEPS = 110
 MAX_MUTATION_STEPS = 25
 #: Convergence: every calibrated parameter's rank-normalised split R-hat at most this...
 RHAT_MAX = 1.05

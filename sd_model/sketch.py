@@ -216,9 +216,11 @@ def _view(title: str, group: str, s: Structure) -> list[str]:
         kind = "aux" if name in others else "shadow"
         view.variable(name, s.equations[name].name, *placed[name], kind=kind)
     for name in members:
-        piped_in = {f for _, f in s.flows.get(name, []) if f in links}
+        # A stock's flows are its pipes; a flow that also feeds a second stock (its pipe runs to the
+        # first) reaches the second by an arrow.
+        piped_in = {f for _, f in s.flows.get(name, []) if f in links and name in links[f]}
         for reference in s.references[name]:
-            if reference not in piped_in:  # flows of a stock are its pipes
+            if reference not in piped_in:
                 view.arrow(view.ids[reference], view.ids[name])
     return [SKETCH_MARK, VERSION_LINE, f"*{title}", FONT_LINE, *view.lines]
 

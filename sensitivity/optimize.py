@@ -28,8 +28,9 @@ from sd_model.scenarios import Scenario
 
 from .robustness import LAST_YEAR, futures, margins, read_targets, target_outputs
 
-#: Levers the search moves; the relocation itself (target, construction) is done, and policy acts from the default year.
-FIXED = ("policy_year", "relocation_target", "site_construction_time")
+#: Levers the search does not move: policy acts from the default year; a second relocation round and the
+#: county budget cap are choices of scope and of means, not of follow-up policy.
+FIXED = ("policy_year", "second_relocation_round", "budget_constraint")
 HV_TOLERANCE = 0.005
 HV_WINDOW = 10
 

@@ -248,7 +248,10 @@ def run_analysis(
     if posterior:
         X = sd_model.posterior_draws(n, seed)[problem["names"]].to_numpy()
     else:
-        X = method.sample(problem, n, seed, second_order)
+        # SALib scales unit samples as low + u * (high - low), which can land one rounding error past a
+        # bound (0.3 + 1.0 * 0.6 = 0.9000000000000001); its points are meant to lie on the bounds.
+        bounds = np.asarray(problem["bounds"], dtype=float)
+        X = np.clip(method.sample(problem, n, seed, second_order), bounds[:, 0], bounds[:, 1])
     chunk_size = piece_size_for(client) if chunk_size is None else chunk_size
     results, reused = evaluate_chunks(X, problem["names"], evaluate, chunk_dir, resume, chunk_size, progress)
     evaluated = time.perf_counter()

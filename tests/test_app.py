@@ -43,7 +43,7 @@ def test_loads_without_exceptions_and_shows_cards():
         ("training_coverage", 1.0, "employment_rate", +1),
         ("share_reform_coverage", 1.0, "equity_income_per_capita", +1),
         ("dividend_rate", 0.08, "equity_income_per_capita", +1),
-        ("relocation_target", 800000.0, "relocated_population", +1),
+        ("second_relocation_round", 100000.0, "relocated_population", +1),
         ("public_welfare_jobs_per_worker", 0.0, "fiscal_cost", -1),
         ("support_floor", 1.0, "fiscal_cost", +1),
         ("transfer_income", 4000.0, "fiscal_cost", +1),
@@ -278,7 +278,7 @@ def test_charts_carry_the_runs_they_show():
     assert rows.value.iloc[1] == pytest.approx(sd_model.run().loc[2030, "equity_income_per_capita"])
     assert rows.q05.iloc[0] <= rows.q95.iloc[0]
     income = chart_table(at, len(sd_model.KPIS) + 1)
-    assert income[income.is_line].value.to_numpy() == pytest.approx(scenario["poverty_line"].to_numpy())
+    assert income[income.is_line].value.to_numpy() == pytest.approx(scenario["monitoring_line"].to_numpy())
 
 
 def test_an_assumption_alone_moves_no_card_and_is_shown_apart():
@@ -287,12 +287,12 @@ def test_an_assumption_alone_moves_no_card_and_is_shown_apart():
     assert not at.exception
     assert all(m.delta.startswith("±0") for m in at.metric), [m.delta for m in at.metric]
     assert number(card(at, "employment_rate")) < 90  # the world is worse: the value moved, the delta did not
-    assert any("Assumptions changed" in m.value and "0.59 → 0.3" in m.value for m in at.markdown)
+    assert any("Assumptions changed" in m.value and "0.63 → 0.3" in m.value for m in at.markdown)
     assert any("What the assumptions alone did to the baseline" in c.value for c in at.caption)
     series = set(chart_table(at, 0)["series"])
     assert series == {"Current scenario", "Baseline", "Baseline at default assumptions"}
     at.button(key="reset_assumptions_note").click().run()
-    assert at.slider(key="p_outside_jobs_per_worker").value == pytest.approx(0.59)
+    assert at.slider(key="p_outside_jobs_per_worker").value == pytest.approx(0.63)
     assert not any("Assumptions changed" in m.value for m in at.markdown)
     assert set(chart_table(at, 0)["series"]) == {"Current scenario", "Baseline"}
 
@@ -391,7 +391,9 @@ def test_why_panel_names_the_dominant_loops_and_walks_down_the_causes():
     at.slider(key="p_training_coverage").set_value(1.0).run()
     assert not at.exception
     after = next(m.value for m in at.markdown if m.value.startswith("**Current levers:**"))
-    assert after.split(";")[:2] == now.split(";")[:2]  # the years before the policy year do not move
+    # the years before the policy year do not move (2021-2025 may reorder near-equal loops: the scores
+    # of 2025 look one time step ahead, into the policy year; tests/test_loops.py)
+    assert after.split(";")[:1] == now.split(";")[:1]
     assert any(m.value.startswith("**Baseline:**") for m in at.markdown)
     causes = [b for b in at.button if b.key and b.key.startswith("why_cause_")]
     assert causes and all(("▲" in b.label) or ("▼" in b.label) or ("＝" in b.label) for b in causes)

@@ -65,10 +65,11 @@ def test_income_table_holds_sources_and_poverty_line(runs):
     scenario = runs[0]
     long = charts.income_long(scenario, "zh")
     line = long[long.is_line]
-    assert set(line.source) == {"贫困线"}
-    assert line.set_index("year").value.equals(scenario["poverty_line"])
-    income = long[~long.is_line].groupby("year").value.sum()
-    assert income.to_numpy() == pytest.approx(scenario["income_per_capita"].to_numpy())
+    assert set(line.source) == {"贫困线（2021年起为监测线）"}
+    assert line.set_index("year").value.equals(scenario["monitoring_line"])
+    income = long[~long.is_line].groupby("year").value.sum(min_count=1)
+    assert income.loc[2016:].to_numpy() == pytest.approx(scenario["income_per_capita"].loc[2016:].to_numpy())
+    assert scenario["income_per_capita"].loc[2015] != scenario["income_per_capita"].loc[2015]  # nobody there: missing
     spec = charts.income_spec(long, "zh")
     assert spec["title"] == "搬迁人口人均收入构成与贫困线"
     assert spec["layer"][0]["encoding"]["y"]["title"] != spec["layer"][0]["encoding"]["x"]["title"]

@@ -82,13 +82,13 @@ def test_unwritable_outputs_give_one_line_before_any_work(tmp_path):
 
 
 def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_converged(tmp_path):
-    """A deliberately small calibration (100 particles, 2 runs): every file is written, and the run
-    says plainly that 200 draws cannot reach the effective sample size required, with exit status 1."""
+    """A deliberately small calibration (150 particles, 2 runs): every file is written, and the run
+    says plainly that 300 draws cannot reach the effective sample size required, with exit status 1."""
     import json
 
     out = tmp_path / "posterior"
     done = subprocess.run(
-        [sys.executable, "-m", "sd_model", "calibrate", "--posterior", "--particles", "100", "--runs", "2", "--workers", "1",
+        [sys.executable, "-m", "sd_model", "calibrate", "--posterior", "--particles", "150", "--runs", "2", "--workers", "2", "--final-steps", "5",
          "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -104,7 +104,7 @@ def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_co
     from sd_model.posterior import arviz
 
     idata = arviz().from_netcdf(str(out / "posterior.nc"))
-    assert idata.posterior.sizes["chain"] == 2 and idata.posterior.sizes["draw"] == 100
+    assert idata.posterior.sizes["chain"] == 2 and idata.posterior.sizes["draw"] == 150
     assert "rural_urban_migration_rate" in idata.posterior.data_vars
 
 

@@ -28,13 +28,13 @@ def test_relocation_sector_pipes_and_links(model_structure):
     drawn = edges(dot)
     # the chain of people: a stock -> its outflow -> the next stock, as bold pipes
     for pipe in [("awaiting relocation", "relocation"), ("relocation", "settling in"), ("settling in", "citizenization"),
-                 ("citizenization", "integrated residents"), ("return migration", "returned to origin")]:  # fmt: skip
+                 ("citizenization", "integrated residents"), ("going back to the origin", "back at the origin")]:  # fmt: skip
         assert drawn[pipe] is True, pipe
     assert ("relocation", "awaiting relocation") not in drawn  # a stock's use of its flow is the pipe
     assert drawn[("site capacity", "site construction")] is False  # a flow's use of its stock is a link
     assert '"employment rate" [label="employment rate", shape=ellipse, style=dashed' in dot  # from Employment
-    assert '"relocation target"' not in dot  # constants hidden by default
-    assert '"relocation target"' in sector_dot(model_structure, "Relocation", show_constants=True)
+    assert '"second relocation round"' not in dot  # constants hidden by default
+    assert '"second relocation round"' in sector_dot(model_structure, "Relocation", show_constants=True)
 
 
 @pytest.mark.parametrize(

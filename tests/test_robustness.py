@@ -26,7 +26,7 @@ def test_the_default_targets_read_as_declared(targets):
         by_name["employment"].at_least and by_name["employment"].threshold == 0.9 and by_name["employment"].start == "policy_year"
     )
     assert not by_name["relapse"].at_least and by_name["relapse"].aggregate == "max"
-    assert by_name["staying"].relative_to == 2025 and by_name["income"].per == "poverty_line"
+    assert by_name["staying"].relative_to == 2025 and by_name["income"].per == "monitoring_line"
     assert all(t.label_zh and t.short_zh and t.why for t in targets)
 
 
@@ -62,7 +62,7 @@ def test_the_robustness_share_equals_a_direct_count(model, targets):
             "employment": run.loc[2026:2035, "employment_rate"].min() >= 0.9,
             "relapse": run.loc[2026:2035, "relapse_risk_share"].max() <= 0.03,
             "staying": run.loc[2035, "relocated_population"] / run.loc[2025, "relocated_population"] >= 0.95,
-            "income": run.loc[2030, "income_per_capita"] / run.loc[2030, "poverty_line"] >= 2.0,
+            "income": run.loc[2030, "income_per_capita"] / run.loc[2030, "monitoring_line"] >= 2.0,
         }
         for name, value in ok.items():
             met[name] += bool(value)

@@ -72,7 +72,7 @@ def test_pysd_splits_the_model_by_views_and_runs_it_unchanged(tmp_path, views):
     split = pysd.read_vensim(str(copy), split_views=True)
     modules = sorted(p.stem for p in (tmp_path / "modules_relocation").glob("_*.py"))
     sectors = set(structure(MODEL_FILE).home.values())
-    assert len(modules) == len(views) == len(sectors) == 11
+    assert len(modules) == len(views) == len(sectors) == 12
     columns = {"relocated_population": "Relocated Population", "employment_rate": "Employment Rate"}
     result = split.run(return_columns=list(columns))
     expected = sd_model.run()
@@ -86,7 +86,7 @@ def test_cli_writes_views_into_a_model_without_any(tmp_path, capsys):
     copy.write_text(text.split("\\\\\\---///", 1)[0], encoding="utf-8")
     assert read_sketch(copy) == []
     assert cli(["sketch", "--mdl", str(copy), "--write"]) == 0
-    assert "wrote 11 views" in capsys.readouterr().err
+    assert "wrote 12 views" in capsys.readouterr().err
     assert [v.title for v in read_sketch(copy)] == [v.title for v in read_sketch(MODEL_FILE)]
     assert generate_sketch(copy) == generate_sketch(copy)  # deterministic
     assert cli(["sketch", "--mdl", str(tmp_path / "missing.mdl")]) == 2
