@@ -388,7 +388,7 @@ def test_why_panel_names_the_dominant_loops_and_walks_down_the_causes():
     now = next(m.value for m in at.markdown if m.value.startswith("**Current levers:**"))
     assert "2016–2020:" in now and "dominate" in now
     assert any("same loops dominate" in c.value for c in at.caption)
-    at.slider(key="p_training_coverage").set_value(1.0).run()
+    at.slider(key="p_support_floor").set_value(0.0).run()  # support ends by 2030: other loops dominate
     assert not at.exception
     after = next(m.value for m in at.markdown if m.value.startswith("**Current levers:**"))
     # the years before the policy year do not move (2021-2025 may reorder near-equal loops: the scores
