@@ -149,9 +149,7 @@ def test_simulation_based_calibration_recovers_known_parameters(model, observati
     for i, truth in truths.iterrows():
         data = sd_model.run_batch(truth.to_frame().T, outputs=needed_outputs(targets), final_time=2022, model=model)
         synthetic = model_values(data, targets)[0] + rng.standard_normal(len(targets)) * sd
-        fitted = post.calibrate_posterior(
-            particles=200, runs=2, seed=100 + i, workers=2, values=synthetic, model=model
-        )
+        fitted = post.calibrate_posterior(particles=200, runs=2, seed=100 + i, workers=2, values=synthetic, model=model)
         draws = fitted.draws()
         low, high = draws.quantile(0.05), draws.quantile(0.95)
         for name in fitted.names:
