@@ -12,7 +12,8 @@ from sd_model.paths import ROOT
 
 from .browser import CHROMIUM_FLAGS, HOW_TO, find_chromium, streamlit_server
 
-pytestmark = pytest.mark.browser
+# One xdist worker runs them all, so one server and one browser serve the module.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
