@@ -133,11 +133,16 @@ def band_source() -> str:
     return "ranges" if st.session_state.get("bands_full_ranges") else "posterior"
 
 
+def scenario_effect(values: dict[str, float]) -> dict[str, float]:
+    """The scenario's cost-effectiveness against policy unchanged, from the cached runs of both
+    (:func:`sd_model.costs.cost_effectiveness` without running them again)."""
+    return costs.effects(run_of(values), policy_baseline(values), values["policy_year"])
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def cached_costs(items: tuple[tuple[str, float], ...]) -> tuple[dict, pd.DataFrame]:
-    """The scenario's cost-effectiveness against policy unchanged, and what a yuan buys per lever."""
-    values = dict(items)
-    return costs.cost_effectiveness(model(), values), costs.what_a_yuan_buys(model(), values)
+def cached_yuan_buys(items: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """What a yuan buys per lever from these settings."""
+    return costs.what_a_yuan_buys(model(), dict(items))
 
 
 @st.cache_data(show_spinner=False)

@@ -408,3 +408,20 @@ def test_why_panel_names_the_dominant_loops_and_walks_down_the_causes():
     zh = new_app({"lang": "zh"})
     zh.toggle(key="why_open").set_value(True).run()
     assert not zh.exception and any(m.value.startswith("**当前政策：**") and "主导" in m.value for m in zh.markdown)
+
+
+def test_what_a_yuan_buys_runs_nothing_while_closed():
+    """The panel is a tracked expander (closed by default): its tables, and the batch behind them, are
+    not computed on a slider move until it is opened (``tests/test_browser.py`` opens it)."""
+    at = new_app()
+    at.slider(key="p_training_coverage").set_value(0.5).run()
+    assert not at.exception
+    (panel,) = [e for e in at.expander if e.label == "What a yuan buys"]
+    assert not panel.children  # closed: nothing computed or sent (it held a caption and two tables)
+
+
+def test_the_panels_scenario_effect_is_cost_effectiveness_from_the_cached_runs(model):
+    from explorer import state
+
+    values = model.defaults() | {"training_coverage": 0.6, "outside_jobs_per_worker": 0.4}
+    assert state.scenario_effect(values) == pytest.approx(sd_model.costs.cost_effectiveness(model, values), rel=1e-12, nan_ok=True)

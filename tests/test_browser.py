@@ -97,6 +97,20 @@ def test_an_assumption_moved_in_the_browser_leaves_every_delta_at_zero(server, b
     page.close()
 
 
+def test_what_a_yuan_buys_is_computed_when_opened(server, browser):
+    """The panel's 14-run batch runs only while it is open (a slider move does not pay for it closed)."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.goto(server)
+    expect(equity_card(page)).to_be_visible(timeout=90_000)
+    panel = page.locator('[data-testid="stExpander"]').filter(has_text="What a yuan buys")
+    expect(panel.locator('[data-testid="stDataFrame"]')).to_have_count(0)
+    panel.get_by_text("What a yuan buys").click()
+    expect(panel.get_by_text("This scenario against policy unchanged")).to_be_visible(timeout=30_000)
+    expect(panel.locator('[data-testid="stDataFrame"]')).to_have_count(2, timeout=30_000)
+    page.screenshot(path=ARTIFACTS / "explorer_yuan_buys.png", full_page=True)
+    page.close()
+
+
 def test_why_panel_in_the_browser(server, browser):
     """Open the Why? panel in a real browser: the sentence, the loop chart, the loop on the diagram and
     the causes strip; a click on a cause goes one level down. The screenshot is the README's."""

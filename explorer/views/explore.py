@@ -29,8 +29,11 @@ def export_import(values: dict[str, float], results, language: str) -> None:
 def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
     """The scenario's cost and gains against policy unchanged, and the same per lever."""
     model = state.model()
-    with st.expander(t("yuan_buys", language), expanded=False):
-        effect, table = state.cached_costs(tuple(sorted(values.items())))
+    # Tracked, so that its 14-run batch is computed only while the panel is open (Streamlit's lazy expander).
+    with st.expander(t("yuan_buys", language), expanded=False, key="yuan_buys_open", on_change="rerun") as panel:
+        if not panel.open:
+            return
+        effect, table = state.scenario_effect(values), state.cached_yuan_buys(tuple(sorted(values.items())))
         st.caption(t("yuan_buys_note", language, year=int(values["policy_year"]), final=int(model.years()[-1])))
         st.markdown(f"**{t('scenario_effect', language)}**")
         summary = {t("extra_cost", language): effect["extra_cost_yuan"]}
