@@ -424,4 +424,6 @@ def test_the_panels_scenario_effect_is_cost_effectiveness_from_the_cached_runs(m
     from explorer import state
 
     values = model.defaults() | {"training_coverage": 0.6, "outside_jobs_per_worker": 0.4}
-    assert state.scenario_effect(values) == pytest.approx(sd_model.costs.cost_effectiveness(model, values), rel=1e-12, nan_ok=True)
+    assert state.scenario_effect(values) == pytest.approx(
+        sd_model.costs.cost_effectiveness(model, values), rel=1e-12, nan_ok=True
+    )
