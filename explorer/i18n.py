@@ -205,6 +205,14 @@ TEXT = {
         "en": "How much of each outcome's spread over the parameter ranges each parameter explains (Sobol total order ST: its share of the variance, interactions included; Morris mu*: its mean absolute effect). Bars: the latest year; map: every year.",
         "zh": "各参数在其取值范围内对结果变化的解释程度（Sobol 总效应指数 ST：含交互作用的方差占比；Morris mu*：平均绝对效应）。条形图为最后一年，热图为各年份。",
     },
+    "story_skipped": {
+        "en": "Story {file} skipped: {problem}",
+        "zh": "已跳过剧本 {file}：{problem}",
+    },
+    "sensitivity_unreadable": {
+        "en": "Run {folder} is unreadable and not listed: {problem}",
+        "zh": "运行结果 {folder} 无法读取，未列出：{problem}",
+    },
     "yuan_buys": {"en": "What a yuan buys", "zh": "每一元钱的成效"},
     "yuan_buys_note": {
         "en": "Against policy unchanged (every lever at its default, the same assumptions), from {year} to {final}: the extra public money spent, and what it buys. Below, each lever that costs public money moved alone by a tenth of its range from the current settings. Empty: no gain.",

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from sensitivity.bundle import BUNDLE, BUNDLED_DIR
 
 
@@ -23,9 +25,39 @@ class SensitivityRun:
         return f"{self.manifest['method']} (N = {self.manifest['n']}, {origin})"
 
 
-def find_runs(folder: Path | None, bundled: Path = BUNDLED_DIR) -> list[SensitivityRun]:
-    """A modeller's runs in ``folder`` (newest first), then the bundled ones; unreadable folders skipped."""
-    runs = []
+#: The columns of ``indices.csv`` the Sensitivity page reads.
+INDEX_COLUMNS = ("output", "year", "parameter", "index", "value", "conf")
+#: The keys of ``manifest.json`` it reads.
+MANIFEST_KEYS = ("method", "n", "created")
+
+
+def read_indices(folder: Path) -> pd.DataFrame:
+    """A run's ``indices.csv``; ``ValueError`` in one line when it is missing, empty, half written or
+    lacks a column the page reads."""
+    path = Path(folder) / "indices.csv"
+    try:
+        indices = pd.read_csv(path)
+    except FileNotFoundError:
+        raise ValueError("no indices.csv (the run did not finish?)") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise ValueError(f"indices.csv cannot be read: {' '.join(str(err).split())[:160]}") from None
+    missing = [c for c in INDEX_COLUMNS if c not in indices.columns]
+    if missing:
+        raise ValueError(f"indices.csv has no column {missing[0]!r}")
+    if indices.empty:
+        raise ValueError("indices.csv holds no rows")
+    gaps = indices[["output", "year", "parameter", "index"]].isna().any(axis=1).to_numpy().nonzero()[0]
+    if gaps.size:
+        raise ValueError(f"indices.csv, line {int(gaps[0]) + 2}: fields missing (half written?)")
+    if not pd.api.types.is_numeric_dtype(indices["year"]) or not pd.api.types.is_numeric_dtype(indices["value"]):
+        raise ValueError("indices.csv: 'year' and 'value' must be numbers")
+    return indices
+
+
+def find_runs(folder: Path | None, bundled: Path = BUNDLED_DIR) -> tuple[list[SensitivityRun], dict[str, str]]:
+    """A modeller's runs in ``folder`` (newest first), then the bundled ones, and the problem of each
+    run folder that cannot be shown (by folder name): listed as unreadable, never an error on the page."""
+    runs, unreadable = [], {}
     for base, is_bundled in ((folder, False), (bundled, True)):
         if base is None or not Path(base).is_dir():
             continue
@@ -37,8 +69,11 @@ def find_runs(folder: Path | None, bundled: Path = BUNDLED_DIR) -> list[Sensitiv
         for path in manifests:
             try:
                 manifest = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                if not isinstance(manifest, dict) or not set(MANIFEST_KEYS) <= set(manifest):
+                    raise ValueError(f"manifest.json lacks one of {', '.join(MANIFEST_KEYS)}")
+                read_indices(path.parent)
+            except (OSError, ValueError) as err:  # json's errors are ValueErrors
+                unreadable[path.parent.name] = str(err).splitlines()[0][:200]
                 continue
-            if (path.parent / "indices.csv").is_file() and {"method", "n", "created"} <= set(manifest):
-                runs.append(SensitivityRun(path.parent, manifest, is_bundled))
-    return runs
+            runs.append(SensitivityRun(path.parent, manifest, is_bundled))
+    return runs, unreadable

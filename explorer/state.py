@@ -156,8 +156,13 @@ def cached_structure() -> Structure:
 
 
 @st.cache_data(show_spinner=False)
+def cached_story_files() -> tuple[dict[str, stories.Story], dict[str, str]]:
+    """The stories that read, and the problem of each file that does not (shown on the Workshop page)."""
+    return stories.load_stories(model())
+
+
 def cached_stories() -> dict[str, stories.Story]:
-    return {name: stories.load_story(stories.STORIES_DIR / f"{name}.toml", model()) for name in stories.story_names()}
+    return cached_story_files()[0]
 
 
 def run_of(values: dict[str, float]) -> pd.DataFrame:

@@ -43,6 +43,18 @@ class Story:
         return in_language(self, "title", lang)
 
 
+#: The keys a story file and each of its steps may hold; any other key is refused (a typo such as
+#: ``lockd`` would otherwise be ignored without a word).
+STORY_KEYS = ("name", "title_en", "title_zh", "steps")
+STEP_KEYS = ("title_en", "title_zh", "text_en", "text_zh", "parameters", "locked")
+
+
+def _refuse_unknown(data: dict, allowed: tuple[str, ...], where: str) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(allowed)}")
+
+
 def load_story(path: Path, model) -> Story:
     """Read and validate a story; ``ValueError`` naming the file, the step and the problem."""
     try:
@@ -50,6 +62,7 @@ def load_story(path: Path, model) -> Story:
     except OSError as err:
         raise ValueError(f"{path}: cannot read story: {err.strerror}") from None
     data = read_toml(raw, str(path), error=ValueError)
+    _refuse_unknown(data, STORY_KEYS, str(path))
     require_strings(data, ("name", "title_en", "title_zh"), str(path), error=ValueError)
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
@@ -59,11 +72,17 @@ def load_story(path: Path, model) -> Story:
         where = f"{path}: step {i}"
         if not isinstance(raw, dict):
             raise ValueError(f"{where}: must be a table")
+        _refuse_unknown(raw, STEP_KEYS, where)
         require_strings(raw, ("title_en", "title_zh", "text_en", "text_zh"), where, error=ValueError)
+        if not isinstance(raw.get("parameters", {}), dict):
+            raise ValueError(f"{where}: 'parameters' must be a table of name = value")
         params = model.validate(raw.get("parameters", {}), where=where)
         locked = raw.get("locked", [])
-        if not isinstance(locked, list) or any(name not in model.parameter_table for name in locked):
-            raise ValueError(f"{where}: 'locked' must list parameter names")
+        if not isinstance(locked, list) or not all(isinstance(name, str) for name in locked):
+            raise ValueError(f"{where}: 'locked' must be a list of parameter names, got {locked!r:.80}")
+        unknown = [name for name in locked if name not in model.parameter_table]
+        if unknown:
+            raise ValueError(f"{where}: 'locked' names {unknown[0]!r}, which is not a parameter")
         steps.append(Step(raw["title_en"], raw["title_zh"], raw["text_en"], raw["text_zh"], params, tuple(locked)))
     return Story(data["name"], data["title_en"], data["title_zh"], tuple(steps))
 
@@ -71,3 +90,17 @@ def load_story(path: Path, model) -> Story:
 def story_names(folder: Path = STORIES_DIR) -> list[str]:
     """Names (file stems) of the stories."""
     return sorted(p.stem for p in Path(folder).glob("*.toml"))
+
+
+def load_stories(model, folder: Path | None = None) -> tuple[dict[str, Story], dict[str, str]]:
+    """Every story in ``folder`` (default :data:`STORIES_DIR`) that reads, and the one-line problem of
+    each that does not (by file name): one bad file is skipped and named, never the end of the explorer."""
+    folder = STORIES_DIR if folder is None else folder
+    good, bad = {}, {}
+    for name in story_names(folder):
+        path = Path(folder) / f"{name}.toml"
+        try:
+            good[name] = load_story(path, model)
+        except ValueError as err:
+            bad[path.name] = str(err)
+    return good, bad

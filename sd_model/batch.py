@@ -8,6 +8,7 @@ sends the chunks to the engine in this process or to a Dask cluster.
 
 from __future__ import annotations
 
+import csv
 import math
 
 import numpy as np
@@ -24,6 +25,27 @@ DEFAULT_CHUNK_SIZE = 10_000
 CHUNKS_PER_THREAD = 2
 #: ...but no chunk smaller than this: below it, per-task overhead outweighs the work.
 MIN_DASK_CHUNK = 500
+
+
+def read_samples(path) -> pd.DataFrame:
+    """A samples CSV (a header of parameter names, one run a row), refused in one line naming the file
+    and row when it cannot be read or a row has more or fewer fields than the header.
+
+    A ragged file is refused rather than read as pandas would (one extra field on every row makes the
+    first column the index and shifts every value one column).
+    """
+    try:
+        with open(path, encoding="utf-8", newline="") as stream:
+            rows = csv.reader(stream)
+            header = next(rows, None)
+            if not header:
+                raise ParameterError(f"{path}: empty samples file (a header of parameter names comes first)")
+            for number, row in enumerate(rows, start=2):
+                if row and len(row) != len(header):
+                    raise ParameterError(f"{path}, line {number}: {len(row)} fields, the header has {len(header)}")
+        return pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, csv.Error, pd.errors.ParserError) as err:
+        raise ParameterError(f"{path}: cannot read samples CSV: {err}") from None
 
 
 def sample_columns(model: Model, samples, names=None) -> dict[str, np.ndarray]:

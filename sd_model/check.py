@@ -41,13 +41,15 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
     refusal is raised, not reported: it is a bug."""
     from .batch import run_batch
     from .model import Model
-    from .translation import load_pysd, translated_file
+    from .translation import ModelFileError, load_pysd, translated_file
 
     name = str(mdl_file)
     try:  # PySD alone: if it cannot translate and run the model, there is nothing to compare with
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             load_pysd(translated_file(mdl_file)).run(progress=False)
+    except ModelFileError as err:  # not a model at all: the reason is already one line
+        return Check(name, "pysd-fails", str(err), None)
     except Exception as err:
         return Check(name, "pysd-fails", f"{type(err).__name__}: {err}".splitlines()[0][:200], None)
     with warnings.catch_warnings():

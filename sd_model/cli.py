@@ -192,12 +192,9 @@ def cmd_loops(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from .batch import run_batch
+    from .batch import read_samples, run_batch
 
-    try:
-        samples = pd.read_csv(args.samples)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise ValueError(f"{args.samples}: cannot read samples CSV: {err}") from None
+    samples = read_samples(args.samples)
     outputs = args.outputs.split(",") if args.outputs else None
     if not args.out.endswith((".nc", ".csv")):
         raise ValueError(f"--out must end in .nc or .csv, got {args.out!r}")
@@ -230,8 +227,8 @@ def cmd_check(args) -> int:
             f"{check.status:10s} {kind:11s} {check.columns:5d} columns  {path}"
             + (f"\n    {check.detail}" if check.detail else "")
         )
-        worst = max(worst, {"equal": 0, "refused": 0, "pysd-fails": 0, "differs": 1}[check.status])
-    return worst
+        worst = max(worst, {"equal": 0, "refused": 0, "differs": 1, "pysd-fails": 2}[check.status])
+    return worst  # 2: a file that is not a model PySD runs (bad input), 1: the engine differs (a bug)
 
 
 def cmd_sketch(args) -> int:
@@ -287,7 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="results.nc (NetCDF) or results.csv (one row per run and year)")
     p.add_argument("--mdl", help="another Vensim model: every constant a parameter, every variable an output")
     p.set_defaults(func=cmd_batch)
-    p = sub.add_parser("check", help="does the fast engine give PySD's numbers on a model? (equal, refused, differs)")
+    p = sub.add_parser(
+        "check",
+        help="does the fast engine give PySD's numbers on a model? (equal, refused, differs; exits 1 when one differs, 2 when PySD cannot run one)",
+    )
     p.add_argument("--mdl", nargs="+", required=True, help="Vensim model files")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("calibrate", help="print the calibration figures of the default run, or sample the posterior")

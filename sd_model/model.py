@@ -30,6 +30,9 @@ KPIS = ("relocated_population", "employment_rate", "urbanization_rate", "equity_
 
 #: Largest final time accepted (the model is calibrated for 2016-2035).
 MAX_FINAL_TIME = 2100
+#: Most Euler steps a run may take: 3,000 times the default model's 320, so a mistyped time step
+#: (1e-7 would be 200 million steps, hours without a word) is refused in one line, not run.
+MAX_STEPS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,11 @@ class Model:
         for name, value in (("final_time", final_time), ("time_step", time_step)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ParameterError(f"{name} must be a finite number, got {value!r}")
+        if time_step > 0 and (final_time - initial) / time_step > MAX_STEPS:
+            raise ParameterError(
+                f"time_step {time_step:g} makes {(final_time - initial) / time_step:,.0f} steps from {initial:g} to "
+                f"{final_time:g}; a run may take at most {MAX_STEPS:,} (time_step >= {(final_time - initial) / MAX_STEPS:.3g})"
+            )
         if not self.has_metadata:
             return self._check_generic_controls(float(final_time), float(time_step))
         if not (float(final_time).is_integer() and initial < final_time <= MAX_FINAL_TIME):

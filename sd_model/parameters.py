@@ -98,7 +98,13 @@ class Parameter:
         allowed = f"a number in [{self.low:g}, {self.high:g}] {self.units}"
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ParameterError(f"{prefix}parameter {self.name!r} must be {allowed}, got {value!r} ({type(value).__name__})")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer too large for a float (10**400)
+            digits = int(int(value).bit_length() * math.log10(2)) + 1
+            raise ParameterError(
+                f"{prefix}parameter {self.name!r} is an integer of about {digits} digits; it must be {allowed}"
+            ) from None
         if math.isnan(value):
             raise ParameterError(f"{prefix}parameter {self.name!r} is NaN; it must be {allowed}")
         if not self.low <= value <= self.high:

@@ -60,6 +60,10 @@ def scenario_names(folder: Path = SCENARIOS_DIR) -> list[str]:
     return sorted(names, key=lambda n: n != "baseline")
 
 
+#: Longest TOML text read (scenarios, stories, uploads): far above any real file, far below a flood.
+MAX_TOML_CHARS = 1_000_000
+
+
 def read_toml(text: str | bytes, source: str, error=ScenarioError) -> dict:
     """TOML text as a dict; ``error`` (a ``ValueError``) naming ``source`` if it is not UTF-8 or not TOML."""
     if isinstance(text, bytes):
@@ -67,10 +71,16 @@ def read_toml(text: str | bytes, source: str, error=ScenarioError) -> dict:
             text = text.decode("utf-8")
         except UnicodeDecodeError as err:
             raise error(f"{source}: not UTF-8 text ({err.reason})") from None
+    if len(text) > MAX_TOML_CHARS:
+        raise error(f"{source}: {len(text):,} characters, more than the {MAX_TOML_CHARS:,} a settings file may hold")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise error(f"{source}: not valid TOML: {err}") from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise error(f"{source}: not valid TOML here: nested too deeply") from None
+    except ValueError as err:  # an integer of more than 4,300 digits (Python's limit on int from text)
+        raise error(f"{source}: not valid TOML here: {' '.join(str(err).split())[:160]}") from None
 
 
 def require_strings(data: dict, keys, where: str, error=ScenarioError) -> None:

@@ -11,6 +11,7 @@ gets links to the files beside it, where PySD looks for them.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 import warnings
@@ -30,6 +31,29 @@ def model_digest(mdl_file: Path) -> str:
     return digest.hexdigest()
 
 
+class ModelFileError(ValueError):
+    """A model file that cannot be read: empty, not Vensim text, a syntax error, an undefined name."""
+
+
+def _reason(err: Exception) -> str:
+    """PySD's error in one line: what is wrong and where."""
+    if isinstance(err, KeyError) and err.args:
+        return f"it uses {err.args[0]!r}, which no equation defines"
+    text = " ".join(str(err).split()) or type(err).__name__
+    return f"{type(err).__name__}: {text[:240]}"
+
+
+def check_text(mdl_file: Path) -> None:
+    """Refuse, in one line, a model file that is empty or not text."""
+    data = mdl_file.read_bytes()
+    if not data.strip():
+        raise ModelFileError(f"{mdl_file}: the model file is empty")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ModelFileError(f"{mdl_file}: not a text model file (byte {err.start} is not UTF-8)") from None
+
+
 def translated_file(mdl_file: str | Path) -> Path:
     """Return the PySD translation of ``mdl_file``, translating it if the cache has none.
 
@@ -46,12 +70,19 @@ def translated_file(mdl_file: str | Path) -> Path:
     mdl_file = Path(mdl_file)
     if not mdl_file.is_file():
         raise FileNotFoundError(f"model file not found: {mdl_file}")
-    target = cache_dir() / f"{mdl_file.stem}-{model_digest(mdl_file)[:20]}"
+    check_text(mdl_file)
+    digest = model_digest(mdl_file)
+    target = cache_dir() / f"{mdl_file.stem}-{digest[:20]}"
     py_file = target / f"{mdl_file.stem}.py"
     if py_file.is_file():
-        _link_data_files(mdl_file, target)
-        return py_file
-    target.parent.mkdir(parents=True, exist_ok=True)
+        problem = _cache_problem(target, mdl_file, digest)
+        if problem is None:
+            _link_data_files(mdl_file, target)
+            return py_file
+        if (target / MANIFEST).exists():  # without one it is only a translation from before the manifests
+            warnings.warn(f"{target}: {problem}; translating {mdl_file.name} again", stacklevel=2)
+        shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Translate in a private folder, then rename: concurrent processes never see half a file.
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".translating-"))
     try:
@@ -59,7 +90,11 @@ def translated_file(mdl_file: str | Path) -> Path:
         _link_data_files(mdl_file, work)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pysd.read_vensim(str(work / mdl_file.name), initialize=False)
+            try:
+                pysd.read_vensim(str(work / mdl_file.name), initialize=False)
+            except Exception as err:  # PySD's parser and builders raise many kinds: one line naming the file
+                raise ModelFileError(f"{mdl_file}: not a model PySD can translate: {_reason(err)}") from None
+        _write_manifest(work, mdl_file, digest)
         try:
             work.rename(target)
         except OSError:  # another process finished first; its translation is identical
@@ -67,6 +102,38 @@ def translated_file(mdl_file: str | Path) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return py_file
+
+
+#: Written beside each translation: the hashes checked before the translation is imported.
+MANIFEST = "translation.json"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_manifest(folder: Path, mdl_file: Path, digest: str) -> None:
+    py_file = folder / f"{mdl_file.stem}.py"
+    manifest = {"model_digest": digest, "mdl_sha256": _sha256(folder / mdl_file.name), "py_sha256": _sha256(py_file)}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def _cache_problem(folder: Path, mdl_file: Path, digest: str) -> str | None:
+    """Why a cached translation may not be imported (None: it may). The cached copy of the source must
+    be the model file's text, and the translation the file written from it: a translation edited,
+    replaced or cut short since is refused before any of it runs."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("model_digest") != digest:
+            return "its manifest is for another model"
+        source = _sha256(mdl_file)
+        if _sha256(folder / mdl_file.name) != source or manifest.get("mdl_sha256") != source:
+            return "its copy of the model differs from the model file"
+        if _sha256(folder / f"{mdl_file.stem}.py") != manifest.get("py_sha256"):
+            return "the translation differs from the one written (edited or cut short)"
+    except (OSError, ValueError, AttributeError):
+        return "no readable manifest of hashes"
+    return None
 
 
 def _link_data_files(mdl_file: Path, folder: Path) -> None:

@@ -101,7 +101,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_file: Path, *, timeout: float = 90.0) -> Iterator[str]:
+def streamlit_server(log_file: Path, *, timeout: float = 90.0, script: Path | None = None) -> Iterator[str]:
     """Run the explorer as ``make run`` does (:mod:`explorer.serve`) in a subprocess; yield its URL
     once it answers its health check.
 
@@ -111,13 +111,19 @@ def streamlit_server(log_file: Path, *, timeout: float = 90.0) -> Iterator[str]:
         Where the server's output goes (named in the error if it does not start).
     timeout : float
         Seconds to wait for the health check.
+    script : Path, optional
+        Another Streamlit script, run with ``streamlit run`` in its own folder (which holds its
+        ``.streamlit/config.toml``), instead of the explorer.
     """
     port = free_port()
-    command = [sys.executable, "-m", "explorer.serve", "--server.port", str(port),
-               "--server.address", "127.0.0.1"]  # fmt: skip
+    where = ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    if script is None:
+        command, cwd = [sys.executable, "-m", "explorer.serve", *where], ROOT
+    else:
+        command, cwd = [sys.executable, "-m", "streamlit", "run", str(script), *where], Path(script).parent
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout

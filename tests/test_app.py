@@ -258,6 +258,34 @@ def test_sensitivity_page_lists_own_runs_first_and_flags_stale_ones(tmp_path, mo
     assert any("another version of the model" in w.value for w in at.warning)
 
 
+def test_half_written_runs_are_listed_as_unreadable_and_the_rest_still_shows(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from sensitivity.bundle import BUNDLED_DIR
+
+    for name, indices in {
+        "empty": "",
+        "headless": "method,output\n",
+        "cut": "method,output,year,parameter,index,value,conf\nmorris,employ",
+    }.items():
+        shutil.copytree(BUNDLED_DIR / "morris", tmp_path / name)
+        (tmp_path / name / "indices.csv").write_text(indices, encoding="utf-8")
+    shutil.copytree(BUNDLED_DIR / "morris", tmp_path / "no_manifest")
+    (tmp_path / "no_manifest" / "manifest.json").write_text("{", encoding="utf-8")
+    shutil.copytree(BUNDLED_DIR / "morris", tmp_path / "no_indices")
+    (tmp_path / "no_indices" / "indices.csv").unlink()
+    monkeypatch.setenv("SENSITIVITY_RESULTS", str(tmp_path))
+    at = new_app()
+    at.switch_page("explorer/views/sensitivity.py").run()
+    assert not at.exception
+    warnings = {w.value.split()[1]: w.value for w in at.warning}
+    assert set(warnings) == {"empty", "headless", "cut", "no_manifest", "no_indices"}, warnings
+    assert "no column 'year'" in warnings["headless"] and "did not finish" in warnings["no_indices"]
+    assert at.selectbox(key="sens_output").options  # the bundled runs still show
+    assert json.loads((BUNDLED_DIR / "morris" / "manifest.json").read_text())["method"] == "morris"
+
+
 def chart_table(at: AppTest, index: int):
     """The data table Streamlit sent with the index-th Vega-Lite chart, as a DataFrame."""
     import pyarrow as pa
@@ -427,3 +455,32 @@ def test_the_panels_scenario_effect_is_cost_effectiveness_from_the_cached_runs(m
     assert state.scenario_effect(values) == pytest.approx(
         sd_model.costs.cost_effectiveness(model, values), rel=1e-12, nan_ok=True
     )
+
+
+def test_a_bad_story_is_skipped_and_named_and_every_page_still_works(tmp_path, monkeypatch):
+    import shutil
+
+    from explorer import state, stories
+
+    for path in stories.STORIES_DIR.glob("*.toml"):
+        shutil.copy(path, tmp_path)
+    good = (tmp_path / "stable_and_prosperous.toml").read_text(encoding="utf-8")
+    (tmp_path / "broken.toml").write_text("name = [unclosed", encoding="utf-8")
+    (tmp_path / "dict_locked.toml").write_text(good.replace("locked = [", "locked = [{a = 1}, "), encoding="utf-8")
+    (tmp_path / "typo.toml").write_text(good.replace("locked = [", "lockd = [", 1), encoding="utf-8")
+    monkeypatch.setattr(stories, "STORIES_DIR", tmp_path)
+    state.cached_story_files.clear()
+    try:
+        at = new_app()
+        assert not at.exception and len(at.metric) == len(sd_model.KPIS)
+        at.switch_page("explorer/views/workshop.py").run()
+        assert not at.exception
+        warnings = [w.value for w in at.warning]
+        assert any("broken.toml" in w and "not valid TOML" in w for w in warnings), warnings
+        assert any("dict_locked.toml" in w and "'locked' must be a list of parameter names" in w for w in warnings), warnings
+        assert any("typo.toml" in w and "unknown key 'lockd'" in w for w in warnings), warnings
+        assert at.selectbox(key="story").options == [
+            s.title_en for s in stories.load_stories(state.model(), tmp_path)[0].values()
+        ]
+    finally:
+        state.cached_story_files.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -128,3 +129,20 @@ def test_why_panel_in_the_browser(server, browser):
     page.screenshot(path=ARTIFACTS / "why_panel.png")
     causes.filter(has_text="Settling In").first.click()
     expect(page.get_by_role("button", name=re.compile("^Back to"))).to_be_visible(timeout=30_000)
+
+
+def test_an_uncaught_error_shows_no_traceback_to_visitors(browser, tmp_path):
+    """With the explorer's own ``.streamlit/config.toml`` (client.showErrorDetails = "none"), an error
+    no page caught reaches the visitor as a generic message: no type, message, traceback or path."""
+    (tmp_path / ".streamlit").mkdir()
+    shutil.copy(ROOT / ".streamlit" / "config.toml", tmp_path / ".streamlit" / "config.toml")
+    script = tmp_path / "failing_page.py"
+    script.write_text('raise RuntimeError("secret detail from /srv/private/path")\n', encoding="utf-8")
+    with streamlit_server(ARTIFACTS / "streamlit_failing.log", script=script) as url:
+        page = browser.new_page()
+        page.goto(url)
+        expect(page.locator('[data-testid="stException"]')).to_be_visible(timeout=60_000)
+        text = page.locator('[data-testid="stApp"]').inner_text()
+        for secret in ("secret detail", "/srv/private", "RuntimeError", "Traceback", "failing_page.py"):
+            assert secret not in text, (secret, text[:300])
+        page.close()

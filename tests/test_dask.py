@@ -115,3 +115,40 @@ def test_optimize_on_the_cluster_matches_local(client):
     options = dict(n=20, population=8, generations=2, seed=6)
     local, remote = optimize(**options), optimize(client=client, **options)
     pd.testing.assert_frame_equal(local["front"], remote["front"])
+
+
+def test_the_readme_recipe_listens_on_this_machine_only_and_runs_a_batch():
+    """The README's `dask scheduler` and `dask worker` lines, run as written (on free ports): every
+    socket they listen on is bound to 127.0.0.1, and a batch through them equals a local one."""
+    import shlex
+    import subprocess
+
+    import psutil
+
+    from sd_model.paths import ROOT
+
+    from .browser import free_port
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    port, dashboard = free_port(), free_port()
+    processes = []
+    try:
+        for start in (".venv/bin/dask scheduler", ".venv/bin/dask worker"):
+            (line,) = [x for x in readme if x.startswith(start)]
+            command = shlex.split(line.split("&")[0].replace("8786", str(port)).replace("8787", str(dashboard)))
+            command[0] = str(ROOT / command[0])
+            processes.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with Client(f"tcp://127.0.0.1:{port}", timeout=60) as client:
+            client.wait_for_workers(1, timeout=60)
+            samples = lhs(600, seed=5)
+            xr.testing.assert_identical(sd_model.run_batch(samples), sd_model.run_batch(samples, client=client))
+            listening = set()
+            for process in processes:
+                for child in [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]:
+                    listening |= {c.laddr for c in child.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
+            assert {a.port for a in listening} >= {port, dashboard}, listening
+            assert {a.ip for a in listening} == {"127.0.0.1"}, listening
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)

@@ -113,7 +113,22 @@ def test_unknown_scenario_and_missing_file(tmp_path):
         (
             b'name = "s"\ntitle_en = "t"\ntitle_zh = "t"\n[[steps]]\ntitle_en = "a"\ntitle_zh = "a"\ntext_en = "a"\n'
             b'text_zh = "a"\nlocked = ["nope"]\n',
-            "step 1: 'locked' must list parameter names",
+            "step 1: 'locked' names 'nope', which is not a parameter",
+        ),
+        (
+            b'name = "s"\ntitle_en = "t"\ntitle_zh = "t"\n[[steps]]\ntitle_en = "a"\ntitle_zh = "a"\ntext_en = "a"\n'
+            b'text_zh = "a"\nlocked = [{a = 1}]\n',
+            "step 1: 'locked' must be a list of parameter names, got",
+        ),
+        (
+            b'name = "s"\ntitle_en = "t"\ntitle_zh = "t"\n[[steps]]\ntitle_en = "a"\ntitle_zh = "a"\ntext_en = "a"\n'
+            b'text_zh = "a"\nlockd = ["policy_year"]\n',
+            "step 1: unknown key 'lockd'; allowed keys: title_en",
+        ),
+        (
+            b'name = "s"\ntitle_en = "t"\ntitle_zh = "t"\nstep = 1\n[[steps]]\ntitle_en = "a"\ntitle_zh = "a"\n'
+            b'text_en = "a"\ntext_zh = "a"\n',
+            "unknown key 'step'; allowed keys: name",
         ),
     ],
 )

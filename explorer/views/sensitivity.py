@@ -3,12 +3,11 @@
 import os
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from explorer import state
 from explorer.i18n import t
-from explorer.sensitivity_runs import find_runs
+from explorer.sensitivity_runs import find_runs, read_indices
 from sd_model.paths import ROOT
 from sensitivity import charts as sens_charts
 from sensitivity.problem import table_hash
@@ -20,7 +19,9 @@ def results_folder() -> Path:
 
 
 def show(language: str) -> None:
-    runs = find_runs(results_folder())
+    runs, unreadable = find_runs(results_folder())
+    for folder, problem in unreadable.items():
+        st.warning(t("sensitivity_unreadable", language, folder=folder, problem=problem))
     if not runs:
         st.warning(t("no_sensitivity", language, folder=results_folder().name))
         return
@@ -32,7 +33,7 @@ def show(language: str) -> None:
     if not current:
         st.warning(t("sensitivity_stale", language))
     st.caption(t("sensitivity_help", language))
-    indices = pd.read_csv(run.folder / "indices.csv")
+    indices = read_indices(run.folder)
     table = state.model().parameter_table
     indices["parameter"] = [table[n].label(language) if n in table else n for n in indices["parameter"]]
     names = state.labels(language)

@@ -16,7 +16,9 @@ LARGE_TYPE = (
 
 def show(language: str) -> None:
     st.markdown(LARGE_TYPE, unsafe_allow_html=True)
-    all_stories = state.cached_stories()
+    all_stories, problems = state.cached_story_files()
+    for file, problem in problems.items():
+        st.warning(t("story_skipped", language, file=file, problem=problem))
     if not all_stories:
         st.info(t("no_stories", language))
         return
