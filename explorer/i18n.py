@@ -97,7 +97,11 @@ TEXT = {
     "units": {"en": "units", "zh": "单位"},
     "source": {"en": "Source", "zh": "来源"},
     "card_year": {"en": "Year for the cards", "zh": "指标卡年份"},
-    "vs_baseline": {"en": "vs baseline, same assumptions", "zh": "较同假设下的基准"},
+    "vs_baseline": {"en": "vs baseline", "zh": "较基准"},
+    "vs_baseline_help": {
+        "en": "The change is against the baseline under the same assumptions (every lever at its default).",
+        "zh": "变化量与相同假设下的基准（所有杠杆取默认值）相比。",
+    },
     "kpi_chart": {"en": "Headline outcomes: scenario against baseline", "zh": "核心指标：当前情景与基准对比"},
     "band_note_posterior": {
         "en": "Shaded: 5–95 % and 25–75 % of {n} futures drawn from the posterior (what the public figures still "

@@ -32,10 +32,43 @@ def warm(languages=("en", "zh")) -> float:
     return time.perf_counter() - start
 
 
+def config_flags(argv: list[str]) -> dict[str, object]:
+    """The ``--section.option value`` (or ``=value``) pairs of ``argv``, typed as ``streamlit run``
+    types them (``--server.port 8599`` is the integer 8599); a value that does not convert is left as
+    text, for Streamlit's own command line to refuse."""
+    from streamlit import config
+
+    flags, words = {}, iter(argv)
+    for word in words:
+        if word.startswith("--") and "." in word:
+            name, equals, value = word[2:].partition("=")
+            value = value if equals else next(words, "")
+            kind = getattr(config._config_options_template.get(name), "type", str)
+            try:
+                flags[name] = value.lower() in ("true", "1", "yes") if kind is bool else kind(value)
+            except (TypeError, ValueError):
+                flags[name] = value
+    return flags
+
+
 def main(argv=None) -> int:
     """Warm up, then hand over to ``streamlit run app.py`` with the given options."""
+    import logging
+
+    from streamlit import config
+
     argv = sys.argv[1:] if argv is None else list(argv)
-    print(f"explorer warmed up in {warm():.1f} s", file=sys.stderr)
+    # Read the configuration with the server's own options before warming up, so that starting the
+    # server afterwards changes nothing (Streamlit warns of a [server] change otherwise); the warm-up
+    # runs outside a server, which Streamlit's script-context logger would report on every call.
+    config.get_config_options(force_reparse=True, options_from_flags=config_flags(argv))
+    context_logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = context_logger.level
+    context_logger.setLevel(logging.ERROR)
+    try:
+        print(f"explorer warmed up in {warm():.1f} s", file=sys.stderr)
+    finally:
+        context_logger.setLevel(level)
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(APP), *argv]

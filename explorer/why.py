@@ -10,11 +10,11 @@ import streamlit as st
 
 import sd_model
 from sd_model import loops
+from sd_model.formatting import format_number
 from sd_model.structure import canonical
 
 from . import state
 from .diagram import sector_dot
-from .formatting import format_number
 from .i18n import sector_name, t
 
 #: Loops shown by name in the charts: those that reach this share in some year of either run; the rest are grouped.

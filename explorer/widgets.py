@@ -23,14 +23,15 @@ def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> N
         year = st.select_slider(
             t("card_year", language), options=list(results.index), value=state.model().headline_year, key="card_year"
         )
-    names = state.labels(language)
+    outputs = {o.name: o for o in state.model().outputs}
     for column, kpi in zip(cards.columns(len(sd_model.KPIS)), sd_model.KPIS, strict=True):
         value, base = results.loc[year, kpi], baseline.loc[year, kpi]
         delta = format_delta(kpi, value - base, language)
         column.metric(
-            names[kpi],
+            outputs[kpi].short(language),  # short enough for a card at 1,400 px; the label is the help
             format_kpi(kpi, value, language),
             delta,
+            help=f"{outputs[kpi].label(language)}, {year}. {t('vs_baseline_help', language)}",
             delta_color="off" if delta.startswith("±") else "normal",
             delta_arrow="off" if delta.startswith("±") else "auto",
             delta_description=t("vs_baseline", language),

@@ -11,6 +11,7 @@ import pandas as pd
 import sd_model
 
 from .calibration import WITHIN_SD, calibration_report, urbanization_fit
+from .formatting import format_number
 from .outpaths import writable_file
 from .posterior import DEFAULT_PARTICLES, DEFAULT_RUNS, FINAL_STEPS
 
@@ -106,13 +107,13 @@ def cmd_cost(args) -> int:
     table = sd_model.what_a_yuan_buys(params, share=args.share)
     print("against policy unchanged (every lever at its default, the same assumptions):")
     for name, value in effect.items():
-        print(f"  {name:40s} {value:18,.1f}")
+        print(f"  {name:40s} {format_number(value):>18s}")
     if args.out:
         table.to_csv(args.out)
         print(f"wrote what a yuan buys through {len(table)} levers to {args.out}", file=sys.stderr)
     else:
         print(f"\nwhat a yuan buys, each lever moved alone by {args.share:g} of its range:")
-        with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", "{:,.1f}".format):
+        with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", format_number):
             print(table.to_string())
     return 0
 

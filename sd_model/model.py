@@ -47,10 +47,16 @@ class Output:
     description: str
     units_zh: str = ""
     per_person: bool = False
+    short_en: str = ""
+    short_zh: str = ""
 
     def label(self, lang: str = "en") -> str:
         """Label in ``lang`` (``"en"`` or ``"zh"``)."""
         return in_language(self, "label", lang)
+
+    def short(self, lang: str = "en") -> str:
+        """A label short enough for a card title (``short_en``/``short_zh``), else the label."""
+        return in_language(self, "short", lang) or self.label(lang)
 
     def units_label(self, lang: str = "en") -> str:
         """Units as shown in ``lang``."""
@@ -107,7 +113,8 @@ class Model:
             raise ValueError(f"{self.metadata_file}: [units_zh] has no Chinese form of {missing[0]!r}")
         self.outputs = tuple(
             Output(o["name"], o["vensim_name"], units[o["vensim_name"]], o["label_en"], o["label_zh"], comments[o["vensim_name"]],
-                   units_zh[units[o["vensim_name"]]], bool(o.get("per_person", False)))
+                   units_zh[units[o["vensim_name"]]], bool(o.get("per_person", False)), o.get("short_en", ""),
+                   o.get("short_zh", ""))
             for o in metadata["outputs"]
         )  # fmt: skip
         #: the output whose rows with nobody (under one person) leave the per-person outputs missing

@@ -22,6 +22,9 @@ from .methods import METHODS, get_method
 from .problem import salib_problem, select_parameters, table_hash
 
 CI_WIDTH_TARGET = 0.1
+#: The largest step up in N the convergence check suggests at once (a near-zero index can ask for
+#: millions of times more runs, which no one runs; 16 times N halves every interval twice).
+MAX_N_GROWTH = 16
 
 #: evaluate(X, names) -> {output: array (n, years)}
 Evaluator = Callable[[np.ndarray, list[str]], dict[str, np.ndarray]]
@@ -134,9 +137,12 @@ def convergence(indices: xr.Dataset, method, n: int) -> dict:
     if method.relative_ci:  # as a share of the largest index of the same output and year
         scale = np.nanmax(indices[method.main_index].values, axis=-1, keepdims=True)
         widths = widths / np.where(scale > 0, scale, np.nan)
-    width = float(np.nanmax(widths))
+    widest = np.unravel_index(int(np.nanargmax(widths)), widths.shape)
+    where = {dim: str(conf[dim].values[i]) for dim, i in zip(conf.dims, widest, strict=True) if dim in conf.coords}
+    width = float(widths[widest])
     ok = width <= CI_WIDTH_TARGET
-    suggested = n if ok else math.ceil(n * (width / CI_WIDTH_TARGET) ** 2)
+    wanted = n if ok else math.ceil(n * (width / CI_WIDTH_TARGET) ** 2)
+    suggested = min(wanted, n * MAX_N_GROWTH)  # an N one can run: intervals shrink as 1/sqrt(N), so step up
     if method.name == "sobol":
         suggested = 2 ** math.ceil(math.log2(suggested))
     return {
@@ -144,9 +150,11 @@ def convergence(indices: xr.Dataset, method, n: int) -> dict:
         "assessed": True,
         "relative": method.relative_ci,
         "max_ci_width": width,
+        "widest": where,
         "target": CI_WIDTH_TARGET,
         "converged": ok,
         "suggested_n": suggested,
+        "suggestion_capped": wanted > n * MAX_N_GROWTH,
     }
 
 

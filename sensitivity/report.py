@@ -60,6 +60,9 @@ def report_text(table: pd.DataFrame, info: dict, method, charts: list[str]) -> s
     conv = info["convergence"]
     if conv.get("assessed"):
         verdict = "narrow enough" if conv["converged"] else f"too wide: try N = {conv['suggested_n']}"
+        if conv.get("suggestion_capped"):
+            widest = ", ".join(f"{k} {v}" for k, v in conv.get("widest", {}).items())
+            verdict += f" (the most one step should ask; the widest interval, at {widest}, may need more)"
         scale = " of the largest index" if conv.get("relative") else ""
         lines += [f"Convergence: the widest 95 % confidence interval of {index} is {conv['max_ci_width']:.3f}{scale} "
                   f"(target {conv['target']}): {verdict}.", ""]  # fmt: skip

@@ -19,7 +19,7 @@ def new_app(query: dict[str, str] | None = None) -> AppTest:
 
 
 def card(at: AppTest, kpi: str) -> str:
-    label = {o.name: o.label_en for o in sd_model.outputs()}[kpi]
+    label = {o.name: o.short("en") for o in sd_model.outputs()}[kpi]
     return next(m.value for m in at.metric if m.label == label)
 
 
@@ -339,7 +339,7 @@ def test_a_lever_under_changed_assumptions_shows_its_effect_in_that_world():
 
 
 def card_label(kpi: str) -> str:
-    return {o.name: o.label_en for o in sd_model.outputs()}[kpi]
+    return {o.name: o.short("en") for o in sd_model.outputs()}[kpi]
 
 
 def test_chinese_interface_shows_no_english_units():

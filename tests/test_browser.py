@@ -36,7 +36,7 @@ def browser():
 
 
 def equity_card(page):
-    label = next(o.label_en for o in sd_model.outputs() if o.name == "equity_income_per_capita")
+    label = next(o.short("en") for o in sd_model.outputs() if o.name == "equity_income_per_capita")
     return page.locator('[data-testid="stMetric"]').filter(has_text=label).locator('[data-testid="stMetricValue"]')
 
 
@@ -146,3 +146,29 @@ def test_an_uncaught_error_shows_no_traceback_to_visitors(browser, tmp_path):
         for secret in ("secret detail", "/srv/private", "RuntimeError", "Traceback", "failing_page.py"):
             assert secret not in text, (secret, text[:300])
         page.close()
+
+
+def test_the_server_starts_without_warnings(server):
+    """`make run`'s launcher (explorer/serve.py) warms up and starts with nothing to warn about."""
+    log = (ARTIFACTS / "streamlit.log").read_text(encoding="utf-8")
+    assert "explorer warmed up in" in log
+    for noise in ("config option section was detected", "missing ScriptRunContext", "WARNING", "Traceback"):
+        assert noise not in log, (noise, log[:600])
+
+
+CUT_JS = """() => [...document.querySelectorAll('[data-testid="stMetric"] *')]
+  .filter(e => getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.innerText)"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_no_card_title_value_or_delta_is_cut_at_1400_px(server, browser, language):
+    """A room reads the cards from a projector: short titles (the full label in the help), three
+    significant digits for money, a short delta description; nothing ends in an ellipsis."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/?lang={language}")
+    expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(len(sd_model.KPIS), timeout=90_000)
+    expect(page.locator('[data-testid="stMetricDelta"]')).to_have_count(len(sd_model.KPIS), timeout=30_000)
+    assert page.evaluate(CUT_JS) == []
+    page.screenshot(path=ARTIFACTS / f"explorer_cards_{language}.png")
+    page.close()

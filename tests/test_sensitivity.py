@@ -200,3 +200,25 @@ def test_pawn_on_the_posterior_varies_only_what_the_data_leave_open(tmp_path):
         run_analysis("sobol", posterior=True, n=64, progress=False)
     with pytest.raises(ValueError, match="not training_coverage"):
         run_analysis("pawn", posterior=True, params="training_coverage,move_in_time", n=64, progress=False)
+
+
+def test_convergence_suggests_an_n_one_can_run_and_names_the_widest_interval():
+    import numpy as np
+    import xarray as xr
+
+    from sensitivity.pipeline import MAX_N_GROWTH, convergence, get_method
+
+    method = get_method("sobol")
+    coords = {"output": ["a", "b"], "year": [2030], "parameter": ["p", "q"]}
+    values = np.array([[[0.5, 0.3]], [[0.4, 0.2]]])
+    conf = np.full_like(values, 0.01)
+    conf[1, 0, 1] = 40.0  # one interval thousands of times too wide: "try N = 67108864" before
+    indices = xr.Dataset({method.main_index: (("output", "year", "parameter"), values),
+                          f"{method.main_index}_conf": (("output", "year", "parameter"), conf)}, coords=coords)  # fmt: skip
+    conv = convergence(indices, method, 256)
+    assert not conv["converged"] and conv["suggestion_capped"]
+    assert conv["suggested_n"] == 256 * MAX_N_GROWTH
+    assert conv["widest"] == {"output": "b", "year": "2030", "parameter": "q"}
+    conf[1, 0, 1] = 0.06  # 0.12 wide against 0.1: a modest step, not capped
+    conv = convergence(indices, method, 256)
+    assert not conv["suggestion_capped"] and conv["suggested_n"] == 512

@@ -10,6 +10,7 @@ from explorer.i18n import t
 from explorer.why import why_panel
 from explorer.widgets import assumptions_note, kpi_cards, kpi_grid
 from sd_model.costs import GAINS
+from sd_model.formatting import format_number
 
 
 def export_import(values: dict[str, float], results, language: str) -> None:
@@ -39,7 +40,7 @@ def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
         summary = {t("extra_cost", language): effect["extra_cost_yuan"]}
         summary |= {t(gain, language): effect[gain] for gain in GAINS}
         summary |= {t(f"per_{gain}", language): effect[f"yuan_per_{gain}"] for gain in GAINS}
-        st.dataframe(pd.Series(summary, name="").to_frame().style.format("{:,.1f}", na_rep="—"), key="yuan_scenario")
+        st.dataframe(pd.Series(summary, name="").to_frame().style.format(format_number, na_rep="—"), key="yuan_scenario")
         shown = pd.DataFrame(
             {
                 t("lever", language): [model.parameter_table[name].label(language) for name in table.index],
@@ -48,7 +49,7 @@ def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
             }
             | {t(f"per_{gain}", language): table[f"yuan_per_{gain}"] for gain in GAINS}
         )
-        st.dataframe(shown.style.format("{:,.1f}", subset=shown.columns[2:], na_rep="—"), hide_index=True, key="yuan_levers")
+        st.dataframe(shown.style.format(format_number, subset=shown.columns[2:], na_rep="—"), hide_index=True, key="yuan_levers")
 
 
 def robustness_strip(shares, baseline_shares, source: str, language: str) -> None:
