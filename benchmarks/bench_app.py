@@ -3,7 +3,7 @@
 Measures, in one process:
 - compute: ``sd_model.run`` of the scenario + the 500-run ensemble of bands and robustness strip (``explorer.ensemble.futures_run``) +
   building the Altair charts, for lever values never seen before (no cache);
-- why: pysimlin's loop scores (``sd_model.loops.loop_scores``) for new lever values, the Why? panel's work;
+- why: pysimlin's loop scores (``sd_model.loop_dominance.loop_scores``) for new lever values, the Why? panel's work;
 - rerun: a full Streamlit script rerun under ``AppTest`` after ``slider.set_value`` (uncached
   values), which adds Streamlit's own work;
 and prints medians, with the ratio to one ``sd_model.run`` measured in the same run.
@@ -54,7 +54,7 @@ def main() -> None:
     compute(0.3)  # warm caches of the model and the batch engine
     reference = median_time(lambda v: sd_model.run({"training_coverage": v}), [v + 0.001 for v in values])
     pure = median_time(compute, [v + 0.002 for v in values])
-    from sd_model.loops import loop_scores
+    from sd_model.loop_dominance import loop_scores
 
     loop_scores({"training_coverage": 0.3})  # warm pysimlin
     why = median_time(lambda v: loop_scores({"training_coverage": v}), [v + 0.004 for v in values])

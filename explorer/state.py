@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import sd_model
-from sd_model import costs, loops
+from sd_model import costs, loop_dominance
 from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 from sd_model.structure import Structure, structure
 from sensitivity import robustness
@@ -86,12 +86,12 @@ def cached_failure_boxes(levers: tuple[tuple[str, float], ...], language: str) -
 def cached_loops(items: tuple[tuple[str, float], ...]) -> tuple[pd.DataFrame, dict]:
     """pysimlin's loop scores for a full set of parameter values (only those off their defaults are written)."""
     defaults = model().defaults()
-    return loops.loop_scores({k: v for k, v in items if v != defaults[k]}, model=model(), table=cached_loop_table())
+    return loop_dominance.loop_scores({k: v for k, v in items if v != defaults[k]}, model=model(), table=cached_loop_table())
 
 
 @st.cache_resource(show_spinner=False)
 def cached_loop_table() -> list:
-    return loops.read_loop_table()
+    return loop_dominance.read_loop_table()
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import sd_model
-from sd_model import loops
+from sd_model import loop_dominance
 from sd_model.formatting import format_number
 from sd_model.structure import canonical
 
@@ -52,12 +52,14 @@ def _named_shares(items, output: str, language: str, history: pd.DataFrame | Non
     for the years before the policy year: the run is the baseline's there, bit for bit, but pysimlin's
     discovery may report another subset of the model's 109,907 loops for another run."""
     scores, variables = state.cached_loops(items)
-    shares = loops.name_scores(scores, loops.loops_of_output(output, variables, state.model(), state.cached_structure()))
+    shares = loop_dominance.name_scores(
+        scores, loop_dominance.loops_of_output(output, variables, state.model(), state.cached_structure())
+    )
     if history is not None:
         policy_year = dict(items)["policy_year"]
         shares = pd.concat([history[history["year"] < policy_year], shares[shares["year"] >= policy_year]], ignore_index=True)
     labels = {entry.name: entry.label(language) for entry in state.cached_loop_table()}
-    return shares.assign(label=shares["name"].map(labels).fillna(shares["name"])), loops.dominant_periods(shares)
+    return shares.assign(label=shares["name"].map(labels).fillna(shares["name"])), loop_dominance.dominant_periods(shares)
 
 
 def why_panel(values: dict[str, float], baseline_values: dict[str, float], language: str) -> None:
@@ -68,9 +70,9 @@ def why_panel(values: dict[str, float], baseline_values: dict[str, float], langu
     items, base_items = tuple(sorted(values.items())), tuple(sorted(baseline_values.items()))
     base_shares, base_periods = _named_shares(base_items, output, language)
     shares, periods = _named_shares(items, output, language, history=base_shares[["name", "year", "share"]])
-    st.markdown(f"**{t('why_now', language)}** {loops.sentence(periods, table, language)}")
+    st.markdown(f"**{t('why_now', language)}** {loop_dominance.sentence(periods, table, language)}")
     if base_periods != periods:
-        st.markdown(f"**{t('why_baseline', language)}** {loops.sentence(base_periods, table, language)}")
+        st.markdown(f"**{t('why_baseline', language)}** {loop_dominance.sentence(base_periods, table, language)}")
     else:
         st.caption(t("why_same", language))
     left, right = st.columns(2)

@@ -4,13 +4,14 @@ The public API::
 
     import sd_model
     sd_model.parameters()          # the parameter table
-    sd_model.KPIS                  # the four headline outputs
+    sd_model.KPIS                  # the five headline outputs
     sd_model.run({"training_coverage": 0.6})
     sd_model.load_scenario("livelihood_first")
     sd_model.cost_effectiveness({"training_coverage": 0.6})   # against policy unchanged
     sd_model.what_a_yuan_buys()                                # per lever that costs public money
     sd_model.posterior_draws(1000)     # futures the public figures still allow (the bundled posterior)
     sd_model.calibrate_posterior()     # sample that posterior again
+    sd_model.loops({"training_coverage": 0.6}, output="employment_rate")   # loop dominance
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "default_model",
     "load_model",
     "load_scenario",
+    "loops",
     "outputs",
     "parameter_frame",
     "parameters",
@@ -107,6 +109,20 @@ def posterior_draws(n: int, seed: int = 0, **kwargs) -> pd.DataFrame:
     from . import posterior
 
     return posterior.posterior_draws(n, seed, **kwargs)
+
+
+def loops(params=None, *, output: str | None = None, model: Model | None = None) -> pd.DataFrame:
+    """Loop dominance (pysimlin's Loops that Matter) for ``params``: every loop's relative score in
+    every saved year, named by ``models/loops.toml``; with ``output``, only the loops that drive it.
+    See :func:`sd_model.loop_dominance.loops`.
+
+    Examples
+    --------
+    >>> scores = sd_model.loops({"training_coverage": 0.6}, output="employment_rate")  # doctest: +SKIP
+    """
+    from . import loop_dominance
+
+    return loop_dominance.loops(params, output=output, model=model)
 
 
 def calibrate_posterior(**kwargs):

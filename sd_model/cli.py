@@ -166,7 +166,7 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_loops(args) -> int:
-    from .loops import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table, sentence
+    from .loop_dominance import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table, sentence
     from .structure import structure
 
     if args.out:

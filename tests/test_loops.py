@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sd_model
-from sd_model import loops as lp
+from sd_model import loop_dominance as lp
 from sd_model.paths import ROOT
 from tests import regression
 
@@ -115,3 +115,16 @@ def test_pysimlin_runs_the_mdl_equal_to_pysd(model, case):
         want, got = reference[col].to_numpy(dtype=float), run.loc[reference.index, name].to_numpy(dtype=float)
         worst = np.abs(got - want).max() / scale[units[col]]
         assert worst <= 1e-9, f"{case}, {col}: off by {worst:.3g} of the largest {units[col]} in the run"
+
+
+def test_sd_model_loops_is_a_function_of_the_package(model):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import sd_model; print(callable(sd_model.loops))"], capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "True", done.stderr
+    scores = sd_model.loops(output="employment_rate")
+    assert set(scores.columns) >= {"loop", "name", "polarity", "year", "score"}
+    assert scores.equals(lp.loops(output="employment_rate", model=model))
