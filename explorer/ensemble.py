@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 import sd_model
-from sensitivity.robustness import LAST_YEAR, futures, margins, read_targets, target_outputs
+from sensitivity.experiments import futures, run_experiment
+from sensitivity.targets import read_targets, target_outputs
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
 #: Where the futures of the bands come from.
@@ -41,18 +42,15 @@ def futures_run(levers: dict[str, float], *, n: int, seed: int = 2016, source: s
         Share of the futures meeting each target (and ``all``), indexed by target name.
     """
     targets = read_targets() if targets is None else targets
-    samples = uncertainty_samples(n, seed, source)
-    for name, value in levers.items():
-        samples[name] = value
     outputs = list(dict.fromkeys(list(sd_model.KPIS) + target_outputs(targets)))
-    dataset = sd_model.run_batch(samples, outputs=outputs, final_time=LAST_YEAR, progress=False)
+    experiment = run_experiment([levers], uncertainty_samples(n, seed, source), outputs)
+    dataset = experiment.data
     parts = []
     for kpi in sd_model.KPIS:
         values = dataset[kpi].values
         stats = {key: np.quantile(values, q, axis=0) for key, q in QUANTILES.items()}
         parts.append(pd.DataFrame({"year": dataset.year.values, "kpi": kpi, **stats}))
-    policy_year = np.full(n, levers.get("policy_year", sd_model.default_model().defaults()["policy_year"]))
-    met = margins(dataset, targets, policy_year) >= 0
+    met = experiment.margins(targets) >= 0
     shares = pd.concat([met.mean(), pd.Series({"all": met.all(axis=1).mean()})])
     return pd.concat(parts, ignore_index=True), shares
 

@@ -16,7 +16,8 @@ from sd_model import costs, loop_dominance
 from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 from sd_model.structure import Structure, structure
 from sensitivity import robustness
-from sensitivity.robustness import read_targets
+from sensitivity.experiments import futures
+from sensitivity.targets import read_targets
 
 from . import ensemble, stories, urlstate
 from .i18n import LANGUAGES, t
@@ -66,7 +67,7 @@ def cached_scenario_robustness() -> pd.DataFrame:
 def cached_failure_boxes(levers: tuple[tuple[str, float], ...], language: str) -> list[str]:
     """Sentences from PRIM: where the current setting misses every target, and its most-missed target."""
     targets = cached_targets()
-    worlds = robustness.futures(ROBUSTNESS_RUNS, 0)
+    worlds = futures(ROBUSTNESS_RUNS, 0)
     frame = robustness.evaluate({"current": dict(levers)}, worlds, targets)
     shares = {x.name: float((frame[x.name] < 0).mean()) for x in targets}
     worst = max(shares, key=shares.get)

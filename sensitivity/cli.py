@@ -44,8 +44,8 @@ def _futures_options(parser: argparse.ArgumentParser, n: int, what: str) -> None
 
 def robustness_main(argv) -> int:
     """``python -m sensitivity robustness``: robustness of named scenarios and where they fail (PRIM)."""
-    from .robustness import TARGETS_FILE
     from .robustness_report import run_robustness
+    from .targets import TARGETS_FILE
 
     parser = argparse.ArgumentParser(
         prog="python -m sensitivity robustness",

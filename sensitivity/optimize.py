@@ -26,7 +26,8 @@ import platypus
 import sd_model
 from sd_model.scenarios import Scenario
 
-from .robustness import LAST_YEAR, futures, margins, read_targets, target_outputs
+from .experiments import futures, run_experiment
+from .targets import LAST_YEAR, read_targets, target_outputs
 
 #: Levers the search does not move: policy acts from the default year; a second relocation round and the
 #: county budget cap are choices of scope and of means, not of follow-up policy.
@@ -58,14 +59,10 @@ def evaluate_settings(settings: np.ndarray, names: list[str], worlds: pd.DataFra
     """Objectives of each lever setting (row, snapped to slider steps) over the same futures: ``(n, 2)``
     of (median cost, share all met)."""
     settings = snap(settings, names)
-    k, n = len(settings), len(worlds)
-    samples = pd.concat([worlds] * k, ignore_index=True)
-    for j, name in enumerate(names):
-        samples[name] = np.repeat(settings[:, j], n)
-    data = sd_model.run_batch(samples, outputs=target_outputs(targets), final_time=LAST_YEAR, client=client, progress=False)
-    policy_year = np.full(k * n, sd_model.default_model().defaults()["policy_year"])
-    met = (margins(data, targets, policy_year) >= 0).all(axis=1).to_numpy().reshape(k, n)
-    cost = data["cumulative_fiscal_cost"].sel(year=LAST_YEAR).values.reshape(k, n)
+    chosen = [dict(zip(names, row, strict=True)) for row in settings]
+    experiment = run_experiment(chosen, worlds, target_outputs(targets), client=client)
+    met = experiment.per_setting((experiment.margins(targets) >= 0).all(axis=1).to_numpy())
+    cost = experiment.per_setting(experiment.data["cumulative_fiscal_cost"].sel(year=LAST_YEAR).values)
     return np.column_stack([np.median(cost, axis=1), met.mean(axis=1)])
 
 

@@ -8,22 +8,19 @@ is run over the same futures in one :func:`sd_model.run_batch` call.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import sd_model
-from sd_model.paths import MODELS_DIR, ROOT
-from sd_model.posterior import posterior_draws, prior_draws
-from sd_model.scenarios import read_toml
+from sd_model.paths import ROOT
 
-TARGETS_FILE = MODELS_DIR / "targets.toml"
+from .experiments import futures, run_experiment
+from .targets import LAST_YEAR, TARGETS_FILE, read_targets, target_outputs
+
 #: The robust front the explorer shows (``python -m sensitivity optimize --bundle``).
 BUNDLED_FRONT_DIR = ROOT / "data" / "robustness"
-AGGREGATES = ("min", "max")
 #: Coverage a PRIM box must keep: the box chosen on the peeling trajectory is the densest with at least this.
 PRIM_COVERAGE = 0.8
 #: PRIM is not run when the futures of interest are fewer than this share (or more than 1 minus it).
@@ -34,145 +31,10 @@ PRIM_DIMENSIONS = 12
 PRIM_SCREEN_P = 0.001
 #: Restrictions of a box whose quasi-p-value (Bryant and Lempert 2010) is above this are dropped.
 PRIM_QP_MAX = 0.05
-LAST_YEAR = 2035
-
-
-@dataclass(frozen=True)
-class Target:
-    """One condition a policy should meet in a future (see ``models/targets.toml``)."""
-
-    name: str
-    label_en: str
-    label_zh: str
-    short_en: str
-    short_zh: str
-    output: str
-    start: int | str
-    end: int
-    aggregate: str
-    threshold: float
-    at_least: bool
-    why: str
-    per: str | None = None
-    relative_to: int | None = None
-
-    def label(self, lang: str = "en") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
-
-    def short(self, lang: str = "en") -> str:
-        return self.short_zh if lang == "zh" else self.short_en
-
-    def outputs(self) -> list[str]:
-        return [self.output] + ([self.per] if self.per else [])
-
-
-def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None = None) -> list[Target]:
-    """Read and check a targets file.
-
-    Raises
-    ------
-    ValueError
-        Naming the target and the problem (unknown output, bad years or aggregate, no threshold).
-    """
-    model = model or sd_model.default_model()
-    doc = read_toml(Path(path).read_bytes(), str(path), error=ValueError)
-    entries = doc.get("targets")
-    if not isinstance(entries, list) or not entries:
-        raise ValueError(f"{path}: no [[targets]]")
-    first, last = int(model.years()[0]), int(model.years()[-1])
-    targets = []
-    for i, e in enumerate(entries):
-        where = f"{path}: target {e.get('name', i)!r}"
-        for field in ("name", "label_en", "label_zh", "short_en", "short_zh", "output", "why"):
-            if not isinstance(e.get(field), str) or not e[field]:
-                raise ValueError(f"{where}: {field} must be a non-empty string")
-        for field in ("output", "per"):
-            if field in e and e[field] not in model.output_names:
-                raise ValueError(f"{where}: {field} {e[field]!r} is not an output of the model")
-        if e.get("aggregate") not in AGGREGATES:
-            raise ValueError(f"{where}: aggregate must be one of {AGGREGATES}, got {e.get('aggregate')!r}")
-        if ("at_least" in e) == ("at_most" in e):
-            raise ValueError(f"{where}: give exactly one of at_least and at_most")
-        threshold = e.get("at_least", e.get("at_most"))
-        if (
-            isinstance(threshold, bool)
-            or not isinstance(threshold, (int, float))
-            or not math.isfinite(threshold)
-            or threshold == 0
-        ):
-            raise ValueError(f"{where}: the threshold must be a non-zero number, got {threshold!r}")
-        start, end = e.get("from"), e.get("to")
-        years_ok = (
-            isinstance(end, int)
-            and first <= end <= last
-            and (start == "policy_year" or (isinstance(start, int) and first <= start <= end))
-        )
-        if not years_ok:
-            raise ValueError(f"{where}: from must be 'policy_year' or a year and to a year, within {first}-{last}, from <= to")
-        relative = e.get("relative_to")
-        if relative is not None and not (isinstance(relative, int) and first <= relative <= last):
-            raise ValueError(f"{where}: relative_to must be a year within {first}-{last}")
-        targets.append(
-            Target(
-                e["name"],
-                e["label_en"],
-                e["label_zh"],
-                e["short_en"],
-                e["short_zh"],
-                e["output"],
-                start,
-                end,
-                e["aggregate"],
-                float(threshold),
-                "at_least" in e,
-                e["why"],
-                e.get("per"),
-                relative,
-            )
-        )
-    names = [t.name for t in targets]
-    if len(set(names)) != len(names):
-        raise ValueError(f"{path}: target names repeat")
-    return targets
-
-
-def target_outputs(targets) -> list[str]:
-    """The outputs the targets read, and the cumulative fiscal cost."""
-    return list(dict.fromkeys([o for t in targets for o in t.outputs()] + ["cumulative_fiscal_cost"]))
-
-
-def margins(dataset, targets, policy_year: np.ndarray) -> pd.DataFrame:
-    """Margin of each target in each run of a :func:`sd_model.run_batch` result (``run`` × target).
-
-    ``policy_year`` gives each run's policy year (for targets from the policy year). A target is met
-    where its margin is not negative.
-    """
-    years = dataset["year"].values
-    result = {}
-    for t in targets:
-        values = dataset[t.output].values
-        if t.per:
-            values = values / dataset[t.per].values
-        if t.relative_to is not None:
-            values = values / values[:, [int(np.flatnonzero(years == t.relative_to)[0])]]
-        start = np.asarray(policy_year, dtype=float)[:, None] if t.start == "policy_year" else float(t.start)
-        inside = (years[None, :] >= np.floor(start)) & (years[None, :] <= t.end)
-        fill = np.inf if t.aggregate == "min" else -np.inf
-        masked = np.where(inside, values, fill)
-        aggregate = masked.min(axis=1) if t.aggregate == "min" else masked.max(axis=1)
-        sign = 1.0 if t.at_least else -1.0
-        result[t.name] = sign * (aggregate - t.threshold) / abs(t.threshold)
-    return pd.DataFrame(result)
-
-
-def futures(n: int, seed: int, *, prior: bool = False) -> pd.DataFrame:
-    """``n`` futures: posterior draws, or with ``prior`` a Latin hypercube over the full ranges."""
-    model = sd_model.default_model()
-    return prior_draws(n, seed, model=model) if prior else posterior_draws(n, seed, model=model)
 
 
 def evaluate(scenarios: dict[str, dict[str, float]], worlds: pd.DataFrame, targets, *, client=None) -> pd.DataFrame:
-    """Every scenario in every future, in one :func:`sd_model.run_batch` call.
+    """Every scenario in every future (one :func:`sensitivity.experiments.run_experiment`).
 
     Returns
     -------
@@ -180,22 +42,10 @@ def evaluate(scenarios: dict[str, dict[str, float]], worlds: pd.DataFrame, targe
         One row per (scenario, future): ``scenario``, ``future``, a margin column per target,
         ``all`` (the smallest margin), ``cost`` (cumulative fiscal cost to 2035, yuan).
     """
-    model = sd_model.default_model()
-    defaults = model.defaults()
-    levers = [p.name for p in model.parameters if p.kind == "lever"]
-    blocks = []
-    for params in scenarios.values():
-        block = worlds.copy()
-        for name in levers:
-            block[name] = float(params.get(name, defaults[name]))
-        for name, value in params.items():  # a scenario may also fix an assumption
-            block[name] = float(value)
-        blocks.append(block)
-    samples = pd.concat(blocks, ignore_index=True)
-    data = sd_model.run_batch(samples, outputs=target_outputs(targets), final_time=LAST_YEAR, client=client, progress=False)
-    frame = margins(data, targets, samples["policy_year"].to_numpy())
+    experiment = run_experiment(list(scenarios.values()), worlds, target_outputs(targets), client=client)
+    frame = experiment.margins(targets)
     frame["all"] = frame[[t.name for t in targets]].min(axis=1)
-    frame["cost"] = data["cumulative_fiscal_cost"].sel(year=LAST_YEAR).values
+    frame["cost"] = experiment.data["cumulative_fiscal_cost"].sel(year=LAST_YEAR).values
     frame.insert(0, "future", np.tile(np.arange(len(worlds)), len(scenarios)))
     frame.insert(0, "scenario", np.repeat(list(scenarios), len(worlds)))
     return frame

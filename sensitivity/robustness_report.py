@@ -11,7 +11,9 @@ import pandas as pd
 
 import sd_model
 
-from .robustness import TARGETS_FILE, discover, evaluate, futures, read_targets, summarise
+from .experiments import futures
+from .robustness import discover, evaluate, summarise
+from .targets import TARGETS_FILE, read_targets
 
 
 def share_chart(table: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:

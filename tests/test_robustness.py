@@ -12,11 +12,13 @@ import pytest
 import sd_model
 from sd_model.paths import ROOT
 from sensitivity import robustness as rob
+from sensitivity.experiments import futures
+from sensitivity.targets import TARGETS_FILE, read_targets
 
 
 @pytest.fixture(scope="module")
 def targets(model):
-    return rob.read_targets(model=model)
+    return read_targets(model=model)
 
 
 def test_the_default_targets_read_as_declared(targets):
@@ -42,19 +44,19 @@ def test_the_default_targets_read_as_declared(targets):
     ],
 )
 def test_a_bad_targets_file_is_refused_naming_the_problem(tmp_path, model, old, new, message):
-    text = rob.TARGETS_FILE.read_text(encoding="utf-8")
+    text = TARGETS_FILE.read_text(encoding="utf-8")
     assert old in text
     path = tmp_path / "targets.toml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ValueError, match=message):
-        rob.read_targets(path, model)
+        read_targets(path, model)
 
 
 def test_the_robustness_share_equals_a_direct_count(model, targets):
     """On 30 futures, run one by one with sd_model.run, count the futures that meet each target."""
     levers = {"training_coverage": 0.7, "support_taper_start": 2028}
     table = rob.robustness(levers, n=30, seed=5).set_index("target")
-    worlds = rob.futures(30, 5)
+    worlds = futures(30, 5)
     met = {t.name: 0 for t in targets} | {"all": 0}
     for _, future in worlds.iterrows():
         run = sd_model.run(future.to_dict() | levers)
@@ -159,3 +161,26 @@ def test_the_bundled_front_is_current_and_converged(model):
     baseline = rob.robustness(n=manifest["n"], seed=manifest["seed"]).set_index("target").loc["all"]
     cheaper = front[front["cost_median"] <= baseline["cost_median"]]
     assert (cheaper["share_all"] >= baseline["share_met"]).any()
+
+
+def test_one_experiment_for_every_caller(model, targets):
+    """Settings x futures: setting i in future j is run i * futures + j, each lever a setting leaves out
+    at its default, each run's policy year its setting's; the robustness comparison reads it."""
+    from sensitivity.experiments import run_experiment
+
+    worlds = futures(5, 2)
+    settings = [{"training_coverage": 0.6}, {"policy_year": 2029, "outside_jobs_per_worker": 0.4}]
+    experiment = run_experiment(settings, worlds, ["employment_rate"])
+    assert (experiment.settings, experiment.futures) == (2, 5)
+    assert experiment.policy_year.tolist() == [2026] * 5 + [2029] * 5
+    for i, params in enumerate(settings):
+        alone = sd_model.run_batch(worlds.assign(**params), outputs=["employment_rate"])
+        np.testing.assert_array_equal(
+            experiment.data["employment_rate"].values[i * 5 : (i + 1) * 5], alone["employment_rate"].values
+        )
+    assert experiment.per_setting(np.arange(10)).tolist() == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    frame = rob.evaluate(dict(enumerate(settings)), worlds, targets)
+    pd.testing.assert_frame_equal(
+        frame[[t.name for t in targets]],
+        run_experiment(settings, worlds, ["employment_rate", *rob.target_outputs(targets)]).margins(targets),
+    )

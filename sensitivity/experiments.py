@@ -1,0 +1,84 @@
+"""One experiment for every question about futures: lever settings × futures → runs → margins.
+
+The explorer's bands and robustness strip, the robustness comparison of scenarios and the optimiser's
+search all ask it: each setting (levers, and any assumption it fixes) is run in every future of the
+same set, in one :func:`sd_model.run_batch` call (locally or on Dask). A setting leaves the levers it
+does not name at their defaults; each run's policy year is the one its setting gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+import sd_model
+from sd_model.posterior import posterior_draws, prior_draws
+
+from .targets import LAST_YEAR, margins
+
+
+def futures(n: int, seed: int, *, prior: bool = False, model: sd_model.Model | None = None) -> pd.DataFrame:
+    """``n`` futures: posterior draws, or with ``prior`` a Latin hypercube over the full ranges."""
+    model = model or sd_model.default_model()
+    return prior_draws(n, seed, model=model) if prior else posterior_draws(n, seed, model=model)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """The runs of ``settings`` × ``futures``: setting ``i`` in future ``j`` is run ``i * futures + j``."""
+
+    data: xr.Dataset
+    policy_year: np.ndarray
+    settings: int
+    futures: int
+
+    def margins(self, targets) -> pd.DataFrame:
+        """Each target's margin in each run (see :func:`sensitivity.targets.margins`)."""
+        return margins(self.data, targets, self.policy_year)
+
+    def per_setting(self, values) -> np.ndarray:
+        """A value per run as a ``(settings, futures)`` array."""
+        return np.asarray(values).reshape(self.settings, self.futures)
+
+
+def run_experiment(
+    settings: Sequence[Mapping[str, float]],
+    worlds: pd.DataFrame,
+    outputs: Sequence[str],
+    *,
+    final_time: float = LAST_YEAR,
+    client=None,
+    model: sd_model.Model | None = None,
+) -> Experiment:
+    """Run every setting in every future of ``worlds``.
+
+    Parameters
+    ----------
+    settings : sequence of mappings
+        Parameter name to value: levers (the others at their defaults) and any assumption a
+        setting fixes (it overrides the future's value).
+    worlds : pandas.DataFrame
+        One future a row: values of uncertainties and historical settings.
+    outputs : sequence of str
+        The outputs to keep.
+    final_time, client, model
+        As in :func:`sd_model.run_batch`.
+    """
+    model = model or sd_model.default_model()
+    defaults = model.defaults()
+    levers = [p.name for p in model.parameters if p.kind == "lever"]
+    blocks = []
+    for params in settings:
+        block = worlds.copy()
+        for name in levers:
+            block[name] = float(params.get(name, defaults[name]))
+        for name, value in params.items():
+            block[name] = float(value)
+        blocks.append(block)
+    samples = pd.concat(blocks, ignore_index=True)
+    data = sd_model.run_batch(samples, outputs=list(outputs), final_time=final_time, client=client, progress=False, model=model)
+    return Experiment(data, samples["policy_year"].to_numpy(), len(blocks), len(worlds))

@@ -1,0 +1,151 @@
+"""The targets a policy should meet, declared once in ``models/targets.toml``, and each run's margin.
+
+A target names a model output, a window of years, an aggregate (the smallest or largest value in the
+window) and a threshold; its margin in a run is the aggregate's distance from the threshold, as a share
+of it, positive where the target is met.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sd_model
+from sd_model.paths import MODELS_DIR
+from sd_model.scenarios import read_toml
+
+TARGETS_FILE = MODELS_DIR / "targets.toml"
+AGGREGATES = ("min", "max")
+LAST_YEAR = 2035
+
+
+@dataclass(frozen=True)
+class Target:
+    """One condition a policy should meet in a future (see ``models/targets.toml``)."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    short_en: str
+    short_zh: str
+    output: str
+    start: int | str
+    end: int
+    aggregate: str
+    threshold: float
+    at_least: bool
+    why: str
+    per: str | None = None
+    relative_to: int | None = None
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def short(self, lang: str = "en") -> str:
+        return self.short_zh if lang == "zh" else self.short_en
+
+    def outputs(self) -> list[str]:
+        return [self.output] + ([self.per] if self.per else [])
+
+
+def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None = None) -> list[Target]:
+    """Read and check a targets file.
+
+    Raises
+    ------
+    ValueError
+        Naming the target and the problem (unknown output, bad years or aggregate, no threshold).
+    """
+    model = model or sd_model.default_model()
+    doc = read_toml(Path(path).read_bytes(), str(path), error=ValueError)
+    entries = doc.get("targets")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path}: no [[targets]]")
+    first, last = int(model.years()[0]), int(model.years()[-1])
+    targets = []
+    for i, e in enumerate(entries):
+        where = f"{path}: target {e.get('name', i)!r}"
+        for field in ("name", "label_en", "label_zh", "short_en", "short_zh", "output", "why"):
+            if not isinstance(e.get(field), str) or not e[field]:
+                raise ValueError(f"{where}: {field} must be a non-empty string")
+        for field in ("output", "per"):
+            if field in e and e[field] not in model.output_names:
+                raise ValueError(f"{where}: {field} {e[field]!r} is not an output of the model")
+        if e.get("aggregate") not in AGGREGATES:
+            raise ValueError(f"{where}: aggregate must be one of {AGGREGATES}, got {e.get('aggregate')!r}")
+        if ("at_least" in e) == ("at_most" in e):
+            raise ValueError(f"{where}: give exactly one of at_least and at_most")
+        threshold = e.get("at_least", e.get("at_most"))
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, (int, float))
+            or not math.isfinite(threshold)
+            or threshold == 0
+        ):
+            raise ValueError(f"{where}: the threshold must be a non-zero number, got {threshold!r}")
+        start, end = e.get("from"), e.get("to")
+        years_ok = (
+            isinstance(end, int)
+            and first <= end <= last
+            and (start == "policy_year" or (isinstance(start, int) and first <= start <= end))
+        )
+        if not years_ok:
+            raise ValueError(f"{where}: from must be 'policy_year' or a year and to a year, within {first}-{last}, from <= to")
+        relative = e.get("relative_to")
+        if relative is not None and not (isinstance(relative, int) and first <= relative <= last):
+            raise ValueError(f"{where}: relative_to must be a year within {first}-{last}")
+        targets.append(
+            Target(
+                e["name"],
+                e["label_en"],
+                e["label_zh"],
+                e["short_en"],
+                e["short_zh"],
+                e["output"],
+                start,
+                end,
+                e["aggregate"],
+                float(threshold),
+                "at_least" in e,
+                e["why"],
+                e.get("per"),
+                relative,
+            )
+        )
+    names = [t.name for t in targets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: target names repeat")
+    return targets
+
+
+def target_outputs(targets) -> list[str]:
+    """The outputs the targets read, and the cumulative fiscal cost."""
+    return list(dict.fromkeys([o for t in targets for o in t.outputs()] + ["cumulative_fiscal_cost"]))
+
+
+def margins(dataset, targets, policy_year: np.ndarray) -> pd.DataFrame:
+    """Margin of each target in each run of a :func:`sd_model.run_batch` result (``run`` × target).
+
+    ``policy_year`` gives each run's policy year (for targets from the policy year). A target is met
+    where its margin is not negative.
+    """
+    years = dataset["year"].values
+    result = {}
+    for t in targets:
+        values = dataset[t.output].values
+        if t.per:
+            values = values / dataset[t.per].values
+        if t.relative_to is not None:
+            values = values / values[:, [int(np.flatnonzero(years == t.relative_to)[0])]]
+        start = np.asarray(policy_year, dtype=float)[:, None] if t.start == "policy_year" else float(t.start)
+        inside = (years[None, :] >= np.floor(start)) & (years[None, :] <= t.end)
+        fill = np.inf if t.aggregate == "min" else -np.inf
+        masked = np.where(inside, values, fill)
+        aggregate = masked.min(axis=1) if t.aggregate == "min" else masked.max(axis=1)
+        sign = 1.0 if t.at_least else -1.0
+        result[t.name] = sign * (aggregate - t.threshold) / abs(t.threshold)
+    return pd.DataFrame(result)
