@@ -28,12 +28,13 @@ def shares_chart(shares: pd.DataFrame, language: str, domain: list[str]) -> alt.
     data = shares.assign(label=shares["label"].where(shares["label"].isin(domain), other))
     data = data.groupby(["label", "year"], as_index=False)["share"].sum()
     data["year"] = data["year"].astype(float)  # Arrow's int64 reaches the browser as BigInt, which Vega cannot stack
-    years = alt.Axis(format="d", values=[2015, 2020, 2025, 2030, 2035])
+    first, last = (int(y) for y in state.model().years()[[0, -1]])
+    years = alt.Axis(format="d", values=list(range(first, last + 1, 5)))
     return (
         alt.Chart(data)
         .mark_area()
         .encode(
-            x=alt.X("year:Q", title=None, scale=alt.Scale(domain=[2015, 2035]), axis=years),
+            x=alt.X("year:Q", title=None, scale=alt.Scale(domain=[first, last]), axis=years),
             y=alt.Y("share:Q", stack="normalize", title=t("why_share", language), axis=alt.Axis(format="%")),
             color=alt.Color(
                 "label:N",

@@ -29,8 +29,26 @@ POLARITIES = ("R", "B")
 #: MAX_DOMINANT of them.
 DOMINANCE_SHARE = 0.5
 MAX_DOMINANT = 2
-#: The periods of the story: relocation, the transition period, and two five-year spans after it.
-PERIODS = ((2016, 2020), (2021, 2025), (2026, 2030), (2031, 2035))
+
+
+def read_periods(path: str | Path = LOOPS_FILE) -> tuple[tuple[int, int], ...]:
+    """The periods of the story (``periods`` in ``models/loops.toml``): ``(first, last)`` years, in order."""
+    with open(path, "rb") as handle:
+        periods = tomllib.load(handle).get("periods")
+    ok = (
+        isinstance(periods, list)
+        and periods
+        and all(
+            isinstance(p, list)
+            and len(p) == 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in p)
+            and p[0] <= p[1]
+            for p in periods
+        )
+    )
+    if not ok:
+        raise ValueError(f"{path}: periods must be a list of [first, last] years, got {periods!r:.80}")
+    return tuple((p[0], p[1]) for p in periods)
 
 
 @dataclass(frozen=True)
@@ -184,12 +202,12 @@ def name_scores(scores: pd.DataFrame, loops: list[str]) -> pd.DataFrame:
     return summed.assign(share=np.where(total > 0, summed["size"] / total.where(total > 0, 1), 0.0))[["name", "year", "share"]]
 
 
-def dominant_periods(shares: pd.DataFrame, periods=PERIODS) -> list[tuple[int, int, tuple[str, ...]]]:
-    """The dominant names of each period (:data:`PERIODS`): the fewest names, at most
+def dominant_periods(shares: pd.DataFrame, periods=None) -> list[tuple[int, int, tuple[str, ...]]]:
+    """The dominant names of each period (default :func:`read_periods`): the fewest names, at most
     :data:`MAX_DOMINANT`, whose mean shares over the period reach :data:`DOMINANCE_SHARE`; periods
     with the same names are joined, periods with no loop activity skipped."""
     result = []
-    for first, last in periods:
+    for first, last in read_periods() if periods is None else periods:
         part = shares[(shares["year"] >= first) & (shares["year"] <= last)]
         mean = part.groupby("name")["share"].sum() / max(part["year"].nunique(), 1)
         if mean.sum() == 0:

@@ -25,8 +25,15 @@ from .parameters import (
 from .paths import METADATA_FILE, MODEL_FILE
 from .translation import model_digest, translated_file
 
+
 #: Python names of the headline outputs (the explorer's cards).
-KPIS = ("relocated_population", "employment_rate", "urbanization_rate", "equity_income_per_capita", "fiscal_cost")
+def _headline_outputs(metadata_file: Path = METADATA_FILE) -> tuple[str, ...]:
+    """The ``kpis`` of a metadata file (``models/model.toml``): the headline outputs, in order."""
+    return tuple(read_metadata(metadata_file).get("kpis", ()))
+
+
+#: The project model's headline outputs, declared in ``models/model.toml`` (``kpis``).
+KPIS = _headline_outputs()
 
 #: Largest final time accepted (the model is calibrated for 2016-2035).
 MAX_FINAL_TIME = 2100
@@ -104,6 +111,8 @@ class Model:
             raise ValueError(f"{self.metadata_file}: headline_year {self.headline_year} is not a saved year of the model")
         self.parameters: tuple[Parameter, ...] = build_parameters(doc, self.constants, metadata)
         self.parameter_table = {p.name: p for p in self.parameters}
+        #: the headline outputs (``kpis`` of the metadata), in order
+        self.kpis = tuple(metadata.get("kpis", ()))
         self._elements = {}
         units = dict(zip(doc["Real Name"], doc["Units"], strict=True))
         comments = dict(zip(doc["Real Name"], doc["Comment"], strict=True))
@@ -121,6 +130,9 @@ class Model:
         self.population_output = metadata.get("population_output")
         if self.population_output is not None and self.population_output not in {o.name for o in self.outputs}:
             raise ValueError(f"{self.metadata_file}: population_output {self.population_output!r} is not an output")
+        unknown = [k for k in self.kpis if k not in {o.name for o in self.outputs}]
+        if unknown:
+            raise ValueError(f"{self.metadata_file}: kpis names {unknown[0]!r}, which is not an output")
 
     def _init_generic(self) -> None:
         """Parameters and outputs of a model without metadata: every constant, every variable."""
@@ -131,6 +143,7 @@ class Model:
         self.py_names = self.engine.py_names
         self.control = self.engine.control
         self.headline_year = None
+        self.kpis = ()
         self.population_output = None
         self.parameters, self._elements = generic_parameters(self.engine)
         self.parameter_table = {p.name: p for p in self.parameters}
@@ -149,7 +162,7 @@ class Model:
     def default_outputs(self) -> tuple[str, ...]:
         """Outputs of :func:`sd_model.run_batch` when none are named: the KPIs, or every output of a
         model without metadata."""
-        return KPIS if self.has_metadata else self.output_names
+        return (self.kpis or self.output_names) if self.has_metadata else self.output_names
 
     @cached_property
     def output_names(self) -> tuple[str, ...]:

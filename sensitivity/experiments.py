@@ -18,7 +18,7 @@ import xarray as xr
 import sd_model
 from sd_model.posterior import posterior_draws, prior_draws
 
-from .targets import LAST_YEAR, margins
+from .targets import margins
 
 
 def futures(n: int, seed: int, *, prior: bool = False, model: sd_model.Model | None = None) -> pd.DataFrame:
@@ -40,6 +40,10 @@ class Experiment:
         """Each target's margin in each run (see :func:`sensitivity.targets.margins`)."""
         return margins(self.data, targets, self.policy_year)
 
+    def final_cost(self) -> np.ndarray:
+        """Cumulative fiscal cost (from the baseline's policy year) in the last year, each run."""
+        return self.data["cumulative_fiscal_cost"].isel(year=-1).values
+
     def per_setting(self, values) -> np.ndarray:
         """A value per run as a ``(settings, futures)`` array."""
         return np.asarray(values).reshape(self.settings, self.futures)
@@ -50,7 +54,7 @@ def run_experiment(
     worlds: pd.DataFrame,
     outputs: Sequence[str],
     *,
-    final_time: float = LAST_YEAR,
+    final_time: float | None = None,
     client=None,
     model: sd_model.Model | None = None,
 ) -> Experiment:
@@ -66,7 +70,7 @@ def run_experiment(
     outputs : sequence of str
         The outputs to keep.
     final_time, client, model
-        As in :func:`sd_model.run_batch`.
+        As in :func:`sd_model.run_batch` (default: the model's FINAL TIME).
     """
     model = model or sd_model.default_model()
     defaults = model.defaults()

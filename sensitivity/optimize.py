@@ -27,19 +27,17 @@ import sd_model
 from sd_model.scenarios import Scenario
 
 from .experiments import futures, run_experiment
-from .targets import LAST_YEAR, read_targets, target_outputs
+from .targets import fixed_levers, read_targets, target_outputs
 
-#: Levers the search does not move: policy acts from the default year; a second relocation round and the
-#: county budget cap are choices of scope and of means, not of follow-up policy.
-FIXED = ("policy_year", "second_relocation_round", "budget_constraint")
 HV_TOLERANCE = 0.005
 HV_WINDOW = 10
 
 
 def searched_levers(model=None) -> list:
-    """The levers a portfolio sets: every lever but those of :data:`FIXED`."""
+    """The levers a portfolio sets: every lever but the ``fixed_levers`` of ``models/targets.toml``."""
     model = model or sd_model.default_model()
-    return [p for p in model.parameters if p.kind == "lever" and p.name not in FIXED]
+    fixed = fixed_levers(model=model)
+    return [p for p in model.parameters if p.kind == "lever" and p.name not in fixed]
 
 
 def snap(settings: np.ndarray, names: list[str]) -> np.ndarray:
@@ -62,7 +60,7 @@ def evaluate_settings(settings: np.ndarray, names: list[str], worlds: pd.DataFra
     chosen = [dict(zip(names, row, strict=True)) for row in settings]
     experiment = run_experiment(chosen, worlds, target_outputs(targets), client=client)
     met = experiment.per_setting((experiment.margins(targets) >= 0).all(axis=1).to_numpy())
-    cost = experiment.per_setting(experiment.data["cumulative_fiscal_cost"].sel(year=LAST_YEAR).values)
+    cost = experiment.per_setting(experiment.final_cost())
     return np.column_stack([np.median(cost, axis=1), met.mean(axis=1)])
 
 

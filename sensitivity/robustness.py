@@ -17,7 +17,7 @@ import sd_model
 from sd_model.paths import ROOT
 
 from .experiments import futures, run_experiment
-from .targets import LAST_YEAR, TARGETS_FILE, read_targets, target_outputs
+from .targets import TARGETS_FILE, read_targets, target_outputs
 
 #: The robust front the explorer shows (``python -m sensitivity optimize --bundle``).
 BUNDLED_FRONT_DIR = ROOT / "data" / "robustness"
@@ -45,7 +45,7 @@ def evaluate(scenarios: dict[str, dict[str, float]], worlds: pd.DataFrame, targe
     experiment = run_experiment(list(scenarios.values()), worlds, target_outputs(targets), client=client)
     frame = experiment.margins(targets)
     frame["all"] = frame[[t.name for t in targets]].min(axis=1)
-    frame["cost"] = experiment.data["cumulative_fiscal_cost"].sel(year=LAST_YEAR).values
+    frame["cost"] = experiment.final_cost()
     frame.insert(0, "future", np.tile(np.arange(len(worlds)), len(scenarios)))
     frame.insert(0, "scenario", np.repeat(list(scenarios), len(worlds)))
     return frame

@@ -20,7 +20,6 @@ from sd_model.scenarios import read_toml
 
 TARGETS_FILE = MODELS_DIR / "targets.toml"
 AGGREGATES = ("min", "max")
-LAST_YEAR = 2035
 
 
 @dataclass(frozen=True)
@@ -120,6 +119,18 @@ def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None =
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: target names repeat")
     return targets
+
+
+def fixed_levers(path: str | Path = TARGETS_FILE, model: sd_model.Model | None = None) -> tuple[str, ...]:
+    """The levers the robust-front search keeps at their defaults (``fixed_levers`` of a targets file)."""
+    model = model or sd_model.default_model()
+    names = read_toml(Path(path).read_bytes(), str(path), error=ValueError).get("fixed_levers", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"{path}: fixed_levers must be a list of lever names")
+    for name in names:
+        if name not in model.parameter_table or model.parameter_table[name].kind != "lever":
+            raise ValueError(f"{path}: fixed_levers names {name!r}, which is not a lever of the model")
+    return tuple(names)
 
 
 def target_outputs(targets) -> list[str]:
