@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sd_model import spec
 from sd_model.parameters import in_language
 from sd_model.paths import MODELS_DIR
-from sd_model.scenarios import read_toml, require_strings
+from sd_model.scenarios import read_toml
 
 STORIES_DIR = MODELS_DIR / "stories"
 
@@ -43,27 +44,13 @@ class Story:
         return in_language(self, "title", lang)
 
 
-#: The keys a story file and each of its steps may hold; any other key is refused (a typo such as
-#: ``lockd`` would otherwise be ignored without a word).
-STORY_KEYS = ("name", "title_en", "title_zh", "steps")
-STEP_KEYS = ("title_en", "title_zh", "text_en", "text_zh", "parameters", "locked")
-
-
-def _refuse_unknown(data: dict, allowed: tuple[str, ...], where: str) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise ValueError(f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(allowed)}")
-
-
 def load_story(path: Path, model) -> Story:
     """Read and validate a story; ``ValueError`` naming the file, the step and the problem."""
     try:
         raw = Path(path).read_bytes()
     except OSError as err:
         raise ValueError(f"{path}: cannot read story: {err.strerror}") from None
-    data = read_toml(raw, str(path), error=ValueError)
-    _refuse_unknown(data, STORY_KEYS, str(path))
-    require_strings(data, ("name", "title_en", "title_zh"), str(path), error=ValueError)
+    data = spec.check(read_toml(raw, str(path), error=ValueError), spec.STORY, str(path))  # keys known, kinds right
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise ValueError(f"{path}: needs at least one [[steps]] table")
@@ -72,10 +59,7 @@ def load_story(path: Path, model) -> Story:
         where = f"{path}: step {i}"
         if not isinstance(raw, dict):
             raise ValueError(f"{where}: must be a table")
-        _refuse_unknown(raw, STEP_KEYS, where)
-        require_strings(raw, ("title_en", "title_zh", "text_en", "text_zh"), where, error=ValueError)
-        if not isinstance(raw.get("parameters", {}), dict):
-            raise ValueError(f"{where}: 'parameters' must be a table of name = value")
+        spec.check(raw, spec.STORY_STEP, str(path), f"step {i}")
         params = model.validate(raw.get("parameters", {}), where=where)
         locked = raw.get("locked", [])
         if not isinstance(locked, list) or not all(isinstance(name, str) for name in locked):

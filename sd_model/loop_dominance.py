@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-import tomllib
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import spec
 from .model import Model, load_model
 from .paths import MODELS_DIR
 from .structure import Structure, canonical, structure
@@ -33,8 +33,7 @@ MAX_DOMINANT = 2
 
 def read_periods(path: str | Path = LOOPS_FILE) -> tuple[tuple[int, int], ...]:
     """The periods of the story (``periods`` in ``models/loops.toml``): ``(first, last)`` years, in order."""
-    with open(path, "rb") as handle:
-        periods = tomllib.load(handle).get("periods")
+    periods = spec.read(path, spec.LOOPS).get("periods")
     ok = (
         isinstance(periods, list)
         and periods
@@ -75,8 +74,7 @@ class NamedLoop:
 
 def read_loop_table(path: str | Path = LOOPS_FILE) -> list[NamedLoop]:
     """The loop table, checked: names unique, polarity R or B, at least one identifying variable."""
-    with open(path, "rb") as handle:
-        entries = tomllib.load(handle).get("loops", [])
+    entries = spec.read(path, spec.LOOPS).get("loops", [])
     if not entries:
         raise ValueError(f"{path}: no [[loops]]")
     table = []

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from . import spec
 from .calibration import urbanization_reference
 from .paths import MODELS_DIR, REFERENCE_DIR
-from .scenarios import read_toml
 
 CALIBRATION_FILE = MODELS_DIR / "calibration.toml"
 ROLES = ("target", "holdout")
@@ -95,7 +95,7 @@ def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) ->
         Naming the observation and the problem (unknown output, role or fact, missing or
         non-positive error, a year the series lacks).
     """
-    doc = read_toml(Path(path).read_bytes(), str(path), error=ValueError)
+    doc = spec.read(path, spec.CALIBRATION)
     facts = pd.concat(
         [pd.read_csv(f, dtype={"year": str}).assign(file=f.name) for f in sorted(REFERENCE_DIR.glob("*_facts.csv"))]
     )

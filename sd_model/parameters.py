@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,8 +119,9 @@ def split_comment(comment: str) -> tuple[str, str]:
 
 def read_metadata(metadata_file: Path) -> dict:
     """Read ``models/model.toml``."""
-    with open(metadata_file, "rb") as handle:
-        return tomllib.load(handle)
+    from . import spec
+
+    return spec.read(metadata_file, spec.MODEL)
 
 
 def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tuple[Parameter, ...]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
 
+from . import spec
 from .parameters import in_language
 from .paths import SCENARIOS_DIR
+from .spec import parse_toml
 
 TEXT_KEYS = ("name", "title_en", "title_zh", "description_en", "description_zh")
 
@@ -60,36 +61,10 @@ def scenario_names(folder: Path = SCENARIOS_DIR) -> list[str]:
     return sorted(names, key=lambda n: n != "baseline")
 
 
-#: Longest TOML text read (scenarios, stories, uploads): far above any real file, far below a flood.
-MAX_TOML_CHARS = 1_000_000
-
-
 def read_toml(text: str | bytes, source: str, error=ScenarioError) -> dict:
-    """TOML text as a dict; ``error`` (a ``ValueError``) naming ``source`` if it is not UTF-8 or not TOML."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise error(f"{source}: not UTF-8 text ({err.reason})") from None
-    if len(text) > MAX_TOML_CHARS:
-        raise error(f"{source}: {len(text):,} characters, more than the {MAX_TOML_CHARS:,} a settings file may hold")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise error(f"{source}: not valid TOML: {err}") from None
-    except RecursionError:  # arrays or tables nested thousands deep
-        raise error(f"{source}: not valid TOML here: nested too deeply") from None
-    except ValueError as err:  # an integer of more than 4,300 digits (Python's limit on int from text)
-        raise error(f"{source}: not valid TOML here: {' '.join(str(err).split())[:160]}") from None
-
-
-def require_strings(data: dict, keys, where: str, error=ScenarioError) -> None:
-    """Raise ``error`` naming ``where`` and the key unless every key of ``keys`` holds a string."""
-    for key in keys:
-        if key not in data:
-            raise error(f"{where}: missing key {key!r}")
-        if not isinstance(data[key], str):
-            raise error(f"{where}: key {key!r} must be a string, got {type(data[key]).__name__}")
+    """TOML text as a dict; ``error`` (a ``ValueError``) naming ``source`` if it is not UTF-8 or not TOML
+    (see :func:`sd_model.spec.parse_toml`)."""
+    return parse_toml(text, source, error)
 
 
 def parse_scenario(text: str | bytes, validate, *, source: str = "<scenario>") -> Scenario:
@@ -111,13 +86,11 @@ def parse_scenario(text: str | bytes, validate, *, source: str = "<scenario>") -
         is not a number or a value out of bounds.
     """
     data = read_toml(text, source)
-    unknown = sorted(set(data) - set(TEXT_KEYS) - {"parameters"})
-    if unknown:
-        raise ScenarioError(f"{source}: unknown key {unknown[0]!r}; allowed keys: {', '.join(TEXT_KEYS)}, parameters")
-    require_strings(data, TEXT_KEYS, source)
+    try:
+        spec.check(data, spec.SCENARIO, source)
+    except spec.SpecError as err:
+        raise ScenarioError(str(err)) from None
     params = data.get("parameters", {})
-    if not isinstance(params, dict):
-        raise ScenarioError(f"{source}: key 'parameters' must be a table of name = value")
     try:
         checked = validate(params, where=f"{source}: [parameters]")
     except ValueError as err:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 import sd_model
+from sd_model import spec
 from sd_model.paths import MODELS_DIR
-from sd_model.scenarios import read_toml
 
 TARGETS_FILE = MODELS_DIR / "targets.toml"
 AGGREGATES = ("min", "max")
@@ -60,7 +60,7 @@ def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None =
         Naming the target and the problem (unknown output, bad years or aggregate, no threshold).
     """
     model = model or sd_model.default_model()
-    doc = read_toml(Path(path).read_bytes(), str(path), error=ValueError)
+    doc = spec.read(path, spec.TARGETS)
     entries = doc.get("targets")
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{path}: no [[targets]]")
@@ -124,7 +124,7 @@ def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None =
 def fixed_levers(path: str | Path = TARGETS_FILE, model: sd_model.Model | None = None) -> tuple[str, ...]:
     """The levers the robust-front search keeps at their defaults (``fixed_levers`` of a targets file)."""
     model = model or sd_model.default_model()
-    names = read_toml(Path(path).read_bytes(), str(path), error=ValueError).get("fixed_levers", [])
+    names = spec.read(path, spec.TARGETS).get("fixed_levers", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"{path}: fixed_levers must be a list of lever names")
     for name in names:

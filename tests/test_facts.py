@@ -50,3 +50,38 @@ def test_the_horizon_is_the_models_final_time(model):
     experiment = run_experiment([{}], futures(3, 1), ["cumulative_fiscal_cost"])
     assert int(experiment.data["year"].values[-1]) == int(model.control["final_time"]) == 2035
     assert (experiment.final_cost() == experiment.data["cumulative_fiscal_cost"].sel(year=2035).values).all()
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("model.toml", 'label_en = "Employment rate of relocated labour"', 'lable_en = "x"\nlabel_en = "Employment rate of relocated labour"',
+         "[[outputs]] 2 'employment_rate': unknown key 'lable_en'"),
+        ("model.toml", "headline_year = 2030", 'headline_year = "2030"', "key 'headline_year' must be an integer, got str"),
+        ("model.toml", "slider_step = 1", "slider_stepp = 1", "[[parameters]] 1 'policy_year': unknown key 'slider_stepp'"),
+        ("loops.toml", 'polarity = "R"', 'polarity = "R"\npolarty = "B"', "[[loops]] 1 'livelihood': unknown key 'polarty'"),
+        ("targets.toml", 'aggregate = "min"', 'aggregate = "min"\nthreshold = 0.9', "unknown key 'threshold'"),
+        ("targets.toml", "fixed_levers = [", "fixed_lever = [", "unknown key 'fixed_lever'; allowed keys: fixed_levers, targets"),
+        ("calibration.toml", "rel_sd = 0.01", "rel_sd = 0.01\nrelsd = 0.02", "unknown key 'relsd'"),
+    ],
+)  # fmt: skip
+def test_every_toml_file_refuses_a_key_it_does_not_know(tmp_path, file, old, new, message):
+    """One spec (sd_model/spec.py) for every TOML file: a typo is refused in one line naming file, table and key."""
+    import re
+
+    from sd_model import spec
+    from sd_model.paths import MODELS_DIR
+
+    text = (MODELS_DIR / file).read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / file
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    kind = {
+        "model.toml": spec.MODEL,
+        "loops.toml": spec.LOOPS,
+        "targets.toml": spec.TARGETS,
+        "calibration.toml": spec.CALIBRATION,
+    }[file]
+    with pytest.raises(spec.SpecError, match=re.escape(f"{path}: ")) as caught:
+        spec.read(path, kind)
+    assert message in str(caught.value) and len(str(caught.value).splitlines()) == 1, str(caught.value)
