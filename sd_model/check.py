@@ -40,8 +40,8 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
     batch) and compare every column at every saved time. An error of the engine other than a
     refusal is raised, not reported: it is a bug."""
     from .batch import run_batch
+    from .engine.translation import ModelFileError, load_pysd, translated_file
     from .model import Model
-    from .translation import ModelFileError, load_pysd, translated_file
 
     name = str(mdl_file)
     try:  # PySD alone: if it cannot translate and run the model, there is nothing to compare with

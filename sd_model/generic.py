@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from .arrays import RUN, element_labels
-from .codegen import CONTROL
+from .engine.arrays import RUN, element_labels
+from .engine.codegen import CONTROL
 from .parameters import Parameter, split_comment
 
 #: The kind of every parameter of a model without metadata.

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import Engine
+from .engine.translation import model_digest, translated_file
 from .parameters import (
     Parameter,
     ParameterError,
@@ -23,7 +24,6 @@ from .parameters import (
     validate_params,
 )
 from .paths import METADATA_FILE, MODEL_FILE
-from .translation import model_digest, translated_file
 
 
 #: Python names of the headline outputs (the explorer's cards).
@@ -284,7 +284,7 @@ class Model:
         """Simulate the model once.
 
         PySD translates the model and computes the initial state; the time steps run in code
-        generated from PySD's translation (:mod:`sd_model.codegen`), which gives the same numbers
+        generated from PySD's translation (:mod:`sd_model.engine.codegen`), which gives the same numbers
         as PySD's own loop (:meth:`run_pysd`, checked by the tests) about ten times faster.
 
         Parameters

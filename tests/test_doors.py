@@ -13,10 +13,10 @@ import pytest
 
 import sd_model
 from sd_model.cli import main
+from sd_model.engine.translation import MANIFEST, ModelFileError, translated_file
 from sd_model.model import MAX_STEPS
 from sd_model.scenarios import ScenarioError, parse_scenario
 from sd_model.spec import MAX_TOML_CHARS
-from sd_model.translation import MANIFEST, ModelFileError, translated_file
 
 SCENARIO_HEAD = 'name = "x"\ntitle_en = "x"\ntitle_zh = "x"\ndescription_en = "x"\ndescription_zh = "x"\n'
 TIME_AXIS = "INITIAL TIME = 0\n~ Year ~|\nFINAL TIME = 2\n~ Year ~|\nTIME STEP = 1\n~ Year ~|\nSAVEPER = 1\n~ Year ~|\n"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import sd_model
+from sd_model.engine.translation import translated_file
 from sd_model.paths import METADATA_FILE
-from sd_model.translation import translated_file
 
 from .conftest import edit_constant
 

@@ -213,7 +213,7 @@ class _Rewrite(ast.NodeTransformer):
     """``name()`` -> ``name``; ``float(x)`` -> ``x``; ``lookup(x)`` -> ``np.interp(x, X, Y)``;
     ``step``/``ramp``/``pulse`` -> their time-dependent form; ``if_then_else`` -> ``_where``;
     :data:`BUILTINS` -> their NumPy form. With ``arrays`` (a subscripted model), ``.values`` and
-    ``float`` go through :mod:`sd_model.arrays` and only known functions and methods are kept."""
+    ``float`` go through :mod:`sd_model.engine.arrays` and only known functions and methods are kept."""
 
     def __init__(self, components: set[str], lookups: set[str], arrays: bool = False):
         self.components = components
@@ -562,7 +562,7 @@ def _copy(node: ast.expr) -> ast.expr:
 
 def namespace(translation: Translation) -> dict:
     """The names the generated code reads: NumPy; for a subscripted model also xarray (its
-    ``DataArray`` taking values per run), the subscripts and :mod:`sd_model.arrays`' helpers."""
+    ``DataArray`` taking values per run), the subscripts and :mod:`sd_model.engine.arrays`' helpers."""
     if not translation.arrays:
         return {"np": np, "_where": np.where}
     import pysd.py_backend.functions as pysd_functions

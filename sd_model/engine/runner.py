@@ -6,11 +6,11 @@ mutable PySD object:
 - the *reference*: PySD's own ``Model.run`` loop (:meth:`Engine.run_pysd`), the numbers every
   faster path is checked against;
 - the *initialiser*: PySD computes the initial state of every stock for parameter values that may
-  be arrays over runs; from there the code that :mod:`sd_model.codegen` generates from the same
+  be arrays over runs; from there the code that :mod:`sd_model.engine.codegen` generates from the same
   translation takes the Euler steps (:meth:`Engine.run`), for one run on floats or many on arrays.
 
 Nothing outside this module reads PySD's private attributes. It depends only on
-:mod:`sd_model.translation` and :mod:`sd_model.codegen` (and the control names of :mod:`sd_model.mdl`); :class:`sd_model.Model` owns one engine.
+:mod:`sd_model.engine.translation` and :mod:`sd_model.engine.codegen` (and the control names of :mod:`sd_model.mdl`); :class:`sd_model.Model` owns one engine.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..mdl import CONTROL_NAMES
 from . import arrays
 from .codegen import CONTROL, compile_loop
-from .mdl import CONTROL_NAMES
 from .translation import load_pysd
 
 
@@ -52,7 +52,7 @@ class Engine:
     Parameters
     ----------
     py_file : str or Path
-        A model translated by PySD (see :func:`sd_model.translation.translated_file`).
+        A model translated by PySD (see :func:`sd_model.engine.translation.translated_file`).
     outputs : sequence of str or None
         Vensim names of the variables :meth:`run` returns, in order; None for every stock, flow and
         auxiliary.
@@ -74,7 +74,7 @@ class Engine:
         (``Stock A[north]``; ``stock_a[north]`` by Python name), in PySD's order.
     arrays : bool
         True for a subscripted model: the generated loop runs on DataArrays with a last ``run``
-        dimension (:mod:`sd_model.arrays`).
+        dimension (:mod:`sd_model.engine.arrays`).
     """
 
     def __init__(self, py_file, outputs: Sequence[str] | None = None):

@@ -21,7 +21,7 @@ import numpy as np
 import pysd
 from pysd.py_backend.lookups import HardcodedLookups
 
-from .paths import cache_dir
+from ..paths import cache_dir
 
 
 def model_digest(mdl_file: Path) -> str:
