@@ -15,6 +15,7 @@ import sd_model
 from sd_model import costs, loop_dominance
 from sd_model.scenarios import Scenario, ScenarioError, parse_scenario
 from sd_model.structure import Structure, structure
+from sd_model.words import box_sentence
 from sensitivity import robustness
 from sensitivity.experiments import futures
 from sensitivity.targets import read_targets
@@ -78,7 +79,7 @@ def cached_failure_boxes(levers: tuple[tuple[str, float], ...], language: str) -
         if name != "all" and miss.mean() < robustness.PRIM_MIN_SHARE:
             continue
         box = robustness.prim_box(worlds, miss)
-        sentences.append(robustness.describe_box(t("rob_current", language), labels[name], float(miss.mean()), box,
+        sentences.append(box_sentence(t("rob_current", language), labels[name], float(miss.mean()), box,
                                                  model().parameter_table, worlds, language))  # fmt: skip
     return sentences
 

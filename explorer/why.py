@@ -12,6 +12,7 @@ import sd_model
 from sd_model import loop_dominance
 from sd_model.formatting import format_number
 from sd_model.structure import canonical
+from sd_model.words import loop_sentence
 
 from . import state
 from .diagram import sector_dot
@@ -71,9 +72,9 @@ def why_panel(values: dict[str, float], baseline_values: dict[str, float], langu
     items, base_items = tuple(sorted(values.items())), tuple(sorted(baseline_values.items()))
     base_shares, base_periods = _named_shares(base_items, output, language)
     shares, periods = _named_shares(items, output, language, history=base_shares[["name", "year", "share"]])
-    st.markdown(f"**{t('why_now', language)}** {loop_dominance.sentence(periods, table, language)}")
+    st.markdown(f"**{t('why_now', language)}** {loop_sentence(periods, table, language)}")
     if base_periods != periods:
-        st.markdown(f"**{t('why_baseline', language)}** {loop_dominance.sentence(base_periods, table, language)}")
+        st.markdown(f"**{t('why_baseline', language)}** {loop_sentence(base_periods, table, language)}")
     else:
         st.caption(t("why_same", language))
     left, right = st.columns(2)

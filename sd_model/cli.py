@@ -166,8 +166,9 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_loops(args) -> int:
-    from .loop_dominance import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table, sentence
+    from .loop_dominance import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table
     from .structure import structure
+    from .words import loop_sentence
 
     if args.out:
         writable_file(args.out)
@@ -183,7 +184,7 @@ def cmd_loops(args) -> int:
         scores = scores[scores["loop"].isin(loops_of_output(args.output, variables, model, graph))]
     for output in outputs:
         periods = dominant_periods(name_scores(scores, loops_of_output(output, variables, model, graph)))
-        print(f"{output}: {sentence(periods, table)}", file=sys.stderr)
+        print(f"{output}: {loop_sentence(periods, table)}", file=sys.stderr)
     if args.out:
         scores.to_csv(args.out, index=False)
         print(f"wrote {scores['loop'].nunique()} loops x {scores['year'].nunique()} years to {args.out}", file=sys.stderr)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import spec
 from .model import Model, load_model
+from .parameters import in_language
 from .paths import MODELS_DIR
 from .structure import Structure, canonical, structure
 
@@ -63,10 +64,10 @@ class NamedLoop:
     path_zh: str
 
     def label(self, lang: str = "en") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        return in_language(self, "label", lang)
 
     def path(self, lang: str = "en") -> str:
-        return self.path_zh if lang == "zh" else self.path_en
+        return in_language(self, "path", lang)
 
     def matches(self, variables) -> bool:
         return all(v in variables for v in self.variables)
@@ -229,14 +230,3 @@ def loops(params=None, *, output: str | None = None, model: Model | None = None)
         model.check_outputs([output])
         scores = scores[scores["loop"].isin(loops_of_output(output, variables, model))]
     return scores.reset_index(drop=True)
-
-
-def sentence(periods, table, lang: str = "en") -> str:
-    """'2016–2020: the livelihood loop dominates; 2026–2035: job saturation takes over' for dominant periods."""
-    labels = {entry.name: entry.label(lang) for entry in table} | {"unnamed": "未命名回路" if lang == "zh" else "unnamed loops"}
-    parts = []
-    for first, last, names in periods:
-        span = f"{first}" if first == last else f"{first}–{last}"
-        who = ("、" if lang == "zh" else ", ").join(labels.get(n, n) for n in names)
-        parts.append(f"{span}：{who}主导" if lang == "zh" else f"{span}: {who} {'dominates' if len(names) == 1 else 'dominate'}")
-    return ("；" if lang == "zh" else "; ").join(parts)

@@ -67,7 +67,7 @@ class Output:
 
     def units_label(self, lang: str = "en") -> str:
         """Units as shown in ``lang``."""
-        return self.units_zh if lang == "zh" else self.units
+        return self.units_zh if lang == "zh" else self.units  # (units carry no _en suffix)
 
 
 class Model:

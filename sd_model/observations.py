@@ -17,6 +17,7 @@ import xarray as xr
 
 from . import spec
 from .calibration import urbanization_reference
+from .parameters import in_language
 from .paths import MODELS_DIR, REFERENCE_DIR
 
 CALIBRATION_FILE = MODELS_DIR / "calibration.toml"
@@ -62,7 +63,7 @@ class Observation:
     miss: str | None = None
 
     def label(self, lang: str = "en") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        return in_language(self, "label", lang)
 
 
 def _fact(facts: pd.DataFrame, spec, where: str) -> tuple[float, str]:

@@ -15,6 +15,7 @@ import pandas as pd
 
 import sd_model
 from sd_model.paths import ROOT
+from sd_model.words import box_sentence
 
 from .experiments import futures, run_experiment
 from .targets import TARGETS_FILE, read_targets, target_outputs
@@ -181,37 +182,6 @@ def prim_box(worlds: pd.DataFrame, miss: np.ndarray, *, coverage: float = PRIM_C
             "trajectory": trajectory, "chosen": chosen, "dimensions": dimensions}  # fmt: skip
 
 
-def describe_box(
-    scenario: str, target_label: str, share: float, box: dict | None, table, worlds: pd.DataFrame, lang: str = "en"
-) -> str:
-    """One sentence a policymaker can read about where a scenario misses a target."""
-    if box is None:
-        if lang == "zh":
-            return f"{scenario}：{target_label}在{share:.0%}的情形中未达成，无法再细分。"
-        return f"{scenario} misses '{target_label}' in {share:.0%} of futures: too few or too many to describe."
-    if not box["limits"]:
-        if lang == "zh":
-            return f"{scenario}在{share:.0%}的情形中未达成“{target_label}”；这些情形分散在各种假设中，没有哪一组假设能显著地概括它们。"
-        return (f"{scenario} misses '{target_label}' in {share:.0%} of futures; no region of the assumptions holds them "
-                "significantly: they are spread across the futures.")  # fmt: skip
-    parts = []
-    for name, (low, high, *_) in box["limits"].items():
-        p = table[name]
-        full_low, full_high = worlds[name].min(), worlds[name].max()
-        label = p.label(lang)
-        if low > full_low and high < full_high:
-            parts.append(f"{label} {low:.3g}–{high:.3g}" if lang == "zh" else f"{label} between {low:.3g} and {high:.3g}")
-        elif low > full_low:
-            parts.append(f"{label}高于{low:.3g}" if lang == "zh" else f"{label} above {low:.3g}")
-        else:
-            parts.append(f"{label}低于{high:.3g}" if lang == "zh" else f"{label} below {high:.3g}")
-    if lang == "zh":
-        return (f"{scenario}在{share:.0%}的情形中未达成“{target_label}”；其中{box['coverage']:.0%}的情形满足："
-                f"{'，'.join(parts)}（该区域内{box['density']:.0%}的情形未达成）。")  # fmt: skip
-    return (f"{scenario} misses '{target_label}' in {share:.0%} of futures; {box['coverage']:.0%} of those have "
-            f"{'; '.join(parts)} (and in that region {box['density']:.0%} of futures miss).")  # fmt: skip
-
-
 def discover(frame: pd.DataFrame, worlds: pd.DataFrame, targets, scenarios: list[str]) -> tuple[pd.DataFrame, dict]:
     """PRIM boxes for each scenario and target (and ``all``) over the futures where it misses.
 
@@ -231,7 +201,7 @@ def discover(frame: pd.DataFrame, worlds: pd.DataFrame, targets, scenarios: list
         for name in [t.name for t in targets] + ["all"]:
             miss = (part[name] < 0).to_numpy()
             box = prim_box(worlds, miss)
-            sentence = describe_box(scenario, labels[name], float(miss.mean()), box, table, worlds)
+            sentence = box_sentence(scenario, labels[name], float(miss.mean()), box, table, worlds)
             if box is None:
                 rows.append({"scenario": scenario, "target": name, "box": 0, "share_missed": float(miss.mean()), "coverage": np.nan,
                              "density": np.nan, "parameter": "", "low": np.nan, "high": np.nan, "qp_low": np.nan,

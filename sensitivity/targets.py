@@ -16,6 +16,7 @@ import pandas as pd
 
 import sd_model
 from sd_model import spec
+from sd_model.parameters import in_language
 from sd_model.paths import MODELS_DIR
 
 TARGETS_FILE = MODELS_DIR / "targets.toml"
@@ -42,10 +43,10 @@ class Target:
     relative_to: int | None = None
 
     def label(self, lang: str = "en") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        return in_language(self, "label", lang)
 
     def short(self, lang: str = "en") -> str:
-        return self.short_zh if lang == "zh" else self.short_en
+        return in_language(self, "short", lang)
 
     def outputs(self) -> list[str]:
         return [self.output] + ([self.per] if self.per else [])

@@ -12,6 +12,7 @@ import pytest
 import sd_model
 from sd_model import loop_dominance as lp
 from sd_model.paths import ROOT
+from sd_model.words import loop_sentence
 from tests import regression
 
 
@@ -70,8 +71,8 @@ def test_scores_follow_the_sliders_and_name_the_story(model, table):
     assert before < 0.01 < after and before < 0.05 * after, (before, after)
     drivers = lp.loops_of_output("urbanization_rate", base_vars, model)
     periods = lp.dominant_periods(lp.name_scores(base, drivers))
-    assert lp.sentence(periods, table) == "2016–2035: Urban migration dominates"
-    assert lp.sentence(periods, table, "zh") == "2016–2035：乡城迁移主导"
+    assert loop_sentence(periods, table) == "2016–2035: Urban migration dominates"
+    assert loop_sentence(periods, table, "zh") == "2016–2035：乡城迁移主导"
     with pytest.raises(ValueError, match="unknown parameter"):
         lp.loop_scores({"training_coverag": 0.5}, model=model)
 

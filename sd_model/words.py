@@ -1,0 +1,69 @@
+"""The sentences the analyses are told in, in both languages, in one place.
+
+The analyses return data (dominant periods of loops, PRIM boxes); this module turns them into the
+sentences the command line, the reports and the explorer print. Every phrase is a template of
+:data:`PHRASES`, one entry a language; the explorer's own interface words are in ``explorer/i18n.py``.
+"""
+
+from __future__ import annotations
+
+#: Phrase templates by name and language (``str.format`` fields in braces).
+PHRASES = {
+    "unnamed_loops": {"en": "unnamed loops", "zh": "未命名回路"},
+    "list_sep": {"en": ", ", "zh": "、"},
+    "period_sep": {"en": "; ", "zh": "；"},
+    "dominates": {"en": "{span}: {who} dominates", "zh": "{span}：{who}主导"},
+    "dominate": {"en": "{span}: {who} dominate", "zh": "{span}：{who}主导"},
+    "box_none": {
+        "en": "{scenario} misses '{target}' in {share:.0%} of futures: too few or too many to describe.",
+        "zh": "{scenario}：{target}在{share:.0%}的情形中未达成，无法再细分。",
+    },
+    "box_spread": {
+        "en": "{scenario} misses '{target}' in {share:.0%} of futures; no region of the assumptions holds them "
+        "significantly: they are spread across the futures.",
+        "zh": "{scenario}在{share:.0%}的情形中未达成“{target}”；这些情形分散在各种假设中，没有哪一组假设能显著地概括它们。",
+    },
+    "box": {
+        "en": "{scenario} misses '{target}' in {share:.0%} of futures; {coverage:.0%} of those have {limits} "
+        "(and in that region {density:.0%} of futures miss).",
+        "zh": "{scenario}在{share:.0%}的情形中未达成“{target}”；其中{coverage:.0%}的情形满足：{limits}（该区域内{density:.0%}的情形未达成）。",
+    },
+    "limit_sep": {"en": "; ", "zh": "，"},
+    "between": {"en": "{label} between {low:.3g} and {high:.3g}", "zh": "{label} {low:.3g}–{high:.3g}"},
+    "above": {"en": "{label} above {low:.3g}", "zh": "{label}高于{low:.3g}"},
+    "below": {"en": "{label} below {high:.3g}", "zh": "{label}低于{high:.3g}"},
+}
+
+
+def phrase(name: str, lang: str = "en", **fields) -> str:
+    """The phrase ``name`` in ``lang`` (``"zh"`` or else English), its fields filled in."""
+    return PHRASES[name]["zh" if lang == "zh" else "en"].format(**fields)
+
+
+def loop_sentence(periods, table, lang: str = "en") -> str:
+    """'2016–2020: Livelihood dominates; 2026–2035: Job saturation dominates' for the dominant periods
+    of :func:`sd_model.loop_dominance.dominant_periods`, named by the loop ``table``."""
+    labels = {entry.name: entry.label(lang) for entry in table} | {"unnamed": phrase("unnamed_loops", lang)}
+    parts = []
+    for first, last, names in periods:
+        span = f"{first}" if first == last else f"{first}–{last}"
+        who = phrase("list_sep", lang).join(labels.get(n, n) for n in names)
+        parts.append(phrase("dominates" if len(names) == 1 else "dominate", lang, span=span, who=who))
+    return phrase("period_sep", lang).join(parts)
+
+
+def box_sentence(scenario: str, target: str, share: float, box: dict | None, table, worlds, lang: str = "en") -> str:
+    """One sentence a policymaker can read about where a scenario misses a target: the PRIM ``box`` of
+    :func:`sensitivity.robustness.prim_box` over ``worlds``, its parameters labelled from ``table``."""
+    if box is None:
+        return phrase("box_none", lang, scenario=scenario, target=target, share=share)
+    if not box["limits"]:
+        return phrase("box_spread", lang, scenario=scenario, target=target, share=share)
+    parts = []
+    for name, (low, high, *_) in box["limits"].items():
+        label, full_low, full_high = table[name].label(lang), worlds[name].min(), worlds[name].max()
+        kind = "between" if low > full_low and high < full_high else "above" if low > full_low else "below"
+        parts.append(phrase(kind, lang, label=label, low=low, high=high))
+    limits = phrase("limit_sep", lang).join(parts)
+    return phrase("box", lang, scenario=scenario, target=target, share=share, coverage=box["coverage"], limits=limits,
+                  density=box["density"])  # fmt: skip
