@@ -138,3 +138,16 @@ def test_a_tampered_translation_is_translated_again_not_imported(tmp_path, priva
         warnings.simplefilter("error")
         assert translated_file(mdl).read_text(encoding="utf-8") == original
     assert (py_file.parent / MANIFEST).is_file()
+
+
+def test_only_a_model_that_reads_data_gets_the_files_beside_it(tmp_path, private_cache):
+    """The files beside a model are linked into its translation only when it reads data (GET XLS,
+    GET DIRECT ...): "county support budget" is not such a call."""
+    from sd_model.engine.translation import READS_DATA
+
+    assert READS_DATA.search("x = GET DIRECT DATA('data.csv', ',', 'A', 'B2')") and READS_DATA.search("GET XLS CONSTANTS(")
+    assert not READS_DATA.search("county support budget = 1\n~ yuan ~ GET it right|")
+    mdl = tmp_path / "small.mdl"
+    mdl.write_text("county support budget = 1\n~ dmnl ~|\n" + TIME_AXIS, encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("beside the model", encoding="utf-8")
+    assert not (translated_file(mdl).parent / "notes.txt").exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 import warnings
@@ -136,10 +137,15 @@ def _cache_problem(folder: Path, mdl_file: Path, digest: str) -> str | None:
     return None
 
 
+#: Vensim's functions that read data files (GET XLS DATA, GET DIRECT CONSTANTS, ...): a word such as
+#: "budget" followed by a space is not one.
+READS_DATA = re.compile(r"\bGET[ _]+(XLS|DIRECT|DATA|123|VDF)\b", re.IGNORECASE)
+
+
 def _link_data_files(mdl_file: Path, folder: Path) -> None:
     """Link the files beside a model that reads data (GET XLS, GET DIRECT) into its translation's
     folder, where PySD looks for them."""
-    if "GET " not in mdl_file.read_text(encoding="utf-8", errors="replace").upper():
+    if not READS_DATA.search(mdl_file.read_text(encoding="utf-8", errors="replace")):
         return
     for sibling in mdl_file.resolve().parent.iterdir():
         link = folder / sibling.name
