@@ -26,7 +26,6 @@ from .parameters import (
 from .paths import METADATA_FILE, MODEL_FILE
 
 
-#: Python names of the headline outputs (the explorer's cards).
 def _headline_outputs(metadata_file: Path = METADATA_FILE) -> tuple[str, ...]:
     """The ``kpis`` of a metadata file (``models/model.toml``): the headline outputs, in order."""
     return tuple(read_metadata(metadata_file).get("kpis", ()))
