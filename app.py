@@ -12,7 +12,7 @@ import altair as alt
 import streamlit as st
 
 import sd_model
-from explorer import state
+from explorer import compute, state
 from explorer.i18n import LANGUAGES, t
 from explorer.widgets import parameter_slider
 
@@ -41,7 +41,7 @@ def sidebar(view: str) -> None:
     with st.sidebar:
         st.radio(t("language", language), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
         language = state.lang()
-        scenarios = state.cached_scenarios()
+        scenarios = compute.cached_scenarios()
         st.selectbox(
             t("preset", language),
             list(scenarios),
@@ -64,7 +64,7 @@ def sidebar(view: str) -> None:
         st.divider()
         st.subheader(t("assumptions", language))
         st.caption(t("assumptions_note", language))
-        changed = state.changed_assumptions(state.current_values())
+        changed = compute.changed_assumptions(state.current_values())
         st.button(t("reset_assumptions", language), key="reset_assumptions", on_click=state.on_reset_assumptions,
                   disabled=not changed)  # fmt: skip
         with st.expander(t("theme_assumptions", language), expanded=bool(changed)):

@@ -14,7 +14,7 @@ from sd_model.formatting import format_number
 from sd_model.structure import canonical
 from sd_model.words import loop_sentence
 
-from . import state
+from . import compute
 from .diagram import sector_dot
 from .i18n import sector_name, t
 
@@ -29,7 +29,7 @@ def shares_chart(shares: pd.DataFrame, language: str, domain: list[str]) -> alt.
     data = shares.assign(label=shares["label"].where(shares["label"].isin(domain), other))
     data = data.groupby(["label", "year"], as_index=False)["share"].sum()
     data["year"] = data["year"].astype(float)  # Arrow's int64 reaches the browser as BigInt, which Vega cannot stack
-    first, last = (int(y) for y in state.model().years()[[0, -1]])
+    first, last = (int(y) for y in compute.model().years()[[0, -1]])
     years = alt.Axis(format="d", values=list(range(first, last + 1, 5)))
     return (
         alt.Chart(data)
@@ -53,22 +53,22 @@ def _named_shares(items, output: str, language: str, history: pd.DataFrame | Non
     """Named loop shares of a run and its dominant periods. ``history`` (the baseline's shares) stands
     for the years before the policy year: the run is the baseline's there, bit for bit, but pysimlin's
     discovery may report another subset of the model's 109,907 loops for another run."""
-    scores, variables = state.cached_loops(items)
+    scores, variables = compute.cached_loops(items)
     shares = loop_dominance.name_scores(
-        scores, loop_dominance.loops_of_output(output, variables, state.model(), state.cached_structure())
+        scores, loop_dominance.loops_of_output(output, variables, compute.model(), compute.cached_structure())
     )
     if history is not None:
         policy_year = dict(items)["policy_year"]
         shares = pd.concat([history[history["year"] < policy_year], shares[shares["year"] >= policy_year]], ignore_index=True)
-    labels = {entry.name: entry.label(language) for entry in state.cached_loop_table()}
+    labels = {entry.name: entry.label(language) for entry in compute.cached_loop_table()}
     return shares.assign(label=shares["name"].map(labels).fillna(shares["name"])), loop_dominance.dominant_periods(shares)
 
 
 def why_panel(values: dict[str, float], baseline_values: dict[str, float], language: str) -> None:
     """The panel for one headline outcome chosen in it."""
-    labels = state.labels(language)
+    labels = compute.labels(language)
     output = st.selectbox(t("why_outcome", language), list(sd_model.KPIS), format_func=labels.get, key="why_output")
-    table = state.cached_loop_table()
+    table = compute.cached_loop_table()
     items, base_items = tuple(sorted(values.items())), tuple(sorted(baseline_values.items()))
     base_shares, base_periods = _named_shares(base_items, output, language)
     shares, periods = _named_shares(items, output, language, history=base_shares[["name", "year", "share"]])
@@ -97,12 +97,12 @@ def why_panel(values: dict[str, float], baseline_values: dict[str, float], langu
 
 def draw_loop(items, entry, language: str) -> None:
     """The shortest loop of ``entry`` in this run, in red on the diagram of the sector holding most of it."""
-    _, variables = state.cached_loops(items)
+    _, variables = compute.cached_loops(items)
     members = [names for names in variables.values() if entry.matches(names)]
     if not members:
         return
     cycle = {canonical(name) for name in min(members, key=len)}
-    structure = state.cached_structure()
+    structure = compute.cached_structure()
     homes = pd.Series([structure.home[n] for n in cycle if n in structure.home])
     if homes.empty:
         return
@@ -114,8 +114,8 @@ def draw_loop(items, entry, language: str) -> None:
 def causes_strip(output: str, values: dict[str, float], baseline_values: dict[str, float], language: str) -> None:
     """The direct causes of the focused variable and how each moved against the baseline in the
     headline year; a click on a cause focuses it (one level down), the outcome's button goes back."""
-    model = state.model()
-    structure = state.cached_structure()
+    model = compute.model()
+    structure = compute.cached_structure()
     vensim = {o.name: o.vensim_name for o in model.outputs}
     focus = st.session_state.get("why_focus") or canonical(vensim[output])
     if st.session_state.get("why_focus_of") != output:  # a new outcome starts at its own causes
@@ -124,8 +124,8 @@ def causes_strip(output: str, values: dict[str, float], baseline_values: dict[st
     year = model.headline_year
     causes = [c for c in structure.references.get(focus, []) if c in structure.equations]
     names = tuple(structure.equations[c].name for c in [focus, *causes])
-    now = state.cached_variables(tuple(sorted(values.items())), names)
-    base = state.cached_variables(tuple(sorted(baseline_values.items())), names)
+    now = compute.cached_variables(tuple(sorted(values.items())), names)
+    base = compute.cached_variables(tuple(sorted(baseline_values.items())), names)
     st.markdown(f"**{t('why_causes', language, name=structure.equations[focus].name, year=year)}**")
     if focus != canonical(vensim[output]):
         st.button(t("why_back", language, name=structure.equations[canonical(vensim[output])].name), key="why_back",

@@ -7,7 +7,7 @@ import streamlit as st
 
 import sd_model
 
-from . import charts, state
+from . import charts, compute, state
 from .formatting import format_delta, format_kpi, slider_step, step_decimals
 from .i18n import t
 
@@ -21,9 +21,9 @@ def kpi_cards(results: pd.DataFrame, baseline: pd.DataFrame, language: str) -> N
     cards, chooser = st.container(), st.container()
     with chooser:
         year = st.select_slider(
-            t("card_year", language), options=list(results.index), value=state.model().headline_year, key="card_year"
+            t("card_year", language), options=list(results.index), value=compute.model().headline_year, key="card_year"
         )
-    outputs = {o.name: o for o in state.model().outputs}
+    outputs = {o.name: o for o in compute.model().outputs}
     for column, kpi in zip(cards.columns(len(sd_model.KPIS)), sd_model.KPIS, strict=True):
         value, base = results.loc[year, kpi], baseline.loc[year, kpi]
         delta = format_delta(kpi, value - base, language)
@@ -55,7 +55,7 @@ def kpi_grid(
     ``frames`` maps series names (legend order) to runs; ``bands`` shades the first series; ``dash``
     is drawn dashed (the baseline) and ``thin`` as a thin grey line (the reference baseline).
     """
-    lines = charts.kpi_long(frames, state.labels(language))
+    lines = charts.kpi_long(frames, compute.labels(language))
     for row in range(0, len(sd_model.KPIS), 2):
         for column, kpi in zip(st.columns(2), sd_model.KPIS[row : row + 2], strict=False):
             spec = charts.kpi_spec(lines, bands, language, kpi, dash_series=dash, thin_series=thin)
@@ -64,14 +64,14 @@ def kpi_grid(
 
 def assumptions_note(values: dict[str, float], language: str) -> None:
     """When assumptions differ from their defaults: which, how far the baseline itself moved, and a reset."""
-    changed = state.changed_assumptions(values)
+    changed = compute.changed_assumptions(values)
     if not changed:
         return
-    model = state.model()
+    model = compute.model()
     table = model.parameter_table
     year = st.session_state.get("card_year", model.headline_year)
-    policy, reference = state.policy_baseline(values), state.baseline()
-    names = state.labels(language)
+    policy, reference = compute.policy_baseline(values), compute.baseline()
+    names = compute.labels(language)
     moved = "; ".join(
         f"{names[k]} {format_kpi(k, reference.loc[year, k], language)} → {format_kpi(k, policy.loc[year, k], language)}"
         for k in sd_model.KPIS

@@ -449,10 +449,10 @@ def test_what_a_yuan_buys_runs_nothing_while_closed():
 
 
 def test_the_panels_scenario_effect_is_cost_effectiveness_from_the_cached_runs(model):
-    from explorer import state
+    from explorer import compute
 
     values = model.defaults() | {"training_coverage": 0.6, "outside_jobs_per_worker": 0.4}
-    assert state.scenario_effect(values) == pytest.approx(
+    assert compute.scenario_effect(values) == pytest.approx(
         sd_model.costs.cost_effectiveness(model, values), rel=1e-12, nan_ok=True
     )
 
@@ -460,7 +460,7 @@ def test_the_panels_scenario_effect_is_cost_effectiveness_from_the_cached_runs(m
 def test_a_bad_story_is_skipped_and_named_and_every_page_still_works(tmp_path, monkeypatch):
     import shutil
 
-    from explorer import state, stories
+    from explorer import compute, stories
 
     for path in stories.STORIES_DIR.glob("*.toml"):
         shutil.copy(path, tmp_path)
@@ -469,7 +469,7 @@ def test_a_bad_story_is_skipped_and_named_and_every_page_still_works(tmp_path, m
     (tmp_path / "dict_locked.toml").write_text(good.replace("locked = [", "locked = [{a = 1}, "), encoding="utf-8")
     (tmp_path / "typo.toml").write_text(good.replace("locked = [", "lockd = [", 1), encoding="utf-8")
     monkeypatch.setattr(stories, "STORIES_DIR", tmp_path)
-    state.cached_story_files.clear()
+    compute.cached_story_files.clear()
     try:
         at = new_app()
         assert not at.exception and len(at.metric) == len(sd_model.KPIS)
@@ -480,7 +480,7 @@ def test_a_bad_story_is_skipped_and_named_and_every_page_still_works(tmp_path, m
         assert any("dict_locked.toml" in w and "'locked' must be a list of parameter names" in w for w in warnings), warnings
         assert any("typo.toml" in w and "unknown key 'lockd'" in w for w in warnings), warnings
         assert at.selectbox(key="story").options == [
-            s.title_en for s in stories.load_stories(state.model(), tmp_path)[0].values()
+            s.title_en for s in stories.load_stories(compute.model(), tmp_path)[0].values()
         ]
     finally:
-        state.cached_story_files.clear()
+        compute.cached_story_files.clear()

@@ -4,13 +4,13 @@ import pandas as pd
 import streamlit as st
 
 import sd_model
-from explorer import state
+from explorer import compute, state
 from explorer.i18n import t
 from explorer.widgets import kpi_grid
 
 
 def show(language: str) -> None:
-    scenarios = state.cached_scenarios()
+    scenarios = compute.cached_scenarios()
     picked = st.multiselect(
         t("compare_pick", language), list(scenarios), default=["baseline", "livelihood_first", "no_follow_up"],
         max_selections=3, format_func=lambda n: scenarios[n].title(language), key="compare",
@@ -18,15 +18,15 @@ def show(language: str) -> None:
     if not picked:
         return
     values = state.current_values()
-    frames = {scenarios[n].title(language): state.with_assumptions(scenarios[n].parameters, values) for n in picked}
+    frames = {scenarios[n].title(language): compute.with_assumptions(scenarios[n].parameters, values) for n in picked}
     st.subheader(t("compare_chart", language))
-    if state.changed_assumptions(values):
+    if compute.changed_assumptions(values):
         st.caption(t("compare_assumptions", language))
     kpi_grid(frames, None, language, dash=None, key="chart_compare")
-    year = state.model().headline_year
+    year = compute.model().headline_year
     st.caption(t("compare_year", language, year=year))
     table = pd.DataFrame({title: frame.loc[year, list(sd_model.KPIS)] for title, frame in frames.items()})
-    table.index = [state.labels(language)[k] for k in table.index]
+    table.index = [compute.labels(language)[k] for k in table.index]
     st.dataframe(table.style.format("{:,.3f}"), key="compare_table")
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import sd_model
-from explorer import charts, state
+from explorer import charts, compute, state
 from explorer.exchange import current_scenario
 from explorer.i18n import t
 from explorer.why import why_panel
@@ -15,7 +15,7 @@ from sd_model.formatting import format_number
 
 def export_import(values: dict[str, float], results, language: str) -> None:
     with st.expander(t("export", language), expanded=False):
-        scenario = current_scenario(values, state.model().defaults(), state.cached_scenarios()[st.session_state["preset"]])
+        scenario = current_scenario(values, compute.model().defaults(), compute.cached_scenarios()[st.session_state["preset"]])
         cols = st.columns(2)
         cols[0].download_button(
             t("export_toml", language), scenario.to_toml(), file_name="scenario.toml", mime="application/toml", key="export_toml"
@@ -29,12 +29,12 @@ def export_import(values: dict[str, float], results, language: str) -> None:
 
 def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
     """The scenario's cost and gains against policy unchanged, and the same per lever."""
-    model = state.model()
+    model = compute.model()
     # Tracked, so that its 14-run batch is computed only while the panel is open (Streamlit's lazy expander).
     with st.expander(t("yuan_buys", language), expanded=False, key="yuan_buys_open", on_change="rerun") as panel:
         if not panel.open:
             return
-        effect, table = state.scenario_effect(values), state.cached_yuan_buys(tuple(sorted(values.items())))
+        effect, table = compute.scenario_effect(values), compute.cached_yuan_buys(tuple(sorted(values.items())))
         st.caption(t("yuan_buys_note", language, year=int(values["policy_year"]), final=int(model.years()[-1])))
         st.markdown(f"**{t('scenario_effect', language)}**")
         summary = {t("extra_cost", language): effect["extra_cost_yuan"]}
@@ -54,7 +54,7 @@ def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
 
 def robustness_strip(shares, baseline_shares, source: str, language: str) -> None:
     """Share of the futures in which each target of ``models/targets.toml`` holds, at the current levers."""
-    targets = state.cached_targets()
+    targets = compute.cached_targets()
     items = [(x.name, x.short(language)) for x in targets] + [("all", t("all_targets", language))]
     st.markdown(f"**{t('robustness_strip', language)}**")
     for column, (name, label) in zip(st.columns(len(items)), items, strict=True):
@@ -62,34 +62,34 @@ def robustness_strip(shares, baseline_shares, source: str, language: str) -> Non
         colour = "green" if share >= 0.9 else "orange" if share >= 0.6 else "red"
         column.markdown(f":{colour}-background[**{share:.0%}**] {label}")
         column.caption(t("strip_vs_baseline", language, share=f"{baseline_shares[name]:.0%}"))
-    st.caption(t(f"strip_note_{source}", language, n=state.ENSEMBLE_RUNS))
+    st.caption(t(f"strip_note_{source}", language, n=compute.ENSEMBLE_RUNS))
 
 
 def show(language: str) -> None:
     st.caption(t("subtitle", language))
     values = state.current_values()
-    results, baseline = state.run_of(values), state.policy_baseline(values)
+    results, baseline = compute.run_of(values), compute.policy_baseline(values)
     kpi_cards(results, baseline, language)  # first, so that the cards change before the ensemble runs
     assumptions_note(values, language)
     levers = {p.name: values[p.name] for p in sd_model.parameters("lever")}
     source = state.band_source()
-    bands, shares = state.cached_futures(tuple(sorted(levers.items())), source)
+    bands, shares = compute.cached_futures(tuple(sorted(levers.items())), source)
     base_levers = {p.name: p.default for p in sd_model.parameters("lever")}
-    robustness_strip(shares, state.cached_futures(tuple(sorted(base_levers.items())), source)[1], source, language)
+    robustness_strip(shares, compute.cached_futures(tuple(sorted(base_levers.items())), source)[1], source, language)
     st.subheader(t("kpi_chart", language))
     frames = {t("series_scenario", language): results, t("series_baseline", language): baseline}
     reference = None
-    if state.changed_assumptions(values):
+    if compute.changed_assumptions(values):
         reference = t("series_reference", language)
-        frames[reference] = state.baseline()
+        frames[reference] = compute.baseline()
     kpi_grid(frames, bands, language, dash=t("series_baseline", language), thin=reference, key="chart_kpi")
-    st.caption(t(f"band_note_{source}", language, n=state.ENSEMBLE_RUNS))
+    st.caption(t(f"band_note_{source}", language, n=compute.ENSEMBLE_RUNS))
     st.toggle(t("bands_full_ranges", language), key="bands_full_ranges", help=t("bands_full_ranges_help", language))
     if st.toggle(t("why_open", language), key="why_open"):
         baseline_values = values | {p.name: p.default for p in sd_model.parameters("lever")}
         why_panel(values, baseline_values, language)
     left, right = st.columns(2)
-    labels = state.labels(language)
+    labels = compute.labels(language)
     left.vega_lite_chart(spec=charts.people_spec(charts.people_long(results, labels), language), key="chart_people")
     right.vega_lite_chart(spec=charts.income_spec(charts.income_long(results, language), language), key="chart_income")
     what_a_yuan_buys(values, language)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import sd_model
-from explorer import state
+from explorer import compute, state
 from explorer.i18n import t
 
 
@@ -23,13 +23,13 @@ def scenarios_chart(table: pd.DataFrame, language: str) -> alt.Chart:
 
 
 def show(language: str) -> None:
-    st.caption(t("rob_intro", language, n=state.ROBUSTNESS_RUNS))
-    targets = state.cached_targets()
-    scenarios = state.cached_scenarios()
-    table = state.cached_scenario_robustness()
+    st.caption(t("rob_intro", language, n=compute.ROBUSTNESS_RUNS))
+    targets = compute.cached_targets()
+    scenarios = compute.cached_scenarios()
+    table = compute.cached_scenario_robustness()
     overall = table[table["target"] == "all"].assign(title=lambda d: d["scenario"].map(lambda n: scenarios[n].title(language)))
     st.subheader(t("rob_scenarios", language))
-    front = state.bundled_front()
+    front = compute.bundled_front()
     chart = scenarios_chart(overall, language)
     if front is not None:
         line = (
@@ -51,7 +51,7 @@ def show(language: str) -> None:
     st.subheader(t("rob_where", language))
     values = state.current_values()
     levers = {p.name: values[p.name] for p in sd_model.parameters("lever")}
-    for sentence in state.cached_failure_boxes(tuple(sorted(levers.items())), language):
+    for sentence in compute.cached_failure_boxes(tuple(sorted(levers.items())), language):
         st.markdown(f"- {sentence}")
     st.caption(t("rob_where_note", language))
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import state
+from explorer import compute, state
 from explorer.i18n import t
 from explorer.sensitivity_runs import find_runs, read_indices
 from sd_model.paths import ROOT
@@ -29,14 +29,14 @@ def show(language: str) -> None:
     run = runs[choice]
     manifest = run.manifest
     st.caption(t("sensitivity_run", language, method=manifest["method"], time=manifest["created"], n=manifest["n"]))
-    current = manifest.get("model_sha256") == state.model().digest and manifest.get("parameter_table_sha256") == table_hash()
+    current = manifest.get("model_sha256") == compute.model().digest and manifest.get("parameter_table_sha256") == table_hash()
     if not current:
         st.warning(t("sensitivity_stale", language))
     st.caption(t("sensitivity_help", language))
     indices = read_indices(run.folder)
-    table = state.model().parameter_table
+    table = compute.model().parameter_table
     indices["parameter"] = [table[n].label(language) if n in table else n for n in indices["parameter"]]
-    names = state.labels(language)
+    names = compute.labels(language)
     output = st.selectbox(
         t("output", language), list(indices["output"].unique()), format_func=lambda o: names.get(o, o), key="sens_output"
     )

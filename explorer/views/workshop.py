@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer import state
+from explorer import compute, state
 from explorer.i18n import t
 from explorer.widgets import kpi_cards, kpi_grid
 
@@ -16,7 +16,7 @@ LARGE_TYPE = (
 
 def show(language: str) -> None:
     st.markdown(LARGE_TYPE, unsafe_allow_html=True)
-    all_stories, problems = state.cached_story_files()
+    all_stories, problems = compute.cached_story_files()
     for file, problem in problems.items():
         st.warning(t("story_skipped", language, file=file, problem=problem))
     if not all_stories:
@@ -36,7 +36,7 @@ def show(language: str) -> None:
     st.header(step.title(language))
     st.markdown(step.text(language))
     if step.locked:
-        table = state.model().parameter_table
+        table = compute.model().parameter_table
         st.caption(t("locked", language) + ": " + ", ".join(table[n].label(language) for n in step.locked))
     cols = st.columns([1, 1, 4])
     cols[0].button(t("previous", language), key="story_prev", on_click=state.on_story_move, args=(-1,), disabled=index == 0)
@@ -44,7 +44,7 @@ def show(language: str) -> None:
         t("next", language), key="story_next", on_click=state.on_story_move, args=(1,), disabled=index == len(story.steps) - 1
     )
     values = state.current_values()
-    results, baseline = state.run_of(values), state.policy_baseline(values)
+    results, baseline = compute.run_of(values), compute.policy_baseline(values)
     kpi_cards(results, baseline, language)
     frames = {t("series_scenario", language): results, t("series_baseline", language): baseline}
     kpi_grid(frames, None, language, dash=t("series_baseline", language), key="chart_workshop")
