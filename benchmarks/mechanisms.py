@@ -1,7 +1,7 @@
 """The modeller's review of the model's mechanisms (issue 21), measured: what each policy move answers.
 
 Prints one row per question a reviewer asks of the model at the default assumptions (levers from the
-policy year 2026, changes against the baseline in 2030 unless said), the figures of README's
+policy year 2026, changes against the baseline in 2030 unless said), the figures of docs/what-the-model-answers.md
 "What the model answers" table. Run: ``python benchmarks/mechanisms.py``.
 """
 

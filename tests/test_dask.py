@@ -118,7 +118,7 @@ def test_optimize_on_the_cluster_matches_local(client):
 
 
 def test_the_readme_recipe_listens_on_this_machine_only_and_runs_a_batch():
-    """The README's `dask scheduler` and `dask worker` lines, run as written (on free ports): every
+    """The `dask scheduler` and `dask worker` lines of docs/engine.md, run as written (on free ports): every
     socket they listen on is bound to 127.0.0.1, and a batch through them equals a local one."""
     import shlex
     import subprocess
@@ -129,7 +129,7 @@ def test_the_readme_recipe_listens_on_this_machine_only_and_runs_a_batch():
 
     from .browser import free_port
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    readme = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8").splitlines()
     port, dashboard = free_port(), free_port()
     processes = []
     try:
