@@ -91,6 +91,12 @@ def cached_loop_table() -> list:
     return loop_dominance.read_loop_table()
 
 
+@st.cache_resource(show_spinner=False)
+def cached_loop_periods() -> tuple[tuple[int, int], ...]:
+    """The periods of the loop story (``models/loops.toml``), read once."""
+    return loop_dominance.read_periods()
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def cached_variables(items: tuple[tuple[str, float], ...], names: tuple[str, ...]) -> pd.DataFrame:
     """Any model variables (Vensim names) of the run of these parameter values, one row per year."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +18,7 @@ class SensitivityRun:
     folder: Path
     manifest: dict
     bundled: bool
+    indices: pd.DataFrame = field(repr=False, compare=False)  # read (and checked) once, by find_runs
 
     @property
     def label(self) -> str:
@@ -71,9 +72,9 @@ def find_runs(folder: Path | None, bundled: Path = BUNDLED_DIR) -> tuple[list[Se
                 manifest = json.loads(path.read_text(encoding="utf-8"))
                 if not isinstance(manifest, dict) or not set(MANIFEST_KEYS) <= set(manifest):
                     raise ValueError(f"manifest.json lacks one of {', '.join(MANIFEST_KEYS)}")
-                read_indices(path.parent)
+                indices = read_indices(path.parent)
             except (OSError, ValueError) as err:  # json's errors are ValueErrors
                 unreadable[path.parent.name] = str(err).splitlines()[0][:200]
                 continue
-            runs.append(SensitivityRun(path.parent, manifest, is_bundled))
+            runs.append(SensitivityRun(path.parent, manifest, is_bundled, indices))
     return runs, unreadable

@@ -61,7 +61,9 @@ def _named_shares(items, output: str, language: str, history: pd.DataFrame | Non
         policy_year = dict(items)["policy_year"]
         shares = pd.concat([history[history["year"] < policy_year], shares[shares["year"] >= policy_year]], ignore_index=True)
     labels = {entry.name: entry.label(language) for entry in compute.cached_loop_table()}
-    return shares.assign(label=shares["name"].map(labels).fillna(shares["name"])), loop_dominance.dominant_periods(shares)
+    return shares.assign(label=shares["name"].map(labels).fillna(shares["name"])), loop_dominance.dominant_periods(
+        shares, compute.cached_loop_periods()
+    )
 
 
 def why_panel(values: dict[str, float], baseline_values: dict[str, float], language: str) -> None:

@@ -9,6 +9,7 @@ sends the chunks to the engine in this process or to a Dask cluster.
 from __future__ import annotations
 
 import csv
+import io
 import math
 
 import numpy as np
@@ -36,14 +37,15 @@ def read_samples(path) -> pd.DataFrame:
     """
     try:
         with open(path, encoding="utf-8", newline="") as stream:
-            rows = csv.reader(stream)
-            header = next(rows, None)
-            if not header:
-                raise ParameterError(f"{path}: empty samples file (a header of parameter names comes first)")
-            for number, row in enumerate(rows, start=2):
-                if row and len(row) != len(header):
-                    raise ParameterError(f"{path}, line {number}: {len(row)} fields, the header has {len(header)}")
-        return pd.read_csv(path)
+            text = stream.read()
+        rows = csv.reader(io.StringIO(text, newline=""))
+        header = next(rows, None)
+        if not header:
+            raise ParameterError(f"{path}: empty samples file (a header of parameter names comes first)")
+        for number, row in enumerate(rows, start=2):
+            if row and len(row) != len(header):
+                raise ParameterError(f"{path}, line {number}: {len(row)} fields, the header has {len(header)}")
+        return pd.read_csv(io.StringIO(text))
     except (OSError, UnicodeDecodeError, csv.Error, pd.errors.ParserError) as err:
         raise ParameterError(f"{path}: cannot read samples CSV: {err}") from None
 

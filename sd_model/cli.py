@@ -166,7 +166,7 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_loops(args) -> int:
-    from .loop_dominance import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table
+    from .loop_dominance import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table, read_periods
     from .structure import structure
     from .words import loop_sentence
 
@@ -177,13 +177,13 @@ def cmd_loops(args) -> int:
     outputs = model.check_outputs([args.output] if args.output else list(sd_model.KPIS))
     scores, variables = loop_scores(params, model=model)
     graph = structure(model.mdl_file)
-    table = read_loop_table()
+    table, story = read_loop_table(), read_periods()
     labels = {entry.name: entry.label_en for entry in table}
     scores.insert(2, "label", scores["name"].map(labels).fillna(""))
     if args.output:
         scores = scores[scores["loop"].isin(loops_of_output(args.output, variables, model, graph))]
     for output in outputs:
-        periods = dominant_periods(name_scores(scores, loops_of_output(output, variables, model, graph)))
+        periods = dominant_periods(name_scores(scores, loops_of_output(output, variables, model, graph)), story)
         print(f"{output}: {loop_sentence(periods, table)}", file=sys.stderr)
     if args.out:
         scores.to_csv(args.out, index=False)

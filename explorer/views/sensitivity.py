@@ -7,7 +7,7 @@ import streamlit as st
 
 from explorer import compute, state
 from explorer.i18n import t
-from explorer.sensitivity_runs import find_runs, read_indices
+from explorer.sensitivity_runs import find_runs
 from sd_model.paths import ROOT
 from sensitivity import charts as sens_charts
 from sensitivity.problem import table_hash
@@ -33,7 +33,7 @@ def show(language: str) -> None:
     if not current:
         st.warning(t("sensitivity_stale", language))
     st.caption(t("sensitivity_help", language))
-    indices = read_indices(run.folder)
+    indices = run.indices.copy()  # the page relabels its parameters
     table = compute.model().parameter_table
     indices["parameter"] = [table[n].label(language) if n in table else n for n in indices["parameter"]]
     names = compute.labels(language)

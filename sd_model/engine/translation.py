@@ -27,7 +27,11 @@ from ..paths import cache_dir
 
 def model_digest(mdl_file: Path) -> str:
     """Hash of the model text and the PySD version: the key of the translation cache."""
-    digest = hashlib.sha256(Path(mdl_file).read_bytes())
+    return _digest(Path(mdl_file).read_bytes())
+
+
+def _digest(data: bytes) -> str:
+    digest = hashlib.sha256(data)
     digest.update(pysd.__version__.encode())
     return digest.hexdigest()
 
@@ -44,9 +48,8 @@ def _reason(err: Exception) -> str:
     return f"{type(err).__name__}: {text[:240]}"
 
 
-def check_text(mdl_file: Path) -> None:
-    """Refuse, in one line, a model file that is empty or not text."""
-    data = mdl_file.read_bytes()
+def check_text(mdl_file: Path, data: bytes) -> None:
+    """Refuse, in one line, a model file (its bytes ``data``) that is empty or not text."""
     if not data.strip():
         raise ModelFileError(f"{mdl_file}: the model file is empty")
     try:
@@ -71,14 +74,15 @@ def translated_file(mdl_file: str | Path) -> Path:
     mdl_file = Path(mdl_file)
     if not mdl_file.is_file():
         raise FileNotFoundError(f"model file not found: {mdl_file}")
-    check_text(mdl_file)
-    digest = model_digest(mdl_file)
+    data = mdl_file.read_bytes()  # read once: checked, hashed, compared and searched for data calls
+    check_text(mdl_file, data)
+    digest = _digest(data)
     target = cache_dir() / f"{mdl_file.stem}-{digest[:20]}"
     py_file = target / f"{mdl_file.stem}.py"
     if py_file.is_file():
-        problem = _cache_problem(target, mdl_file, digest)
+        problem = _cache_problem(target, mdl_file, digest, hashlib.sha256(data).hexdigest())
         if problem is None:
-            _link_data_files(mdl_file, target)
+            _link_data_files(mdl_file, target, data)
             return py_file
         if (target / MANIFEST).exists():  # without one it is only a translation from before the manifests
             warnings.warn(f"{target}: {problem}; translating {mdl_file.name} again", stacklevel=2)
@@ -87,8 +91,8 @@ def translated_file(mdl_file: str | Path) -> Path:
     # Translate in a private folder, then rename: concurrent processes never see half a file.
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".translating-"))
     try:
-        shutil.copyfile(mdl_file, work / mdl_file.name)
-        _link_data_files(mdl_file, work)
+        (work / mdl_file.name).write_bytes(data)
+        _link_data_files(mdl_file, work, data)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -119,15 +123,15 @@ def _write_manifest(folder: Path, mdl_file: Path, digest: str) -> None:
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 
-def _cache_problem(folder: Path, mdl_file: Path, digest: str) -> str | None:
+def _cache_problem(folder: Path, mdl_file: Path, digest: str, source: str) -> str | None:
     """Why a cached translation may not be imported (None: it may). The cached copy of the source must
     be the model file's text, and the translation the file written from it: a translation edited,
-    replaced or cut short since is refused before any of it runs."""
+    replaced or cut short since is refused before any of it runs. ``source`` is the SHA-256 of the
+    model file's text."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("model_digest") != digest:
             return "its manifest is for another model"
-        source = _sha256(mdl_file)
         if _sha256(folder / mdl_file.name) != source or manifest.get("mdl_sha256") != source:
             return "its copy of the model differs from the model file"
         if _sha256(folder / f"{mdl_file.stem}.py") != manifest.get("py_sha256"):
@@ -142,10 +146,10 @@ def _cache_problem(folder: Path, mdl_file: Path, digest: str) -> str | None:
 READS_DATA = re.compile(r"\bGET[ _]+(XLS|DIRECT|DATA|123|VDF)\b", re.IGNORECASE)
 
 
-def _link_data_files(mdl_file: Path, folder: Path) -> None:
+def _link_data_files(mdl_file: Path, folder: Path, data: bytes) -> None:
     """Link the files beside a model that reads data (GET XLS, GET DIRECT) into its translation's
-    folder, where PySD looks for them."""
-    if not READS_DATA.search(mdl_file.read_text(encoding="utf-8", errors="replace")):
+    folder, where PySD looks for them (``data``: the model file's bytes)."""
+    if not READS_DATA.search(data.decode("utf-8", errors="replace")):
         return
     for sibling in mdl_file.resolve().parent.iterdir():
         link = folder / sibling.name
