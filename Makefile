@@ -39,10 +39,10 @@ sensitivity-data: setup
 	$(PY) -m sensitivity bundle
 
 posterior-data: setup
-	$(PY) -m sd_model calibrate --posterior --bundle
+	$(PY) -m calibration --posterior --bundle
 
 robustness-data: setup
-	$(PY) -m sensitivity optimize --bundle
+	$(PY) -m robustness optimize --bundle
 
 bench: setup browser
 	$(PY) benchmarks/bench_batch.py

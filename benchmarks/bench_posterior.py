@@ -1,6 +1,6 @@
 """Benchmark: time to a converged posterior, against emcee alone given the same time.
 
-Prints the wall time of ``sd_model.calibrate_posterior`` with its defaults (sequential Monte Carlo,
+Prints the wall time of ``calibration.calibrate_posterior`` with its defaults (sequential Monte Carlo,
 the particles moved by emcee), its R-hat and ESS, and the time of one reference batch of 10,000 runs
 to 2022 measured in the same process (the ratio is what to compare across machines). With
 ``--emcee`` it then runs emcee's ensemble sampler alone (differential-evolution moves, 8 walkers per
@@ -20,8 +20,8 @@ from scipy.special import logit
 from scipy.stats import qmc
 
 import sd_model
-from sd_model import posterior
-from sd_model.observations import read_observations
+from calibration import posterior
+from calibration.observations import read_observations
 
 
 def reference_seconds(model) -> float:

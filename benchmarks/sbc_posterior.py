@@ -18,8 +18,8 @@ import numpy as np
 from scipy import stats
 
 import sd_model
-from sd_model import posterior
-from sd_model.observations import model_values, needed_outputs, read_observations
+from calibration import posterior
+from calibration.observations import model_values, needed_outputs, read_observations
 
 
 def main() -> None:

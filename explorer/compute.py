@@ -14,13 +14,13 @@ import pandas as pd
 import streamlit as st
 
 import sd_model
+from robustness import analysis as robustness
+from robustness.experiments import futures
+from robustness.targets import read_targets
 from sd_model import costs, loop_dominance
 from sd_model.scenarios import Scenario
 from sd_model.structure import Structure, structure
 from sd_model.words import box_sentence
-from sensitivity import robustness
-from sensitivity.experiments import futures
-from sensitivity.targets import read_targets
 
 from . import ensemble, stories
 from .i18n import t

@@ -1,6 +1,6 @@
 """The futures at fixed lever settings: uncertainty bands of the KPIs and the robustness strip.
 
-By default the futures are draws from the bundled posterior (:func:`sd_model.posterior_draws`): as
+By default the futures are draws from the bundled posterior (:func:`calibration.posterior_draws`): as
 wide as the public figures still leave open. ``source="ranges"`` draws every uncertainty and
 historical setting uniformly over its full range instead, a stress test as wide as our guesses.
 One :func:`sd_model.run_batch` call gives both the bands and the share of futures that meet each
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 import sd_model
-from sensitivity.experiments import futures, run_experiment
-from sensitivity.targets import read_targets, target_outputs
+from robustness.experiments import futures, run_experiment
+from robustness.targets import read_targets, target_outputs
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
 #: Where the futures of the bands come from.

@@ -29,9 +29,9 @@ TEXT = {
     },
     "rob_share_axis": {"en": "Share of futures meeting every target", "zh": "全部目标达成的情形占比"},
     "rob_chart_note": {
-        "en": "Points: the named scenarios. Green line: the robust low-cost front found by python -m sensitivity optimize "
+        "en": "Points: the named scenarios. Green line: the robust low-cost front found by python -m robustness optimize "
         "(no setting does better on both at once).",
-        "zh": "点：预设情景。绿线：由 python -m sensitivity optimize 求得的稳健低成本前沿（没有任何设置能在两方面同时更优）。",
+        "zh": "点：预设情景。绿线：由 python -m robustness optimize 求得的稳健低成本前沿（没有任何设置能在两方面同时更优）。",
     },
     "rob_cost_col": {"en": "Cost to 2035 (bn yuan)", "zh": "至2035年成本（十亿元）"},
     "rob_where": {"en": "Where the current setting fails", "zh": "当前设置在哪些情形下失效"},
@@ -43,8 +43,8 @@ TEXT = {
     "rob_current": {"en": "The current setting", "zh": "当前设置"},
     "rob_front": {"en": "Robust low-cost portfolios", "zh": "稳健低成本政策组合"},
     "rob_no_front": {
-        "en": "No robust front for this version of the model: run python -m sensitivity optimize --bundle.",
-        "zh": "当前模型版本尚无稳健前沿：请运行 python -m sensitivity optimize --bundle。",
+        "en": "No robust front for this version of the model: run python -m robustness optimize --bundle.",
+        "zh": "当前模型版本尚无稳健前沿：请运行 python -m robustness optimize --bundle。",
     },
     "rob_member": {"en": "Member of the front", "zh": "前沿上的组合"},
     "rob_member_label": {

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from robustness import analysis as robustness
 from sd_model.scenarios import ScenarioError, parse_scenario
-from sensitivity import robustness
 
 from . import stories, urlstate
 from .compute import cached_scenarios, cached_stories, model

@@ -9,9 +9,12 @@ The public API::
     sd_model.load_scenario("livelihood_first")
     sd_model.cost_effectiveness({"training_coverage": 0.6})   # against policy unchanged
     sd_model.what_a_yuan_buys()                                # per lever that costs public money
-    sd_model.posterior_draws(1000)     # futures the public figures still allow (the bundled posterior)
-    sd_model.calibrate_posterior()     # sample that posterior again
     sd_model.loops({"training_coverage": 0.6}, output="employment_rate")   # loop dominance
+    sd_model.load_model("models/examples/NAME/NAME.mdl")    # any Vensim model: the same calls take model=
+
+The analyses sit above this package, side by side: :mod:`calibration` (observations, the
+posterior), :mod:`robustness` (targets, levers x futures, PRIM, the robust front) and
+:mod:`sensitivity` (SALib).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ import pandas as pd
 from .batch import run_batch
 from .model import KPIS, Model, Output, load_model
 from .parameters import KINDS, THEMES, Parameter, ParameterError
-from .paths import MODEL_FILE, SCENARIOS_DIR
-from .scenarios import Scenario, ScenarioError, parse_scenario, resolve_scenario_path, scenario_names
+from .paths import MODEL_FILE, beside
+from .scenarios import Scenario, ScenarioError, parse_scenario, resolve_scenario_path
+from .scenarios import scenario_names as _scenario_names
 
 __all__ = [
     "KINDS",
@@ -38,7 +42,6 @@ __all__ = [
     "ParameterError",
     "Scenario",
     "ScenarioError",
-    "calibrate_posterior",
     "cost_effectiveness",
     "default_model",
     "load_model",
@@ -48,10 +51,10 @@ __all__ = [
     "parameter_frame",
     "parameters",
     "parse_scenario",
-    "posterior_draws",
     "run",
     "run_batch",
     "scenario_names",
+    "scenarios_dir",
     "what_a_yuan_buys",
 ]
 
@@ -103,14 +106,6 @@ def what_a_yuan_buys(params=None, *, share: float = 0.1) -> pd.DataFrame:
     return costs.what_a_yuan_buys(default_model(), params, share=share)
 
 
-def posterior_draws(n: int, seed: int = 0, **kwargs) -> pd.DataFrame:
-    """Joint draws of every uncertainty and historical setting from the bundled posterior; see
-    :func:`sd_model.posterior.posterior_draws`."""
-    from . import posterior
-
-    return posterior.posterior_draws(n, seed, **kwargs)
-
-
 def loops(params=None, *, output: str | None = None, model: Model | None = None) -> pd.DataFrame:
     """Loop dominance (pysimlin's Loops that Matter) for ``params``: every loop's relative score in
     every saved year, named by ``models/loops.toml``; with ``output``, only the loops that drive it.
@@ -125,23 +120,28 @@ def loops(params=None, *, output: str | None = None, model: Model | None = None)
     return loop_dominance.loops(params, output=output, model=model)
 
 
-def calibrate_posterior(**kwargs):
-    """Sample the posterior given the public figures; see :func:`sd_model.posterior.calibrate_posterior`."""
-    from . import posterior
-
-    return posterior.calibrate_posterior(**kwargs)
-
-
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load and validate a bundled scenario by name, or a scenario file by path.
+def load_scenario(name_or_path: str | Path, model: Model | None = None) -> Scenario:
+    """Load and validate a scenario by name (from the ``scenarios/`` folder beside the model) or by path.
 
     Raises
     ------
     ScenarioError
         A ``ValueError`` naming the file, the key and the problem.
     """
-    path = resolve_scenario_path(name_or_path, SCENARIOS_DIR)
-    return parse_scenario(path.read_bytes(), default_model().validate, source=str(path))
+    model = model or default_model()
+    path = resolve_scenario_path(name_or_path, scenarios_dir(model))
+    return parse_scenario(path.read_bytes(), model.validate, source=str(path))
+
+
+def scenario_names(model: Model | None = None) -> list[str]:
+    """Names of the scenarios in the ``scenarios/`` folder beside the model (the project's by default),
+    baseline first."""
+    return _scenario_names(scenarios_dir(model or default_model()))
+
+
+def scenarios_dir(model: Model) -> Path:
+    """The folder of a model's named scenarios: ``scenarios/`` beside its ``.mdl``."""
+    return beside(model.mdl_file, "scenarios")
 
 
 def __getattr__(name):

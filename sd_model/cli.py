@@ -1,4 +1,4 @@
-"""Command line: ``python -m sd_model params|scenarios|run|cost|batch|check|calibrate|loops|sketch``."""
+"""Command line: ``python -m sd_model params|scenarios|run|cost|batch|check|loops|sketch``."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import pandas as pd
 
 import sd_model
 
-from .calibration import WITHIN_SD, calibration_report, urbanization_fit
 from .formatting import format_number
 from .outpaths import writable_file
-from .posterior import DEFAULT_PARTICLES, DEFAULT_RUNS, FINAL_STEPS
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
@@ -67,13 +65,20 @@ def cmd_scenarios(args) -> int:
     return 0
 
 
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--mdl`` and ``--metadata``: the model a command works on (every entry point takes them)."""
+    parser.add_argument("--mdl", help="a Vensim model (default models/relocation.mdl); its metadata is the model.toml "
+                        "beside it, if any, else every constant is a parameter and every variable an output")  # fmt: skip
+    parser.add_argument("--metadata", help="the model's metadata (default: model.toml beside --mdl, if there is one)")
+
+
 def chosen_model(args) -> sd_model.Model:
-    """The model of ``--mdl`` (without metadata: every constant a parameter), or the project's."""
+    """The model of ``--mdl`` (with ``--metadata``, or the ``model.toml`` beside it), or the project's."""
+    if getattr(args, "metadata", None) and not getattr(args, "mdl", None):
+        raise ValueError("--metadata goes with --mdl")
     if not getattr(args, "mdl", None):
         return sd_model.default_model()
-    if getattr(args, "scenario", None):
-        raise ValueError("--scenario goes with the project's model, not with --mdl; use --set NAME=VALUE")
-    return sd_model.load_model(args.mdl)
+    return sd_model.load_model(args.mdl, args.metadata)
 
 
 def cmd_run(args) -> int:
@@ -116,53 +121,6 @@ def cmd_cost(args) -> int:
         with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", format_number):
             print(table.to_string())
     return 0
-
-
-def cmd_calibrate(args) -> int:
-    if args.readme_table:
-        from .posterior import BUNDLED_DIR
-        from .posterior_report import readme_table
-
-        sys.stdout.write(readme_table(pd.read_csv(BUNDLED_DIR / "parameters.csv", index_col="parameter")))
-        return 0
-    if not args.posterior:
-        if args.out or args.bundle:
-            raise ValueError("--out and --bundle go with --posterior")
-        run = sd_model.run()
-        report = calibration_report(run)
-        for role, title in (("target", "Targets (fitted by the posterior)"), ("holdout", "Holdouts (nothing fitted to them)")):
-            part = report[report.role == role].drop(columns=["role", "miss"])
-            print(f"{title}: {int(part.within.sum())} of {len(part)} within {WITHIN_SD:g} sd")
-            print(part.to_string(float_format=lambda x: f"{x:,.4g}"), end="\n\n")
-        for name, row in report[~report.within & (report.miss != "")].iterrows():
-            print(f"{name} is missed ({row.error_pct:+.0f} %): {row.miss}", end="\n\n")
-        fit = urbanization_fit(run)
-        print(
-            f"Urbanization RMSPE 2016-2022: {fit['census_basis']:.2f} % on the census basis, {fit['published']:.2f} % published"
-        )
-        return 0
-    from .observations import read_observations
-    from .outpaths import writable_folder
-    from .posterior import BUNDLED_DIR, calibrate_posterior
-    from .posterior_report import write_posterior
-
-    if bool(args.out) == bool(args.bundle):
-        raise ValueError("give one of --out DIR and --bundle (which replaces data/posterior/)")
-    out = writable_folder(BUNDLED_DIR if args.bundle else args.out)
-    model = sd_model.default_model()
-    observations = read_observations(output_names=model.output_names)
-    posterior = calibrate_posterior(particles=args.particles, runs=args.runs, seed=args.seed, workers=args.workers,
-                                    final_steps=args.final_steps, observations=observations, model=model)  # fmt: skip
-    print(posterior.convergence_message(), file=sys.stderr)
-    if args.bundle and not posterior.converged:
-        print(f"not bundled: {BUNDLED_DIR} keeps the previous posterior", file=sys.stderr)
-        return 1
-    write_posterior(posterior, out, observations, model=model)
-    print(
-        f"wrote the posterior of {len(posterior.names)} parameters ({posterior.seconds:.0f} s of sampling) to {out}",
-        file=sys.stderr,
-    )
-    return 0 if posterior.converged else 1
 
 
 def cmd_loops(args) -> int:
@@ -268,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--final-time", type=int, dest="final_time")
     p.add_argument("--time-step", type=float, dest="time_step")
     p.add_argument("--out", help="CSV file to write (default: stdout)")
-    p.add_argument("--mdl", help="another Vensim model: every constant a parameter, every variable an output")
+    add_model_arguments(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("cost", help="fiscal cost against policy unchanged, and what a yuan buys through each lever")
     p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
@@ -284,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--final-time", type=int, dest="final_time")
     p.add_argument("--time-step", type=float, dest="time_step")
     p.add_argument("--out", required=True, help="results.nc (NetCDF) or results.csv (one row per run and year)")
-    p.add_argument("--mdl", help="another Vensim model: every constant a parameter, every variable an output")
+    add_model_arguments(p)
     p.set_defaults(func=cmd_batch)
     p = sub.add_parser(
         "check",
@@ -292,25 +250,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--mdl", nargs="+", required=True, help="Vensim model files")
     p.set_defaults(func=cmd_check)
-    p = sub.add_parser("calibrate", help="print the calibration figures of the default run, or sample the posterior")
-    p.add_argument(
-        "--posterior",
-        action="store_true",
-        help="Bayesian calibration against models/calibration.toml (sequential Monte Carlo with emcee moves)",
-    )
-    p.add_argument("--particles", type=int, default=DEFAULT_PARTICLES, help=f"particles per run (default {DEFAULT_PARTICLES})")
-    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"independent runs, compared by R-hat (default {DEFAULT_RUNS})")
-    p.add_argument("--final-steps", type=int, default=FINAL_STEPS, dest="final_steps",
-                   help=f"emcee steps at temperature 1 after the last reweighting (default {FINAL_STEPS})")  # fmt: skip
-    p.add_argument("--workers", type=int, help="processes running the runs side by side (default: runs and cores allow)")
-    p.add_argument("--seed", type=int, default=2016)
-    p.add_argument("--out", help="folder for the draws, report.md, tables and charts")
-    p.add_argument(
-        "--bundle", action="store_true", help="write to data/posterior/ (the posterior the explorer uses), if converged"
-    )
-    p.add_argument("--readme-table", action="store_true", dest="readme_table",
-                   help="print the bundled posterior as the table of models/README.md")  # fmt: skip
-    p.set_defaults(func=cmd_calibrate)
     p = sub.add_parser("loops", help="loop dominance (pysimlin's Loops that Matter), named by models/loops.toml")
     p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)")

@@ -19,3 +19,9 @@ def cache_dir() -> Path:
         return Path(os.environ["SD_MODEL_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "sd_model"
+
+
+def beside(mdl_file: str | Path, name: str) -> Path:
+    """The file ``name`` in the folder of ``mdl_file``: where a model keeps its metadata (``model.toml``),
+    targets, calibration, loops, scenarios and stories (``models/`` for the project's model)."""
+    return Path(mdl_file).resolve().parent / name

@@ -107,5 +107,7 @@ def resolve_scenario_path(name_or_path: str | Path, folder: Path = SCENARIOS_DIR
         return candidate
     path = Path(folder) / f"{name_or_path}.toml"
     if not path.is_file():
-        raise ScenarioError(f"unknown scenario {str(name_or_path)!r}; bundled scenarios: {', '.join(scenario_names(folder))}")
+        names = scenario_names(folder)
+        known = f"bundled scenarios: {', '.join(names)}" if names else f"no scenarios in {folder}"
+        raise ScenarioError(f"unknown scenario {str(name_or_path)!r}; {known}")
     return path

@@ -199,6 +199,8 @@ LOOPS = Table(
 TARGETS = Table(
     {
         "fixed_levers": Key("list of strings"),
+        "cost_output": Key("string"),
+        "policy_parameter": Key("string"),
         "targets": Tables(
             Table(
                 {

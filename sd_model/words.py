@@ -54,7 +54,7 @@ def loop_sentence(periods, table, lang: str = "en") -> str:
 
 def box_sentence(scenario: str, target: str, share: float, box: dict | None, table, worlds, lang: str = "en") -> str:
     """One sentence a policymaker can read about where a scenario misses a target: the PRIM ``box`` of
-    :func:`sensitivity.robustness.prim_box` over ``worlds``, its parameters labelled from ``table``."""
+    :func:`robustness.analysis.prim_box` over ``worlds``, its parameters labelled from ``table``."""
     if box is None:
         return phrase("box_none", lang, scenario=scenario, target=target, share=share)
     if not box["limits"]:

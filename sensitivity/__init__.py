@@ -1,6 +1,6 @@
-"""Sensitivity analysis of the relocation model with SALib.
+"""Sensitivity analysis with SALib, of the relocation model or any :class:`sd_model.Model` (``model=``).
 
-Every method reads one SALib problem derived from ``sd_model.parameters()`` and evaluates the model
+Every method reads one SALib problem derived from the model's parameter table and evaluates the model
 only through ``sd_model.run_batch``. Each function returns an ``xarray.Dataset`` of indices over
 ``(output, year, parameter)`` (with ``*_conf`` half-widths of 95 % confidence intervals); with
 ``out=DIR`` it also writes tidy CSV/NetCDF, samples, outputs, a manifest, charts and a report.

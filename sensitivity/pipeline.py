@@ -30,14 +30,19 @@ MAX_N_GROWTH = 16
 Evaluator = Callable[[np.ndarray, list[str]], dict[str, np.ndarray]]
 
 
-def model_evaluator(outputs: Sequence[str], client=None) -> Evaluator:
+def model_evaluator(outputs: Sequence[str], client=None, model: sd_model.Model | None = None) -> Evaluator:
     """Evaluate samples with :func:`sd_model.run_batch` (locally or on a Dask client)."""
 
     def evaluate(X: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
-        dataset = sd_model.run_batch(X, names=names, outputs=list(outputs), client=client, progress=False)
+        dataset = sd_model.run_batch(X, names=names, outputs=list(outputs), client=client, progress=False, model=model)
         return {o: dataset[o].values for o in outputs}
 
     return evaluate
+
+
+def _plain(t) -> int | float:
+    """A saved time as JSON writes it: a whole number as an int (years), else a float."""
+    return int(t) if float(t).is_integer() else float(t)
 
 
 def parse_years(spec: str | Sequence[int] | None, available: Sequence[int]) -> list[int]:
@@ -47,7 +52,7 @@ def parse_years(spec: str | Sequence[int] | None, available: Sequence[int]) -> l
         return available[1:] if len(available) > 1 else available
     if isinstance(spec, str):
         try:
-            spec = [int(y) for y in spec.split(",") if y.strip()]
+            spec = [_plain(float(y)) for y in spec.split(",") if y.strip()]
         except ValueError:
             raise ValueError(f"years must be 'all' or comma-separated years, got {spec!r}") from None
     bad = [y for y in spec if y not in available]
@@ -166,7 +171,7 @@ def manifest_for(method, n, seed, params, outputs, years, second_order, problem_
     }  # fmt: skip
 
 
-def posterior_parameters(method, params) -> list:
+def posterior_parameters(method, params, model) -> list:
     """The parameters of an analysis on the posterior: only a given-data method, only calibrated
     parameters (``"all"``: every uncertainty and historical setting).
 
@@ -175,15 +180,15 @@ def posterior_parameters(method, params) -> list:
     ValueError
         For a method that needs its own sampling design, or a lever among the parameters.
     """
-    from sd_model.posterior import CALIBRATED_KINDS
+    from calibration.posterior import CALIBRATED_KINDS
 
     if not method.given_data:
         given = ", ".join(m.name for m in METHODS.values() if m.given_data)
         raise ValueError(f"{method.name} needs its own sampling design over independent inputs; posterior draws are "
                          f"dependent: use {given} with --posterior")  # fmt: skip
     if params == "all":
-        return [p for p in sd_model.parameters() if p.kind in CALIBRATED_KINDS]
-    chosen = select_parameters(params)
+        return [p for p in model.parameters if p.kind in CALIBRATED_KINDS]
+    chosen = select_parameters(params, model)
     levers = [p.name for p in chosen if p.kind not in CALIBRATED_KINDS]
     if levers:
         raise ValueError(f"the posterior varies uncertainties and historical settings only; not {', '.join(levers)}")
@@ -208,10 +213,14 @@ def run_analysis(
     years_all: Sequence[int] | None = None,
     chunk_size: int | None = None,
     posterior: bool = False,
+    model: sd_model.Model | None = None,
 ) -> xr.Dataset:
     """Run one sensitivity method end to end; see :func:`sensitivity.sobol` and friends.
 
-    ``posterior=True`` samples the bundled posterior (:func:`sd_model.posterior_draws`) instead of
+    ``model`` is the project's model by default; any :class:`sd_model.Model` works (outputs default to
+    its KPIs, or to every output of a model without metadata).
+
+    ``posterior=True`` samples the bundled posterior (:func:`calibration.posterior_draws`) instead of
     the parameters' full ranges: what still matters given the data. Only given-data methods (PAWN)
     read such a sample; with ``params="all"`` it varies every uncertainty and
     historical setting, the levers staying at their defaults; levers cannot be chosen.
@@ -225,13 +234,13 @@ def run_analysis(
     if posterior and problem is not None:
         raise ValueError("posterior=True samples the model's posterior; it does not go with a custom problem")
     if problem is None:
-        chosen = posterior_parameters(method, params) if posterior else select_parameters(params)
+        model = model or sd_model.default_model()
+        chosen = posterior_parameters(method, params, model) if posterior else select_parameters(params, model)
         problem = salib_problem(chosen)
-        model = sd_model.default_model()
-        outputs = model.check_outputs(sd_model.KPIS if outputs is None else outputs)
-        years_all = [int(y) for y in model.years()]
-        evaluate = evaluate or model_evaluator(outputs, client)
-        identity = (table_hash(), model.digest)
+        outputs = model.check_outputs(model.default_outputs if outputs is None else outputs)
+        years_all = [_plain(t) for t in model.times()]
+        evaluate = evaluate or model_evaluator(outputs, client, model)
+        identity = (table_hash(model), model.digest)
     else:
         outputs = list(outputs or ["y"])
         identity = ("custom", "custom")
@@ -254,7 +263,9 @@ def run_analysis(
                 stale.unlink()
         previous.write_text(json.dumps(manifest, indent=2))
     if posterior:
-        X = sd_model.posterior_draws(n, seed)[problem["names"]].to_numpy()
+        from calibration.posterior import posterior_draws
+
+        X = posterior_draws(n, seed, model=model)[problem["names"]].to_numpy()
     else:
         # SALib scales unit samples as low + u * (high - low), which can land one rounding error past a
         # bound (0.3 + 1.0 * 0.6 = 0.9000000000000001); its points are meant to lie on the bounds.

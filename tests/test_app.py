@@ -399,7 +399,7 @@ def test_robustness_view_compares_scenarios_describes_failures_and_loads_a_front
     at.button(key="front_load").click().run()
     assert not at.exception
     assert any("Loaded" in s.value for s in at.success)
-    from sensitivity.robustness import BUNDLED_FRONT_DIR
+    from robustness.analysis import BUNDLED_FRONT_DIR
 
     loaded = sd_model.load_scenario(BUNDLED_FRONT_DIR / "scenarios" / f"{member}.toml")
     for name, value in loaded.parameters.items():

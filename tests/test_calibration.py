@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sd_model
-from sd_model.calibration import RELOCATION_TARGET, WITHIN_SD, calibration_report, census_rebasing_offset, urbanization_fit
+from calibration.fit import RELOCATION_TARGET, WITHIN_SD, calibration_report, census_rebasing_offset, urbanization_fit
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import sd_model
 from sd_model.paths import ROOT
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "sd_model", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+def cli(*args, package="sd_model"):
+    return subprocess.run([sys.executable, "-m", package, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_params_lists_every_parameter():
@@ -50,14 +50,18 @@ def test_bad_input_gives_message_not_traceback():
         (("run", "--set", "dividend_rate"), "expects name=value"),
         (("run", "--scenario", "nope"), "unknown scenario 'nope'"),
         (("run", "--outputs", "jobs"), "unknown output 'jobs'"),
-        (("calibrate", "--out", "x"), "--out and --bundle go with --posterior"),
-        (("calibrate", "--posterior"), "give one of --out DIR and --bundle"),
+        (("calibration", "--out", "x"), "--out and --bundle go with --posterior"),
+        (("calibration", "--posterior"), "give one of --out DIR and --bundle"),
         (
-            ("calibrate", "--posterior", "--runs", "1", "--out", "/tmp/sd_model_cli_runs"),
+            ("calibration", "--posterior", "--runs", "1", "--out", "/tmp/sd_model_cli_runs"),
             "runs must be a whole number of at least 2",
         ),
+        (("sd_model", "run", "--metadata", "models/model.toml"), "--metadata goes with --mdl"),
+        (("robustness", "--targets", "models/nope.toml", "--n", "10"), "models/nope.toml: cannot read"),
+        (("robustness", "optimize", "--mdl", "tests/models/smooth.mdl", "--prior", "--n", "10"), "name the cost output"),
     ]:
-        done = cli(*args)
+        package, *args = args if args[0] in ("sd_model", "calibration", "robustness") else ("sd_model", *args)
+        done = cli(*args, package=package)
         assert done.returncode == 2, args
         assert message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
@@ -73,7 +77,7 @@ def test_unwritable_outputs_give_one_line_before_any_work(tmp_path):
         (["sd_model", "batch", "--samples", str(samples), "--out", "/proc/x.nc"], "cannot write /proc/x.nc"),
         (["sensitivity", "sobol", "--n", "8", "--out", "/proc/x"], "cannot create folder /proc/x"),
         (["sensitivity", "bundle", "--out", "/proc/x"], "cannot create folder /proc/x"),
-        (["sd_model", "calibrate", "--posterior", "--out", "/proc/x"], "cannot create folder /proc/x"),
+        (["calibration", "--posterior", "--out", "/proc/x"], "cannot create folder /proc/x"),
     ]:
         done = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert done.returncode == 2, (command, done.stderr)
@@ -88,7 +92,7 @@ def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_co
 
     out = tmp_path / "posterior"
     done = subprocess.run(
-        [sys.executable, "-m", "sd_model", "calibrate", "--posterior", "--particles", "150", "--runs", "2", "--workers", "2", "--final-steps", "5",
+        [sys.executable, "-m", "calibration", "--posterior", "--particles", "150", "--runs", "2", "--workers", "2", "--final-steps", "5",
          "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -101,7 +105,7 @@ def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_co
         assert (out / name).is_file(), name
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "**NOT CONVERGED" in report and "| holdout |" in report
-    from sd_model.posterior import arviz
+    from calibration.posterior import arviz
 
     idata = arviz().from_netcdf(str(out / "posterior.nc"))
     assert idata.posterior.sizes["chain"] == 2 and idata.posterior.sizes["draw"] == 150
@@ -125,7 +129,7 @@ def test_run_and_batch_on_another_model(tmp_path):
     bad = cli("run", "--mdl", mdl, "--set", "hiring_rate=5")
     assert bad.returncode == 2 and "'hiring_rate' = 5 is out of bounds" in bad.stderr and "Traceback" not in bad.stderr
     bad = cli("run", "--mdl", mdl, "--scenario", "livelihood_first")
-    assert bad.returncode == 2 and "--scenario goes with the project's model" in bad.stderr
+    assert bad.returncode == 2 and "unknown scenario 'livelihood_first'; no scenarios in" in bad.stderr
 
 
 def test_check_says_equal_or_refused():

@@ -110,7 +110,7 @@ def test_sensitivity_on_the_cluster_matches_local(client):
 
 def test_optimize_on_the_cluster_matches_local(client):
     """The robust-front search sends each generation's batch to Dask and finds the same front."""
-    from sensitivity.optimize import optimize
+    from robustness.optimize import optimize
 
     options = dict(n=20, population=8, generations=2, seed=6)
     local, remote = optimize(**options), optimize(client=client, **options)

@@ -8,10 +8,10 @@ import tomllib
 import pytest
 
 import sd_model
+from robustness.optimize import searched_levers
+from robustness.targets import TARGETS_FILE, fixed_levers
 from sd_model.loop_dominance import LOOPS_FILE, read_periods
 from sd_model.paths import METADATA_FILE, MODEL_FILE
-from sensitivity.optimize import searched_levers
-from sensitivity.targets import TARGETS_FILE, fixed_levers
 
 
 def test_the_kpis_are_those_of_model_toml(model, tmp_path):
@@ -45,7 +45,7 @@ def test_the_fixed_levers_are_those_of_targets_toml(model, tmp_path):
 
 
 def test_the_horizon_is_the_models_final_time(model):
-    from sensitivity.experiments import futures, run_experiment
+    from robustness.experiments import futures, run_experiment
 
     experiment = run_experiment([{}], futures(3, 1), ["cumulative_fiscal_cost"])
     assert int(experiment.data["year"].values[-1]) == int(model.control["final_time"]) == 2035
@@ -61,7 +61,7 @@ def test_the_horizon_is_the_models_final_time(model):
         ("model.toml", "slider_step = 1", "slider_stepp = 1", "[[parameters]] 1 'policy_year': unknown key 'slider_stepp'"),
         ("loops.toml", 'polarity = "R"', 'polarity = "R"\npolarty = "B"', "[[loops]] 1 'livelihood': unknown key 'polarty'"),
         ("targets.toml", 'aggregate = "min"', 'aggregate = "min"\nthreshold = 0.9', "unknown key 'threshold'"),
-        ("targets.toml", "fixed_levers = [", "fixed_lever = [", "unknown key 'fixed_lever'; allowed keys: fixed_levers, targets"),
+        ("targets.toml", "fixed_levers = [", "fixed_lever = [", "unknown key 'fixed_lever'; allowed keys: fixed_levers, cost_output, policy_parameter, targets"),
         ("calibration.toml", "rel_sd = 0.01", "rel_sd = 0.01\nrelsd = 0.02", "unknown key 'relsd'"),
     ],
 )  # fmt: skip

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
+import calibration
 import sd_model
-from sd_model import posterior as post
-from sd_model.observations import CALIBRATION_FILE, model_values, needed_outputs, read_observations
-from sd_model.posterior_report import identification, predictive
+from calibration import posterior as post
+from calibration.observations import CALIBRATION_FILE, model_values, needed_outputs, read_observations
+from calibration.report import identification, predictive
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +84,17 @@ def test_a_stale_posterior_is_refused_with_the_command_that_renews_it(tmp_path, 
     idata = post.arviz().from_netcdf(str(post.BUNDLED_DIR / post.DRAWS_FILE))
     idata.attrs["model_digest"] = "0" * 64
     idata.to_netcdf(str(tmp_path / post.DRAWS_FILE))
-    with pytest.raises(post.StalePosteriorError, match="calibrate --posterior --bundle"):
+    with pytest.raises(post.StalePosteriorError, match="python -m calibration --posterior --bundle"):
         post.posterior_draws(10, folder=tmp_path, model=model)
     with pytest.raises(post.StalePosteriorError, match="no posterior draws"):
         post.posterior_draws(10, folder=tmp_path / "missing", model=model)
 
 
 def test_posterior_draws_cover_every_calibrated_parameter_and_run(model):
-    draws = sd_model.posterior_draws(500, seed=1)
+    draws = calibration.posterior_draws(500, seed=1)
     assert list(draws.columns) == [p.name for p in post.calibrated_parameters(model)]
     assert len(draws) == 500 and draws.notna().all().all()
-    assert draws.equals(sd_model.posterior_draws(500, seed=1))
+    assert draws.equals(calibration.posterior_draws(500, seed=1))
     # a prior-only parameter is uniform over its range; an identified one is narrow
     shock = model.parameter_table["outside_demand_shock_depth"]
     assert draws["outside_demand_shock_depth"].between(shock.low, shock.high).all()
@@ -103,7 +104,7 @@ def test_posterior_draws_cover_every_calibrated_parameter_and_run(model):
     results = sd_model.run_batch(draws, outputs=["employment_rate"], model=model)
     assert np.isfinite(results["employment_rate"].values[:, 1:]).all()  # 2015: nobody at the sites, missing
     with pytest.raises(ValueError, match="positive whole number"):
-        sd_model.posterior_draws(0)
+        calibration.posterior_draws(0)
 
 
 def test_the_posterior_fits_the_targets_better_than_the_full_ranges(model, observations):
@@ -124,7 +125,7 @@ def test_the_posterior_fits_the_targets_better_than_the_full_ranges(model, obser
 
     from explorer.ensemble import uncertainty_samples
 
-    assert mean_square_error(sd_model.posterior_draws(1000, seed=2)) < 0.2 * mean_square_error(
+    assert mean_square_error(calibration.posterior_draws(1000, seed=2)) < 0.2 * mean_square_error(
         uncertainty_samples(1000, 2, "ranges")
     )
     ident = identification(fitted, model)
@@ -144,7 +145,7 @@ def test_simulation_based_calibration_recovers_known_parameters(model, observati
     targets = [o for o in observations if o.role == "target"]
     sd = np.array([o.sd for o in targets])
     rng = np.random.default_rng(7)
-    truths = sd_model.posterior_draws(2, seed=11)
+    truths = calibration.posterior_draws(2, seed=11)
     inside, identified_inside = [], []
     for i, truth in truths.iterrows():
         data = sd_model.run_batch(truth.to_frame().T, outputs=needed_outputs(targets), final_time=2022, model=model)
@@ -190,10 +191,10 @@ def test_posterior_bands_are_narrower_than_the_full_ranges_where_the_data_speak(
 def test_models_readme_gives_the_bundled_posterior():
     import pandas as pd
 
+    from calibration.report import readme_table
     from sd_model.paths import MODELS_DIR
-    from sd_model.posterior_report import readme_table
 
     table = readme_table(pd.read_csv(post.BUNDLED_DIR / "parameters.csv", index_col="parameter"))
     assert table in (MODELS_DIR / "README.md").read_text(encoding="utf-8"), (
-        "run `python -m sd_model calibrate --readme-table` and paste into models/README.md"
+        "run `python -m calibration --readme-table` and paste into models/README.md"
     )

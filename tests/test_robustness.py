@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import sd_model
+from robustness import analysis as rob
+from robustness.experiments import futures
+from robustness.targets import TARGETS_FILE, read_targets
 from sd_model.paths import ROOT
-from sensitivity import robustness as rob
-from sensitivity.experiments import futures
-from sensitivity.targets import TARGETS_FILE, read_targets
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_prim_recovers_a_box_planted_in_synthetic_data():
 def test_cli_writes_robustness_boxes_report_and_charts(tmp_path):
     out = tmp_path / "rob"
     done = subprocess.run(
-        [sys.executable, "-m", "sensitivity", "robustness", "--scenarios", "baseline,support_withdrawn", "--n", "300", "--out", str(out)],
+        [sys.executable, "-m", "robustness", "--scenarios", "baseline,support_withdrawn", "--n", "300", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -119,7 +119,7 @@ def test_cli_writes_robustness_boxes_report_and_charts(tmp_path):
     assert boxes["sentence"].str.contains("misses").all()
     for name in ("report.md", "manifest.json", "share_met.png", "share_met.html", "cost.png", "peeling.png", "peeling.html"):
         assert (out / name).is_file(), name
-    bad = subprocess.run([sys.executable, "-m", "sensitivity", "robustness", "--scenarios", "nope", "--n", "50", "--out", str(tmp_path / "x")],
+    bad = subprocess.run([sys.executable, "-m", "robustness", "--scenarios", "nope", "--n", "50", "--out", str(tmp_path / "x")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert bad.returncode == 2 and "unknown scenario 'nope'" in bad.stderr and "Traceback" not in bad.stderr
 
@@ -128,7 +128,7 @@ def test_optimize_finds_a_front_that_dominates_or_matches_the_named_scenarios_an
     """A small search (60 futures, population 12, 6 generations): a non-dominated front, written as CSV,
     chart and one scenario per member that the explorer can open; every front member at least as
     good as the baseline on one objective."""
-    from sensitivity.optimize import hypervolume, optimize, write_front
+    from robustness.optimize import hypervolume, optimize, write_front
 
     result = optimize(n=60, population=12, generations=6, seed=2)
     front = result["front"]
@@ -152,7 +152,7 @@ def test_the_bundled_front_is_current_and_converged(model):
     import json
 
     manifest = json.loads((rob.BUNDLED_FRONT_DIR / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["model_digest"] == model.digest, "run `python -m sensitivity optimize --bundle`"
+    assert manifest["model_digest"] == model.digest, "run `python -m robustness optimize --bundle`"
     assert manifest["converged"] is True
     front = pd.read_csv(rob.BUNDLED_FRONT_DIR / "front.csv")
     for member in front["member"]:
@@ -166,7 +166,7 @@ def test_the_bundled_front_is_current_and_converged(model):
 def test_one_experiment_for_every_caller(model, targets):
     """Settings x futures: setting i in future j is run i * futures + j, each lever a setting leaves out
     at its default, each run's policy year its setting's; the robustness comparison reads it."""
-    from sensitivity.experiments import run_experiment
+    from robustness.experiments import run_experiment
 
     worlds = futures(5, 2)
     settings = [{"training_coverage": 0.6}, {"policy_year": 2029, "outside_jobs_per_worker": 0.4}]

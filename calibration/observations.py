@@ -15,12 +15,18 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import spec
-from .calibration import urbanization_reference
-from .parameters import in_language
-from .paths import MODELS_DIR, REFERENCE_DIR
+from sd_model import spec
+from sd_model.parameters import in_language
+from sd_model.paths import MODELS_DIR, REFERENCE_DIR, beside
+
+from .fit import urbanization_reference
 
 CALIBRATION_FILE = MODELS_DIR / "calibration.toml"
+
+
+def calibration_file(model=None) -> Path:
+    """The calibration file beside a model's ``.mdl`` (``models/calibration.toml`` for the project's model)."""
+    return beside(model.mdl_file, "calibration.toml") if model is not None else CALIBRATION_FILE
 ROLES = ("target", "holdout")
 SERIES = {"urbanization_census_basis": lambda: urbanization_reference()["census_basis"]}
 
@@ -129,7 +135,7 @@ def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) ->
             missing = [y for y in entry.get("years", []) if y not in series.index]
             if missing or not entry.get("years"):
                 raise ValueError(f"{where}: series {entry['series']!r} has no figure for {missing or 'no years given'}")
-            source = f"{entry['series']} (guangxi_urbanization.csv, sd_model.calibration)"
+            source = f"{entry['series']} (guangxi_urbanization.csv, calibration.fit)"
             points = [(f"{entry['name']}_{y}", int(y), float(series[y])) for y in entry["years"]]
         else:
             raise ValueError(f"{where}: give a fact or a series (one of {', '.join(SERIES)})")

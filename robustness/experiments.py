@@ -16,9 +16,9 @@ import pandas as pd
 import xarray as xr
 
 import sd_model
-from sd_model.posterior import posterior_draws, prior_draws
+from calibration.posterior import posterior_draws, prior_draws
 
-from .targets import margins
+from .targets import Objectives, margins, read_objectives, time_axis
 
 
 def futures(n: int, seed: int, *, prior: bool = False, model: sd_model.Model | None = None) -> pd.DataFrame:
@@ -35,14 +35,18 @@ class Experiment:
     policy_year: np.ndarray
     settings: int
     futures: int
+    cost_output: str | None = None
 
     def margins(self, targets) -> pd.DataFrame:
-        """Each target's margin in each run (see :func:`sensitivity.targets.margins`)."""
+        """Each target's margin in each run (see :func:`robustness.targets.margins`)."""
         return margins(self.data, targets, self.policy_year)
 
     def final_cost(self) -> np.ndarray:
-        """Cumulative fiscal cost (from the baseline's policy year) in the last year, each run."""
-        return self.data["cumulative_fiscal_cost"].isel(year=-1).values
+        """The cost output (for the project's model the cumulative fiscal cost) at the final time, each
+        run; NaN where the targets file names no cost output."""
+        if self.cost_output is None:
+            return np.full(self.data.sizes["run"], np.nan)
+        return self.data[self.cost_output].isel({time_axis(self.data): -1}).values
 
     def per_setting(self, values) -> np.ndarray:
         """A value per run as a ``(settings, futures)`` array."""
@@ -57,6 +61,7 @@ def run_experiment(
     final_time: float | None = None,
     client=None,
     model: sd_model.Model | None = None,
+    objectives: Objectives | None = None,
 ) -> Experiment:
     """Run every setting in every future of ``worlds``.
 
@@ -71,8 +76,14 @@ def run_experiment(
         The outputs to keep.
     final_time, client, model
         As in :func:`sd_model.run_batch` (default: the model's FINAL TIME).
+    objectives : Objectives, optional
+        The cost output (kept with ``outputs``) and the policy parameter (each run's policy time) of
+        the targets file; default: those of the targets file beside the model.
     """
     model = model or sd_model.default_model()
+    objectives = objectives if objectives is not None else read_objectives(model=model)
+    if objectives.cost_output:
+        outputs = list(dict.fromkeys([*outputs, objectives.cost_output]))
     defaults = model.defaults()
     levers = [p.name for p in model.parameters if p.kind == "lever"]
     blocks = []
@@ -85,4 +96,6 @@ def run_experiment(
         blocks.append(block)
     samples = pd.concat(blocks, ignore_index=True)
     data = sd_model.run_batch(samples, outputs=list(outputs), final_time=final_time, client=client, progress=False, model=model)
-    return Experiment(data, samples["policy_year"].to_numpy(), len(blocks), len(worlds))
+    policy = objectives.policy_parameter
+    start = samples[policy].to_numpy() if policy else np.full(len(samples), float(model.times()[0]))
+    return Experiment(data, start, len(blocks), len(worlds), objectives.cost_output)

@@ -11,9 +11,10 @@ import pandas as pd
 
 import sd_model
 
+from .analysis import discover, evaluate, summarise
 from .experiments import futures
-from .robustness import discover, evaluate, summarise
-from .targets import TARGETS_FILE, read_targets
+from .targets import read_objectives, read_targets
+from .targets import targets_file as targets_path
 
 
 def share_chart(table: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
@@ -81,27 +82,33 @@ def run_robustness(
     n: int = 4000,
     seed: int = 0,
     prior: bool = False,
-    targets_file: str | Path = TARGETS_FILE,
+    targets_file: str | Path | None = None,
     out: Path | None = None,
+    model: sd_model.Model | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Robustness and scenario discovery for named scenarios (names or scenario files); writes into ``out``.
+
+    ``targets_file`` defaults to the one beside the model; ``model`` to the project's.
 
     Returns
     -------
     robustness, boxes : pandas.DataFrame
     """
     started = time.perf_counter()
-    model = sd_model.default_model()
-    targets = read_targets(targets_file, model)
+    model = model or sd_model.default_model()
+    targets_file = targets_file or targets_path(model)
+    targets, objectives = read_targets(targets_file, model), read_objectives(targets_file, model)
     scenarios = {}
     for name in scenario_names:
-        scenario = sd_model.load_scenario(name)
+        scenario = sd_model.load_scenario(name, model)
         scenarios[Path(name).stem if name.endswith(".toml") else name] = scenario.parameters
-    worlds = futures(n, seed, prior=prior)
-    frame = evaluate(scenarios, worlds, targets)
+    if not scenarios:  # a model with no named scenarios: its defaults
+        scenarios = {"defaults": {}}
+    worlds = futures(n, seed, prior=prior, model=model)
+    frame = evaluate(scenarios, worlds, targets, model=model, objectives=objectives)
     evaluated = time.perf_counter()
     table = summarise(frame, targets)
-    boxes, trajectories = discover(frame, worlds, targets, list(scenarios))
+    boxes, trajectories = discover(frame, worlds, targets, list(scenarios), model)
     seconds = time.perf_counter() - started
     if out is not None:
         out = Path(out)

@@ -1,9 +1,10 @@
 """Robustness of policies: in how many plausible futures does a lever setting meet its targets, at what
 regret and cost, and where does it fail (PRIM scenario discovery, from the EMA Workbench).
 
-The targets are declared once in ``models/targets.toml``; the futures are posterior draws
-(:func:`sd_model.posterior_draws`) or, with ``prior=True``, draws over the full ranges. Every scenario
-is run over the same futures in one :func:`sd_model.run_batch` call.
+The targets are declared once in a targets file (``models/targets.toml`` for the project's model); the
+futures are posterior draws (:func:`calibration.posterior_draws`) or, with ``prior=True``, draws over
+the full ranges. Every scenario is run over the same futures in one
+:func:`robustness.experiments.run_experiment`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from sd_model.paths import ROOT
 from sd_model.words import box_sentence
 
 from .experiments import futures, run_experiment
-from .targets import TARGETS_FILE, read_targets, target_outputs
+from .targets import read_objectives, read_targets, target_outputs
 
-#: The robust front the explorer shows (``python -m sensitivity optimize --bundle``).
+#: The robust front the explorer shows (``python -m robustness optimize --bundle``).
 BUNDLED_FRONT_DIR = ROOT / "data" / "robustness"
 #: Coverage a PRIM box must keep: the box chosen on the peeling trajectory is the densest with at least this.
 PRIM_COVERAGE = 0.8
@@ -34,16 +35,21 @@ PRIM_SCREEN_P = 0.001
 PRIM_QP_MAX = 0.05
 
 
-def evaluate(scenarios: dict[str, dict[str, float]], worlds: pd.DataFrame, targets, *, client=None) -> pd.DataFrame:
-    """Every scenario in every future (one :func:`sensitivity.experiments.run_experiment`).
+def evaluate(
+    scenarios: dict[str, dict[str, float]], worlds: pd.DataFrame, targets, *, client=None, model=None, objectives=None
+) -> pd.DataFrame:
+    """Every scenario in every future (one :func:`robustness.experiments.run_experiment`).
 
     Returns
     -------
     pandas.DataFrame
         One row per (scenario, future): ``scenario``, ``future``, a margin column per target,
-        ``all`` (the smallest margin), ``cost`` (cumulative fiscal cost to 2035, yuan).
+        ``all`` (the smallest margin), ``cost`` (the cost output at the final time; for the project's
+        model the cumulative fiscal cost to 2035, yuan; NaN without a cost output).
     """
-    experiment = run_experiment(list(scenarios.values()), worlds, target_outputs(targets), client=client)
+    experiment = run_experiment(
+        list(scenarios.values()), worlds, target_outputs(targets), client=client, model=model, objectives=objectives
+    )
     frame = experiment.margins(targets)
     frame["all"] = frame[[t.name for t in targets]].min(axis=1)
     frame["cost"] = experiment.final_cost()
@@ -80,6 +86,7 @@ def robustness(
     seed: int = 0,
     prior: bool = False,
     scenarios: dict[str, dict[str, float]] | None = None,
+    model: sd_model.Model | None = None,
 ) -> pd.DataFrame:
     """Share of ``n`` futures in which a lever setting (or each of several scenarios) meets each target.
 
@@ -88,13 +95,15 @@ def robustness(
     levers : dict, optional
         One lever setting (name to value; others at their defaults). Ignored when ``scenarios`` is given.
     targets : path or list of Target, optional
-        Default ``models/targets.toml``.
+        Default: the targets file beside the model (``models/targets.toml``).
     n, seed : int
         Futures and their seed.
     prior : bool
         Futures over the full ranges instead of the posterior (a stress test).
     scenarios : dict, optional
         Scenario name to parameters, compared over the same futures (regret is relative to them).
+    model : sd_model.Model, optional
+        Default: the project's model.
 
     Returns
     -------
@@ -103,14 +112,17 @@ def robustness(
         ``regret_p90``, ``cost_median``, ``cost_p05``, ``cost_p95``; ``target == "all"`` is every
         target at once.
     """
-    model = sd_model.default_model()
+    model = model or sd_model.default_model()
     if targets is None or isinstance(targets, (str, Path)):
-        targets = read_targets(targets or TARGETS_FILE, model)
+        objectives = read_objectives(targets, model)
+        targets = read_targets(targets, model)
+    else:
+        objectives = read_objectives(model=model)
     if scenarios is None:
         scenarios = {"current": model.validate(levers or {})}
     else:
         scenarios = {name: model.validate(params, where=name) for name, params in scenarios.items()}
-    frame = evaluate(scenarios, futures(n, seed, prior=prior), targets)
+    frame = evaluate(scenarios, futures(n, seed, prior=prior, model=model), targets, model=model, objectives=objectives)
     return summarise(frame, targets)
 
 
@@ -182,7 +194,9 @@ def prim_box(worlds: pd.DataFrame, miss: np.ndarray, *, coverage: float = PRIM_C
             "trajectory": trajectory, "chosen": chosen, "dimensions": dimensions}  # fmt: skip
 
 
-def discover(frame: pd.DataFrame, worlds: pd.DataFrame, targets, scenarios: list[str]) -> tuple[pd.DataFrame, dict]:
+def discover(
+    frame: pd.DataFrame, worlds: pd.DataFrame, targets, scenarios: list[str], model: sd_model.Model | None = None
+) -> tuple[pd.DataFrame, dict]:
     """PRIM boxes for each scenario and target (and ``all``) over the futures where it misses.
 
     Returns
@@ -193,7 +207,7 @@ def discover(frame: pd.DataFrame, worlds: pd.DataFrame, targets, scenarios: list
     trajectories : dict
         (scenario, target) to the peeling trajectory (with the chosen box marked).
     """
-    table = sd_model.default_model().parameter_table
+    table = (model or sd_model.default_model()).parameter_table
     labels = {t.name: t.short_en for t in targets} | {"all": "all targets"}
     rows, trajectories = [], {}
     for scenario in scenarios:

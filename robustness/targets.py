@@ -1,8 +1,10 @@
-"""The targets a policy should meet, declared once in ``models/targets.toml``, and each run's margin.
+"""The targets a policy should meet, declared once in a targets file, and each run's margin.
 
-A target names a model output, a window of years, an aggregate (the smallest or largest value in the
-window) and a threshold; its margin in a run is the aggregate's distance from the threshold, as a share
-of it, positive where the target is met.
+A target names a model output, a window of saved times (years for the project's model), an aggregate
+(the smallest or largest value in the window) and a threshold; its margin in a run is the aggregate's
+distance from the threshold, as a share of it, positive where the target is met. The file beside a
+model (``models/targets.toml`` for the project's) also says which output is the policy's cost, which
+parameter is the time policy starts, and which levers the robust-front search leaves alone.
 """
 
 from __future__ import annotations
@@ -17,10 +19,50 @@ import pandas as pd
 import sd_model
 from sd_model import spec
 from sd_model.parameters import in_language
-from sd_model.paths import MODELS_DIR
+from sd_model.paths import MODELS_DIR, beside
 
 TARGETS_FILE = MODELS_DIR / "targets.toml"
 AGGREGATES = ("min", "max")
+
+
+def targets_file(model: sd_model.Model | None = None) -> Path:
+    """The targets file beside a model's ``.mdl`` (``models/targets.toml`` for the project's model)."""
+    return beside(model.mdl_file, "targets.toml") if model is not None else TARGETS_FILE
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """What a targets file says besides its targets.
+
+    Attributes
+    ----------
+    cost_output : str or None
+        The output whose value at the final time is a policy's cost (``cost_output``); None: no cost.
+    policy_parameter : str or None
+        The parameter holding the time from which a setting's levers act (``policy_parameter``);
+        targets ``from = "policy_year"`` start there. None: levers act from the start.
+    fixed_levers : tuple of str
+        The levers the robust-front search keeps at their defaults.
+    """
+
+    cost_output: str | None = None
+    policy_parameter: str | None = None
+    fixed_levers: tuple[str, ...] = ()
+
+
+def read_objectives(path: str | Path | None = None, model: sd_model.Model | None = None) -> Objectives:
+    """The cost output, policy parameter and fixed levers of a targets file, checked against the model."""
+    model = model or sd_model.default_model()
+    if path is None and not targets_file(model).is_file():
+        return Objectives()  # a model brought without a targets file: no cost, levers act from the start
+    path = path or targets_file(model)
+    doc = spec.read(path, spec.TARGETS)
+    cost, policy = doc.get("cost_output"), doc.get("policy_parameter")
+    if cost is not None and cost not in model.output_names:
+        raise ValueError(f"{path}: cost_output {cost!r} is not an output of the model")
+    if policy is not None and policy not in model.parameter_table:
+        raise ValueError(f"{path}: policy_parameter {policy!r} is not a parameter of the model")
+    return Objectives(cost, policy, fixed_levers(path, model))
 
 
 @dataclass(frozen=True)
@@ -52,8 +94,8 @@ class Target:
         return [self.output] + ([self.per] if self.per else [])
 
 
-def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None = None) -> list[Target]:
-    """Read and check a targets file.
+def read_targets(path: str | Path | None = None, model: sd_model.Model | None = None) -> list[Target]:
+    """Read and check a targets file (default: the one beside the model).
 
     Raises
     ------
@@ -61,11 +103,13 @@ def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None =
         Naming the target and the problem (unknown output, bad years or aggregate, no threshold).
     """
     model = model or sd_model.default_model()
+    path = path or targets_file(model)
     doc = spec.read(path, spec.TARGETS)
     entries = doc.get("targets")
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{path}: no [[targets]]")
-    first, last = int(model.years()[0]), int(model.years()[-1])
+    times = model.times()
+    first, last = times[0], times[-1]
     targets = []
     for i, e in enumerate(entries):
         where = f"{path}: target {e.get('name', i)!r}"
@@ -89,9 +133,9 @@ def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None =
             raise ValueError(f"{where}: the threshold must be a non-zero number, got {threshold!r}")
         start, end = e.get("from"), e.get("to")
         years_ok = (
-            isinstance(end, int)
+            isinstance(end, (int, float))
             and first <= end <= last
-            and (start == "policy_year" or (isinstance(start, int) and first <= start <= end))
+            and (start == "policy_year" or (isinstance(start, (int, float)) and first <= start <= end))
         )
         if not years_ok:
             raise ValueError(f"{where}: from must be 'policy_year' or a year and to a year, within {first}-{last}, from <= to")
@@ -122,9 +166,10 @@ def read_targets(path: str | Path = TARGETS_FILE, model: sd_model.Model | None =
     return targets
 
 
-def fixed_levers(path: str | Path = TARGETS_FILE, model: sd_model.Model | None = None) -> tuple[str, ...]:
+def fixed_levers(path: str | Path | None = None, model: sd_model.Model | None = None) -> tuple[str, ...]:
     """The levers the robust-front search keeps at their defaults (``fixed_levers`` of a targets file)."""
     model = model or sd_model.default_model()
+    path = path or targets_file(model)
     names = spec.read(path, spec.TARGETS).get("fixed_levers", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"{path}: fixed_levers must be a list of lever names")
@@ -134,9 +179,10 @@ def fixed_levers(path: str | Path = TARGETS_FILE, model: sd_model.Model | None =
     return tuple(names)
 
 
-def target_outputs(targets) -> list[str]:
-    """The outputs the targets read, and the cumulative fiscal cost."""
-    return list(dict.fromkeys([o for t in targets for o in t.outputs()] + ["cumulative_fiscal_cost"]))
+def target_outputs(targets, objectives: Objectives | None = None) -> list[str]:
+    """The outputs the targets read, and the cost output of ``objectives`` if any."""
+    cost = [objectives.cost_output] if objectives is not None and objectives.cost_output else []
+    return list(dict.fromkeys([o for t in targets for o in t.outputs()] + cost))
 
 
 def margins(dataset, targets, policy_year: np.ndarray) -> pd.DataFrame:
@@ -145,7 +191,7 @@ def margins(dataset, targets, policy_year: np.ndarray) -> pd.DataFrame:
     ``policy_year`` gives each run's policy year (for targets from the policy year). A target is met
     where its margin is not negative.
     """
-    years = dataset["year"].values
+    years = dataset[time_axis(dataset)].values
     result = {}
     for t in targets:
         values = dataset[t.output].values
@@ -161,3 +207,8 @@ def margins(dataset, targets, policy_year: np.ndarray) -> pd.DataFrame:
         sign = 1.0 if t.at_least else -1.0
         result[t.name] = sign * (aggregate - t.threshold) / abs(t.threshold)
     return pd.DataFrame(result)
+
+
+def time_axis(dataset) -> str:
+    """Name of the time dimension of a :func:`sd_model.run_batch` result (``year`` or ``time``)."""
+    return next(d for d in dataset.dims if d != "run")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .paths import REFERENCE_DIR
+from sd_model.paths import REFERENCE_DIR
 
 RELOCATION_TARGET = 710_000  # people relocated in Guangxi 2016-2020
 CENSUS_YEAR = 2020
@@ -65,7 +65,7 @@ def calibration_report(results: pd.DataFrame, observations=None) -> pd.DataFrame
     results : pandas.DataFrame
         A run of :func:`sd_model.run` (index ``year``).
     observations : list of Observation, optional
-        Default: :func:`sd_model.observations.read_observations`.
+        Default: :func:`calibration.observations.read_observations`.
 
     Returns
     -------

@@ -10,8 +10,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .batch import run_batch
-from .model import Model, load_model
+from sd_model.batch import run_batch
+from sd_model.model import Model, load_model
+
 from .observations import model_values, needed_outputs
 from .posterior import DRAWS_FILE, RHAT_MAX, Posterior
 

@@ -27,22 +27,22 @@ import sd_model
 from sd_model.scenarios import Scenario
 
 from .experiments import futures, run_experiment
-from .targets import fixed_levers, read_targets, target_outputs
+from .targets import fixed_levers, read_objectives, read_targets, target_outputs
 
 HV_TOLERANCE = 0.005
 HV_WINDOW = 10
 
 
 def searched_levers(model=None) -> list:
-    """The levers a portfolio sets: every lever but the ``fixed_levers`` of ``models/targets.toml``."""
+    """The levers a portfolio sets: every lever but the ``fixed_levers`` of the targets file."""
     model = model or sd_model.default_model()
     fixed = fixed_levers(model=model)
     return [p for p in model.parameters if p.kind == "lever" and p.name not in fixed]
 
 
-def snap(settings: np.ndarray, names: list[str]) -> np.ndarray:
+def snap(settings: np.ndarray, names: list[str], model: sd_model.Model | None = None) -> np.ndarray:
     """Lever settings on their sliders' steps where one is declared (whole calendar years)."""
-    table = sd_model.default_model().parameter_table
+    table = (model or sd_model.default_model()).parameter_table
     settings = np.array(settings, dtype=float)
     for j, name in enumerate(names):
         step = table[name].slider_step
@@ -53,12 +53,14 @@ def snap(settings: np.ndarray, names: list[str]) -> np.ndarray:
     return settings
 
 
-def evaluate_settings(settings: np.ndarray, names: list[str], worlds: pd.DataFrame, targets, *, client=None) -> np.ndarray:
+def evaluate_settings(
+    settings: np.ndarray, names: list[str], worlds: pd.DataFrame, targets, *, client=None, model=None, objectives=None
+) -> np.ndarray:
     """Objectives of each lever setting (row, snapped to slider steps) over the same futures: ``(n, 2)``
     of (median cost, share all met)."""
-    settings = snap(settings, names)
+    settings = snap(settings, names, model)
     chosen = [dict(zip(names, row, strict=True)) for row in settings]
-    experiment = run_experiment(chosen, worlds, target_outputs(targets), client=client)
+    experiment = run_experiment(chosen, worlds, target_outputs(targets), client=client, model=model, objectives=objectives)
     met = experiment.per_setting((experiment.margins(targets) >= 0).all(axis=1).to_numpy())
     cost = experiment.per_setting(experiment.final_cost())
     return np.column_stack([np.median(cost, axis=1), met.mean(axis=1)])
@@ -67,16 +69,18 @@ def evaluate_settings(settings: np.ndarray, names: list[str], worlds: pd.DataFra
 class BatchEvaluator(platypus.Evaluator):
     """A platypus evaluator that runs every solution of a generation in one :func:`evaluate_settings` batch."""
 
-    def __init__(self, names, worlds, targets, client=None):
+    def __init__(self, names, worlds, targets, client=None, model=None, objectives=None):
         super().__init__()
         self.names, self.worlds, self.targets, self.client = names, worlds, targets, client
+        self.model, self.objectives = model, objectives
 
     def evaluate_all(self, jobs, **kwargs):
         if not jobs:
             return jobs
         settings = np.array([list(job.solution.variables) for job in jobs], dtype=float)
         stream = random.getstate()  # a Dask client draws from the same generator as platypus: keep the search's own
-        objectives = evaluate_settings(settings, self.names, self.worlds, self.targets, client=self.client)
+        objectives = evaluate_settings(settings, self.names, self.worlds, self.targets, client=self.client,
+                                       model=self.model, objectives=self.objectives)  # fmt: skip
         random.setstate(stream)
         for job, (cost, share) in zip(jobs, objectives, strict=True):
             job.solution.objectives[:] = [cost, share]
@@ -104,8 +108,11 @@ def optimize(
     prior: bool = False,
     client=None,
     progress: bool = False,
+    model: sd_model.Model | None = None,
+    targets_file=None,
 ) -> dict:
-    """Search the Pareto front of cumulative fiscal cost against the share of futures meeting every target.
+    """Search the Pareto front of cost (the targets file's ``cost_output``; for the project's model the
+    cumulative fiscal cost) against the share of futures meeting every target.
 
     Returns
     -------
@@ -114,18 +121,24 @@ def optimize(
         ``share_all``), ``history`` (generation, evaluations, hypervolume), ``converged``,
         ``generations``, ``seconds``, ``settings``.
     """
-    model = sd_model.default_model()
+    model = model or sd_model.default_model()
+    objectives = read_objectives(targets_file, model)
+    if objectives.cost_output is None:
+        raise ValueError("the robust-front search minimises a cost: name the cost output (cost_output) in the targets file")
     levers = searched_levers(model)
+    if not levers:
+        raise ValueError("the robust-front search needs at least one lever that the targets file does not fix")
     names = [p.name for p in levers]
-    targets = read_targets(model=model)
-    worlds = futures(n, seed, prior=prior)
+    targets = read_targets(targets_file, model)
+    worlds = futures(n, seed, prior=prior, model=model)
+    run = dict(client=client, model=model, objectives=objectives)
     problem = platypus.Problem(len(levers), 2)
     problem.types[:] = [platypus.Real(p.low, p.high) for p in levers]
     problem.directions[:] = [platypus.Direction.MINIMIZE, platypus.Direction.MAXIMIZE]
-    max_cost = float(evaluate_settings(np.array([[p.high for p in levers]]), names, worlds, targets, client=client)[0, 0])
+    max_cost = float(evaluate_settings(np.array([[p.high for p in levers]]), names, worlds, targets, **run)[0, 0])
     random.seed(seed)  # platypus draws from the standard library's generator
     algorithm = platypus.NSGAII(
-        problem, population_size=population, evaluator=BatchEvaluator(names, worlds, targets, client), log_frequency=10**9
+        problem, population_size=population, evaluator=BatchEvaluator(names, worlds, targets, **run), log_frequency=10**9
     )
     started = time.perf_counter()
     history, converged = [], False
@@ -153,15 +166,31 @@ def optimize(
     table = pd.DataFrame(rows).drop_duplicates().sort_values("cost_median").reset_index(drop=True)
     return {"front": table, "history": pd.DataFrame(history), "converged": converged, "generations": len(history),
             "seconds": time.perf_counter() - started, "settings": {"n": n, "population": population, "seed": seed,
-            "futures": "full ranges" if prior else "posterior", "max_cost": max_cost, "levers": names}}  # fmt: skip
+            "futures": "full ranges" if prior else "posterior", "max_cost": max_cost, "levers": names,
+            "cost_output": objectives.cost_output, "cost_units": next(o.units for o in model.outputs if o.name == objectives.cost_output)},
+            "model": model}  # fmt: skip
 
 
-def front_scenarios(front: pd.DataFrame, names: list[str]) -> list[Scenario]:
-    """Each front member as a scenario holding the levers that differ from their defaults."""
-    defaults = sd_model.default_model().defaults()
+def front_scenarios(
+    front: pd.DataFrame, names: list[str], model: sd_model.Model | None = None, units: str = "yuan"
+) -> list[Scenario]:
+    """Each front member as a scenario holding the levers that differ from their defaults; ``units`` of
+    the cost (yuan: in billions, as the project's model reports it)."""
+    model = model or sd_model.default_model()
+    defaults = model.defaults()
     scenarios = []
     for i, (_, row) in enumerate(front.iterrows()):
         params = {name: round(float(row[name]), 6) for name in names if not np.isclose(row[name], defaults[name])}
+        if units != "yuan":  # another model's cost, in its own units
+            cost = f"{row['cost_median']:,.4g} {units}".strip()
+            scenarios.append(Scenario(name=f"front_{i + 1:02d}",
+                title_en=f"Robust front {i + 1}: {row['share_all']:.0%} of futures, cost {cost}",
+                title_zh=f"稳健前沿{i + 1}：{row['share_all']:.0%}的情形达标，成本{cost}",
+                description_en=f"A lever setting on the Pareto front of cost (median {cost}) against the share of "
+                f"futures meeting every target ({row['share_all']:.1%}); found by python -m robustness optimize.",
+                description_zh=f"成本（中位数{cost}）与全部目标达成情形占比（{row['share_all']:.1%}）的帕累托前沿上的"
+                "一组政策设置；由 python -m robustness optimize 求得。", parameters=params))  # fmt: skip
+            continue
         scenarios.append(
             Scenario(
                 name=f"front_{i + 1:02d}",
@@ -169,9 +198,9 @@ def front_scenarios(front: pd.DataFrame, names: list[str]) -> list[Scenario]:
                 title_zh=f"稳健前沿{i + 1}：{row['share_all']:.0%}的情形达标，{row['cost_median'] / 1e8:.0f}亿元",
                 description_en=f"A lever setting on the Pareto front of cumulative fiscal cost to 2035 (median "
                 f"{row['cost_median'] / 1e9:.2f} bn yuan) against the share of futures meeting every target "
-                f"({row['share_all']:.1%}); found by python -m sensitivity optimize.",
+                f"({row['share_all']:.1%}); found by python -m robustness optimize.",
                 description_zh=f"到2035年累计财政成本（中位数{row['cost_median'] / 1e8:.0f}亿元）与全部目标达成情形占比"
-                f"（{row['share_all']:.1%}）的帕累托前沿上的一组政策设置；由 python -m sensitivity optimize 求得。",
+                f"（{row['share_all']:.1%}）的帕累托前沿上的一组政策设置；由 python -m robustness optimize 求得。",
                 parameters=params,
             )
         )
@@ -190,7 +219,8 @@ def write_front(result: dict, out: Path, compare: pd.DataFrame | None = None) ->
     front.insert(0, "member", [f"front_{i + 1:02d}" for i in range(len(front))])
     front.to_csv(out / "front.csv", index=False)
     result["history"].to_csv(out / "history.csv", index=False)
-    for scenario in front_scenarios(front, names):
+    model = result.get("model") or sd_model.default_model()
+    for scenario in front_scenarios(front, names, model, result["settings"].get("cost_units", "yuan")):
         (out / "scenarios" / f"{scenario.name}.toml").write_text(scenario.to_toml(), encoding="utf-8")
     data = front.assign(
         cost_billion=front["cost_median"] / 1e9, kind="front", label=[f"front_{i + 1:02d}" for i in range(len(front))]
@@ -212,7 +242,7 @@ def write_front(result: dict, out: Path, compare: pd.DataFrame | None = None) ->
         chart.save(str(out / f"front.{suffix}"))
     manifest = {k: result[k] for k in ("converged", "generations", "seconds")} | result["settings"]
     manifest |= {
-        "model_digest": sd_model.default_model().digest,
+        "model_digest": model.digest,
         "hypervolume_tolerance": HV_TOLERANCE,
         "hypervolume_window": HV_WINDOW,
     }

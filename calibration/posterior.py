@@ -26,14 +26,15 @@ import pandas as pd
 from scipy.special import expit, logit
 from scipy.stats import qmc
 
-from .model import Model, load_model
-from .observations import CALIBRATION_FILE, model_values, needed_outputs, read_observations
-from .parameters import Parameter
-from .paths import ROOT
+from sd_model.model import Model, load_model
+from sd_model.parameters import Parameter
+from sd_model.paths import MODEL_FILE, ROOT, beside
+
+from .observations import calibration_file, model_values, needed_outputs, read_observations
 
 #: Parameter kinds the posterior calibrates: what policy does not control, and what was done.
 CALIBRATED_KINDS = ("uncertainty", "history")
-#: The bundled posterior of the current model (``python -m sd_model calibrate --posterior --bundle``).
+#: The bundled posterior of the project's model (``python -m calibration --posterior --bundle``).
 BUNDLED_DIR = ROOT / "data" / "posterior"
 DRAWS_FILE = "posterior.nc"
 #: Particles per SMC run, and independent runs (the chains of the diagnostics).
@@ -332,7 +333,7 @@ def calibrate_posterior(
     """
     az = arviz()
     model = model or load_model()
-    observations = observations or read_observations(CALIBRATION_FILE, model.output_names)
+    observations = observations or read_observations(calibration_file(model), model.output_names)
     informed, prior_only = screen(model, observations, seed=seed)
     d = len(informed)
     if isinstance(particles, bool) or int(particles) != particles or particles < 2 * d:
@@ -368,7 +369,7 @@ def calibrate_posterior(
         dims={"value": ["observation"], "sd": ["observation"]},
         attrs={
             "model_digest": model.digest,
-            "calibration_file_sha256": _sha256(CALIBRATION_FILE),
+            "calibration_file_sha256": _sha256(calibration_file(model)),
             "particles": int(particles),
             "runs": int(runs),
             "seed": int(seed),
@@ -416,8 +417,17 @@ class StalePosteriorError(ValueError):
     """The bundled posterior was sampled for another model or other observations."""
 
 
-def read_posterior(folder: str | Path = BUNDLED_DIR, model: Model | None = None):
-    """The draws of a posterior folder as ``arviz.InferenceData``, checked against the model.
+def posterior_dir(model: Model | None = None) -> Path:
+    """Where a model's bundled posterior lives: ``data/posterior/`` for the project's model, else
+    ``posterior/`` beside its ``.mdl``."""
+    if model is None or model.mdl_file == MODEL_FILE.resolve():
+        return BUNDLED_DIR
+    return beside(model.mdl_file, "posterior")
+
+
+def read_posterior(folder: str | Path | None = None, model: Model | None = None):
+    """The draws of a posterior folder (default: the model's bundled one) as ``arviz.InferenceData``,
+    checked against the model.
 
     Raises
     ------
@@ -427,17 +437,18 @@ def read_posterior(folder: str | Path = BUNDLED_DIR, model: Model | None = None)
     """
     az = arviz()
     model = model or load_model()
-    path = Path(folder) / DRAWS_FILE
-    again = "run `python -m sd_model calibrate --posterior --bundle` to sample it again"
+    path = Path(folder or posterior_dir(model)) / DRAWS_FILE
+    mdl = "" if posterior_dir(model) == BUNDLED_DIR else f" --mdl {model.mdl_file}"
+    again = f"run `python -m calibration{mdl} --posterior --bundle` to sample it again"
     if not path.is_file():
-        raise StalePosteriorError(f"{path}: no posterior draws; {again}")
+        raise StalePosteriorError(f"{path}: no posterior draws; {again} (or draw futures over the full ranges: --prior)")
     idata = az.from_netcdf(str(path))
     attrs = idata.attrs
     if attrs.get("model_digest") != model.digest:
         raise StalePosteriorError(f"{path}: sampled for another version of the model (digest {attrs.get('model_digest')!s:.12}, "
                                   f"now {model.digest:.12}); {again}")  # fmt: skip
-    if attrs.get("calibration_file_sha256") != _sha256(CALIBRATION_FILE):
-        raise StalePosteriorError(f"{path}: sampled for other observations than {CALIBRATION_FILE.name}; {again}")
+    if attrs.get("calibration_file_sha256") != _sha256(calibration_file(model)):
+        raise StalePosteriorError(f"{path}: sampled for other observations than {calibration_file(model).name}; {again}")
     known = {p.name for p in calibrated_parameters(model)}
     unknown = sorted(set(idata.posterior.data_vars) - known)
     if unknown:
@@ -457,7 +468,7 @@ def _stored_draws(path: str, stamp, mdl_file: str, metadata_file: str, digest: s
     return idata.posterior.to_dataframe().reset_index(drop=True)
 
 
-def posterior_draws(n: int, seed: int = 0, *, folder: str | Path = BUNDLED_DIR, model: Model | None = None) -> pd.DataFrame:
+def posterior_draws(n: int, seed: int = 0, *, folder: str | Path | None = None, model: Model | None = None) -> pd.DataFrame:
     """``n`` joint draws of every uncertainty and historical setting from the bundled posterior.
 
     Sampled parameters are drawn jointly (rows of the stored draws, at random with replacement);
@@ -469,7 +480,9 @@ def posterior_draws(n: int, seed: int = 0, *, folder: str | Path = BUNDLED_DIR, 
         Number of draws.
     seed : int
     folder : path, optional
-        A folder written by ``python -m sd_model calibrate --posterior`` (default: the bundled one).
+        A folder written by ``python -m calibration --posterior`` (default: the model's bundled one).
+    model : Model, optional
+        Default: the project's model.
 
     Returns
     -------
@@ -479,7 +492,7 @@ def posterior_draws(n: int, seed: int = 0, *, folder: str | Path = BUNDLED_DIR, 
     """
     _check_count(n)
     model = model or load_model()
-    path = Path(folder) / DRAWS_FILE
+    path = Path(folder or posterior_dir(model)) / DRAWS_FILE
     stat = path.stat() if path.is_file() else None
     stamp = (stat.st_mtime_ns, stat.st_size) if stat else None
     stored = _stored_draws(str(path), stamp, str(model.mdl_file), str(model.metadata_file), model.digest)
