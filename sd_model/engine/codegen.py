@@ -4,11 +4,12 @@ PySD evaluates a model by calling one Python function per variable per time step
 wrappers; for this model that is about 50,000 calls a run. This module reads the translated file
 that PySD wrote (with :mod:`ast`), takes each variable's expression exactly as PySD wrote it, and
 emits one function that evaluates the auxiliaries in dependency order and takes PySD's Euler step
-(``state + ddt * dt``) for every ``Integ`` and ``Delay``, in a plain loop. The same code runs on
-floats (one run) and on arrays of shape ``(n,)`` (a batch). Initial states come from PySD itself
-(``Model.initialize``). Nothing is written by hand: a model that uses a construct this generator
-does not know is refused with :class:`NotImplementedError`, and the tests compare every output with
-PySD's own ``run``.
+(``state + ddt * dt``) for every stock, delay, smooth and trend, in a plain loop. Each construct
+that PySD translates to an object has a builder of its own (:mod:`sd_model.engine.builders`), which
+writes its lines in each part of the loop. The same code runs on floats (one run) and on arrays of
+shape ``(n,)`` (a batch). Initial states come from PySD itself (``Model.initialize``). Nothing is
+written by hand: a model that uses a construct this generator does not know is refused with
+:class:`NotImplementedError`, and the tests compare every output with PySD's own ``run``.
 """
 
 from __future__ import annotations
@@ -16,13 +17,21 @@ from __future__ import annotations
 import ast
 import copy
 import graphlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .builders import Builder, build, in_order, part_lines
+
 #: Python names of the simulation controls PySD exposes as functions -> plain names in the generated code
-CONTROL = {"time": "t", "time_step": "dt", "initial_time": "initial_time", "final_time": "final_time", "saveper": "saveper"}
+CONTROL = {
+    "time": "t",
+    "time_step": "dt",
+    "initial_time": "initial_time",
+    "final_time": "final_time",
+    "saveper": "saveper",
+}
 
 
 @dataclass
@@ -30,39 +39,17 @@ class Translation:
     """What the generator needs from a translated model."""
 
     expressions: dict[str, ast.expr]  # auxiliaries and constants: name -> return expression
-    integs: dict[str, tuple[str, ast.expr]]  # stock function name -> (stateful name, ddt expression)
-    delays: dict[str, tuple[str, ast.expr, ast.expr, int]]  # name -> (stateful, input, delay time, order)
-    lookups: dict[str, tuple[list[float], list[float]]]  # lookup function name -> (x, y)
-    smooths: dict[str, tuple[str, ast.expr, ast.expr, int]] = None  # name -> (stateful, input, smooth time, order)
-    initials: dict[str, str] = None  # name -> stateful (INITIAL: its value is fixed at the start)
-    trends: dict[str, tuple[str, ast.expr, ast.expr]] = None  # name -> (stateful, input, average time)
-    delayns: dict[str, tuple[str, ast.expr, ast.expr, int]] = None  # DELAY N: name -> (stateful, input, delay time, order)
-    fixed: dict[str, tuple[str, ast.expr]] = None  # DELAY FIXED: name -> (stateful, input)
-    bodies: dict[str, list[ast.stmt]] = None  # a definition in several statements (subscripted pieces, EXCEPT)
-    subscripts: dict[str, list[str]] = None  # subscripted variable -> its dimensions
-    subscript_dict: dict[str, list[str]] = None  # dimension -> elements
-    functions: set[str] = None  # names the module imports from pysd.py_backend.functions
-
-    def __post_init__(self):
-        for name in ("smooths", "initials", "trends", "delayns", "fixed", "bodies", "subscripts", "subscript_dict"):
-            setattr(self, name, getattr(self, name) or {})
-        self.functions = self.functions or set()
+    #: variables defined by a PySD object (stocks, delays, smooths, ..., lookups) -> the builder of each
+    builders: dict[str, Builder] = field(default_factory=dict)
+    bodies: dict[str, list[ast.stmt]] = field(default_factory=dict)  # a definition in several statements (EXCEPT, ...)
+    subscripts: dict[str, list[str]] = field(default_factory=dict)  # subscripted variable -> its dimensions
+    subscript_dict: dict[str, list[str]] = field(default_factory=dict)  # dimension -> elements
+    functions: set[str] = field(default_factory=set)  # names the module imports from pysd.py_backend.functions
 
     @property
     def arrays(self) -> bool:
         """True when some variable is subscripted: values are DataArrays with a ``run`` dimension."""
         return bool(self.subscripts)
-
-
-#: Vensim functions behind PySD's stateful objects, for refusals a modeller can read.
-_VENSIM = {"DelayN": "DELAY N", "DelayFixed": "DELAY FIXED", "Trend": "TREND", "SampleIfTrue": "SAMPLE IF TRUE",
-           "Forecast": "FORECAST", "Smooth": "SMOOTH", "Delay": "DELAY1/DELAY3", "Initial": "INITIAL"}  # fmt: skip
-
-
-def _lambda_body(node: ast.expr) -> ast.expr:
-    if not isinstance(node, ast.Lambda):
-        raise NotImplementedError(f"expected a lambda in the PySD translation, got {ast.dump(node)[:80]}")
-    return node.body
 
 
 def _decorator_subscripts(node: ast.FunctionDef) -> list[str]:
@@ -73,74 +60,85 @@ def _decorator_subscripts(node: ast.FunctionDef) -> list[str]:
     return []
 
 
-def read_translation(py_file: str | Path) -> Translation:
-    """Parse the PySD-translated module into expressions, stocks, delays and lookups."""
-    tree = ast.parse(Path(py_file).read_text(encoding="utf-8"))
-    stateful_calls: dict[str, ast.Call] = {}
-    expressions, wrappers, lookups_of, bodies, subscripts = {}, {}, {}, {}, {}
-    subscript_dict, functions = {}, set()
-    for node in tree.body:
+def _is_component(node: ast.stmt) -> bool:
+    """A function PySD registers as a variable of the model (``@component.add(...)``)."""
+    return isinstance(node, ast.FunctionDef) and any(
+        isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "add" for d in node.decorator_list
+    )
+
+
+@dataclass
+class _Module:
+    """The parts of a translated module, as :func:`read_translation` finds them statement by statement."""
+
+    calls: dict[str, ast.Call] = field(default_factory=dict)  # PySD object (``_integ_stock``) -> its construction
+    objects: dict[str, str] = field(default_factory=dict)  # variable -> the object whose output it returns
+    lookups: dict[str, str] = field(default_factory=dict)  # variable -> the lookup object it calls
+    expressions: dict[str, ast.expr] = field(default_factory=dict)
+    bodies: dict[str, list[ast.stmt]] = field(default_factory=dict)
+    subscripts: dict[str, list[str]] = field(default_factory=dict)
+    subscript_dict: dict[str, list[str]] = field(default_factory=dict)
+    functions: set[str] = field(default_factory=set)
+
+    def read(self, node: ast.stmt) -> None:
         if isinstance(node, ast.ImportFrom) and node.module == "pysd.py_backend.functions":
-            functions |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "_subscript_dict":
-            subscript_dict = ast.literal_eval(node.value)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
-            target = node.targets[0].id if isinstance(node.targets[0], ast.Name) else None
-            if target and target.startswith("_"):
-                stateful_calls[target] = node.value
-        elif isinstance(node, ast.FunctionDef) and any(
-            isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "add" for d in node.decorator_list
-        ):
-            if node.name in CONTROL:
-                continue
-            if dims := _decorator_subscripts(node):
-                subscripts[node.name] = dims
-            statements = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-            if len(statements) > 1 or not isinstance(statements[0], ast.Return):
-                bodies[node.name] = statements
-                continue
-            value = statements[0].value
-            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id.startswith("_"):
-                if value.func.id.startswith("_hardcodedlookup_"):
-                    lookups_of[node.name] = value.func.id
-                else:
-                    wrappers[node.name] = value.func.id
-            else:
-                expressions[node.name] = value
+            self.functions |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.Assign):
+            self._assign(node)
+        elif _is_component(node) and node.name not in CONTROL:
+            self._component(node)
+
+    def _assign(self, node: ast.Assign) -> None:
+        target = node.targets[0].id if isinstance(node.targets[0], ast.Name) else None
+        value = node.value
+        if target == "_subscript_dict":
+            self.subscript_dict = ast.literal_eval(value)
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and target and target.startswith("_"):
+            self.calls[target] = value  # a PySD object
+
+    def _component(self, node: ast.FunctionDef) -> None:
+        if dims := _decorator_subscripts(node):
+            self.subscripts[node.name] = dims
+        statements = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        if len(statements) > 1 or not isinstance(statements[0], ast.Return):
+            self.bodies[node.name] = statements
+            return
+        value = statements[0].value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id.startswith("_"):
+            objects = self.lookups if value.func.id.startswith("_hardcodedlookup_") else self.objects
+            objects[node.name] = value.func.id
+        else:
+            self.expressions[node.name] = value
+
+
+def read_translation(py_file: str | Path) -> Translation:
+    """Parse the PySD-translated module into expressions, bodies and a builder per PySD object.
+
+    Raises
+    ------
+    NotImplementedError
+        For a PySD object no builder knows (:func:`sd_model.engine.builders.build`), naming its Vensim function.
+    """
+    module = _Module()
+    for node in ast.parse(Path(py_file).read_text(encoding="utf-8")).body:
+        module.read(node)
     # A stateful object called inside an expression (``DELAY1(a, 2) + DELAY3(b, 3)``) becomes a variable
     # of its own, named as PySD names the object.
-    sources = [*expressions.values(), *(s for body in bodies.values() for s in body)]
-    called = {n.func.id for e in sources for n in ast.walk(e) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-    inline = {name: name for name in stateful_calls if name in called and not name.startswith("_hardcodedlookup_")}
-    integs, delays, lookups, smooths, initials, trends, delayns, fixed = {}, {}, {}, {}, {}, {}, {}, {}
-    for name, stateful in (wrappers | inline).items():
-        call = stateful_calls.get(stateful)
-        kind = getattr(call.func, "id", None) if call is not None else None
-        if kind == "Integ":
-            integs[name] = (stateful, _lambda_body(call.args[0]))
-        elif kind in ("Delay", "DelayN", "Smooth"):
-            order = _lambda_body(call.args[3])  # an expression: PySD fixes the order at initialisation
-            order = int(order.value) if isinstance(order, ast.Constant) else None
-            parts = (stateful, _lambda_body(call.args[0]), _lambda_body(call.args[1]), order)
-            {"Delay": delays, "DelayN": delayns, "Smooth": smooths}[kind][name] = parts
-        elif kind == "DelayFixed":
-            fixed[name] = (stateful, _lambda_body(call.args[0]))
-        elif kind == "Initial":
-            initials[name] = stateful
-        elif kind == "Trend":
-            trends[name] = (stateful, _lambda_body(call.args[0]), _lambda_body(call.args[1]))
-        else:
-            raise NotImplementedError(f"{name}: PySD object {kind} ({_VENSIM.get(kind, kind)}) has no generated form")
-    for name, object_name in lookups_of.items():
-        call = stateful_calls[object_name]
-        if getattr(call.func, "id", None) != "HardcodedLookups" or call.args[2].__class__ is not ast.Dict or call.args[2].keys:
-            raise NotImplementedError(f"{name}: only one-dimensional hard-coded lookups are supported")
-        interp = ast.literal_eval(call.args[3])
-        if interp != "interpolate":
-            raise NotImplementedError(f"{name}: lookup interpolation {interp!r} is not supported")
-        lookups[name] = (ast.literal_eval(call.args[0]), ast.literal_eval(call.args[1]))
-    return Translation(expressions, integs, delays, lookups, smooths, initials, trends, delayns, fixed, bodies,
-                       subscripts, subscript_dict, functions)  # fmt: skip
+    sources = [*module.expressions.values(), *(s for body in module.bodies.values() for s in body)]
+    calls = [n for e in sources for n in ast.walk(e) if isinstance(n, ast.Call)]
+    called = {n.func.id for n in calls if isinstance(n.func, ast.Name)}
+    inline = {name: name for name in module.calls if name in called and not name.startswith("_hardcodedlookup_")}
+    # Lookups last: a model's refusals name its stateful objects first.
+    objects = module.objects | inline | module.lookups
+    builders = {name: build(name, stateful, module.calls.get(stateful)) for name, stateful in objects.items()}
+    return Translation(
+        expressions=module.expressions,
+        builders=builders,
+        bodies=module.bodies,
+        subscripts=module.subscripts,
+        subscript_dict=module.subscript_dict,
+        functions=module.functions,
+    )
 
 
 #: PySD's time-dependent builtins, as NumPy expressions of ``t`` and ``dt`` that work on floats and on
@@ -187,7 +185,8 @@ def _pulse(args: list[str], keywords: dict[str, str]) -> str:
         return single
     repeat = f"({given['repeat_time']})"
     window = f"({start} <= t)" + (f" & (t < ({given['end']}))" if "end" in given else "")
-    train = f"_where({window} & (np.mod(t - {start} + 1e-06, _where({repeat} == 0, 1.0, {repeat})) < {width}), {out}, 0.0)"
+    phase = f"np.mod(t - {start} + 1e-06, _where({repeat} == 0, 1.0, {repeat}))"
+    train = f"_where({window} & ({phase} < {width}), {out}, 0.0)"
     return f"_where({repeat} == 0, {single}, {train})"
 
 
@@ -207,6 +206,15 @@ def _name(node) -> str | None:
 
 def _parse(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
+
+
+def _is_mapping(node: ast.Call) -> bool:
+    """``xr.DataArray(x.values, ...)``: PySD's subscript mapping."""
+    func, args = node.func, node.args
+    return (
+        isinstance(func, ast.Attribute) and func.attr == "DataArray" and bool(args)
+        and isinstance(args[0], ast.Attribute) and args[0].attr == "values"
+    )  # fmt: skip
 
 
 class _Rewrite(ast.NodeTransformer):
@@ -233,51 +241,72 @@ class _Rewrite(ast.NodeTransformer):
         return node
 
     def visit_Call(self, node: ast.Call):
-        if (
-            self.arrays and isinstance(node.func, ast.Attribute) and node.func.attr == "DataArray" and node.args
-            and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "values"
-        ):  # fmt: skip
+        if self.arrays and _is_mapping(node):
             # xr.DataArray(x.values, coords, dims): a subscript mapping, the numbers relabelled by position
             node.args[0] = node.args[0].value
             self.generic_visit(node)
             return ast.Call(ast.Name("_relabel", ast.Load()), node.args, node.keywords)
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name):
-            name = node.func.id
-            if name == "float" and len(node.args) == 1:
-                return ast.Call(ast.Name("_scalar", ast.Load()), node.args, []) if self.arrays else node.args[0]
-            if name in CONTROL and not node.args:
-                return ast.Name(CONTROL[name], ast.Load())
-            if name in self.components and not node.args:
-                self.used.add(name)
-                return ast.Name(name, ast.Load())
-            if name in TIME_FUNCTIONS:
-                arity, template = TIME_FUNCTIONS[name]
-                args = node.args[1:]  # the first is PySD's time object
-                if len(args) != arity or node.keywords:
-                    raise NotImplementedError(f"{name}() with {len(args)} arguments has no generated form (RAMP needs a finish)")
-                return _parse(template.format(*(ast.unparse(a) for a in args)))
-            if name == "pulse":
-                keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
-                return _parse(_pulse([ast.unparse(a) for a in node.args[1:]], keywords))
-            if name == "active_initial" and len(node.args) == 3 and isinstance(node.args[1], ast.Lambda):
-                return node.args[1].body  # PySD: the expression once the run has started, its initial value before
-            if name == "if_then_else" and len(node.args) == 3 and not node.keywords:
-                branches = [a.body if isinstance(a, ast.Lambda) else a for a in node.args[1:]]
-                return ast.Call(ast.Name("_where", ast.Load()), [node.args[0], *branches], [])
-            if name in BUILTINS:
-                arity, template = BUILTINS[name]
-                if len(node.args) != arity or node.keywords:
-                    raise NotImplementedError(f"{name}() with {len(node.args)} arguments has no generated form")
-                return _parse(template.format(*(ast.unparse(a) for a in node.args)))
-            if name in self.lookups:
-                x = ast.Name(f"_lx_{name}", ast.Load())
-                y = ast.Name(f"_ly_{name}", ast.Load())
-                function = "_interp" if self.arrays else "np.interp"
-                return ast.Call(_parse(function), [node.args[0], x, y], [])
-            if self.arrays and name in ARRAY_FUNCTIONS | {"_relabel", "_scalar", "len"}:
-                return node
-            raise NotImplementedError(f"function {name}() in the PySD translation has no generated form")
+        if not isinstance(node.func, ast.Name):
+            return self._method(node)
+        for rewrite in (self._value, self._time_function, self._builtin, self._table):
+            new = rewrite(node, node.func.id)
+            if new is not None:
+                return new
+        raise NotImplementedError(f"function {node.func.id}() in the PySD translation has no generated form")
+
+    def _value(self, node: ast.Call, name: str) -> ast.expr | None:
+        """``float(x)``, a control or a variable of the model (``name()``)."""
+        if name == "float" and len(node.args) == 1:
+            return ast.Call(ast.Name("_scalar", ast.Load()), node.args, []) if self.arrays else node.args[0]
+        if name in CONTROL and not node.args:
+            return ast.Name(CONTROL[name], ast.Load())
+        if name in self.components and not node.args:
+            self.used.add(name)
+            return ast.Name(name, ast.Load())
+        return None
+
+    def _time_function(self, node: ast.Call, name: str) -> ast.expr | None:
+        """STEP, RAMP, PULSE (PULSE TRAIN): their form in ``t`` and ``dt``."""
+        if name in TIME_FUNCTIONS:
+            arity, template = TIME_FUNCTIONS[name]
+            args = node.args[1:]  # the first is PySD's time object
+            if len(args) != arity or node.keywords:
+                message = f"{name}() with {len(args)} arguments has no generated form (RAMP needs a finish)"
+                raise NotImplementedError(message)
+            return _parse(template.format(*(ast.unparse(a) for a in args)))
+        if name == "pulse":
+            keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
+            return _parse(_pulse([ast.unparse(a) for a in node.args[1:]], keywords))
+        return None
+
+    def _builtin(self, node: ast.Call, name: str) -> ast.expr | None:
+        """ACTIVE INITIAL, IF THEN ELSE and :data:`BUILTINS`."""
+        if name == "active_initial" and len(node.args) == 3 and isinstance(node.args[1], ast.Lambda):
+            return node.args[1].body  # PySD: the expression once the run has started, its initial value before
+        if name == "if_then_else" and len(node.args) == 3 and not node.keywords:
+            branches = [a.body if isinstance(a, ast.Lambda) else a for a in node.args[1:]]
+            return ast.Call(ast.Name("_where", ast.Load()), [node.args[0], *branches], [])
+        if name in BUILTINS:
+            arity, template = BUILTINS[name]
+            if len(node.args) != arity or node.keywords:
+                raise NotImplementedError(f"{name}() with {len(node.args)} arguments has no generated form")
+            return _parse(template.format(*(ast.unparse(a) for a in node.args)))
+        return None
+
+    def _table(self, node: ast.Call, name: str) -> ast.expr | None:
+        """A lookup, interpolated; with ``arrays``, PySD's functions over named dimensions, kept."""
+        if name in self.lookups:
+            x = ast.Name(f"_lx_{name}", ast.Load())
+            y = ast.Name(f"_ly_{name}", ast.Load())
+            function = "_interp" if self.arrays else "np.interp"
+            return ast.Call(_parse(function), [node.args[0], x, y], [])
+        if self.arrays and name in ARRAY_FUNCTIONS | {"_relabel", "_scalar", "len"}:
+            return node
+        return None
+
+    def _method(self, node: ast.Call) -> ast.expr:
+        """A call of an attribute: NumPy's functions; with ``arrays``, xarray's and DataArray methods."""
         func = node.func
         if isinstance(func, ast.Attribute) and _name(func.value) == "np":
             if self.arrays and not (func.attr in ARRAY_NUMPY or isinstance(getattr(np, func.attr, None), np.ufunc)):
@@ -342,18 +371,47 @@ def _body_function(name: str, statements: list[ast.stmt], rewrite: _Rewrite) -> 
     return lines
 
 
-def _delay_stages(name: str, k: int, source: str, times: list[str]) -> list[str]:
-    """PySD's ``Delay.ddt``: each stage's outflow is its state over its delay time (``times[i]``), its
-    inflow the previous stage's outflow (the input for the first), times the order ``k``."""
-    lines = [f"_out_{name}_{i} = _{name}_{i} / {times[i]}" for i in range(k)]
-    lines.append(f"_in_{name} = {source}")
-    return lines + [
-        f"_ddt_{name}_{i} = ({f'_in_{name}' if i == 0 else f'_out_{name}_{i - 1}'} - _out_{name}_{i}) * {k}" for i in range(k)
-    ]
-
-
 #: Names the generated code reads from its module: never loop variables, so loop invariant.
 GLOBALS = {"np", "xr", "_where", "_subscript_dict", "_relabel", "_scalar", "_interp", "_last", "len", *ARRAY_FUNCTIONS}
+
+
+class Writer:
+    """PySD's expressions as generated code, for :func:`generate_source` and the builders
+    (:class:`sd_model.engine.builders.Code`).
+
+    Parameters
+    ----------
+    translation : Translation
+        The model.
+    components : set of str
+        Names of the model's variables, which PySD's expressions read as ``name()``.
+    lookups : set of str
+        Names of the lookups, which PySD's expressions call with an argument.
+    """
+
+    def __init__(self, translation: Translation, components: set[str], lookups: set[str]):
+        self.translation = translation
+        self.rewrite = _Rewrite(components, lookups, arrays=translation.arrays)
+
+    def expr(self, node: ast.expr) -> str:
+        """PySD's expression ``node`` as generated code."""
+        return ast.unparse(self.rewrite.visit(_copy(node)))
+
+    def reads(self, *nodes: ast.expr) -> tuple[list[str], set[str]]:
+        """The generated code of ``nodes``, and the model's variables they read."""
+        used = self.rewrite.used = set()
+        texts = [self.expr(node) for node in nodes]
+        self.rewrite.used = set()  # later expressions add nothing to ``used``
+        return texts, used
+
+    def shaped(self, name: str, text: str) -> str:
+        """``text``, the value of ``name``; a subscripted value with its dimensions in PySD's order, run last."""
+        tr = self.translation
+        return f"_last({text}, {tuple(tr.subscripts[name])!r})" if tr.arrays and name in tr.subscripts else text
+
+    def builtin(self, function: str, *args: str) -> str:
+        """The NumPy form (:data:`BUILTINS`) of one of PySD's builtins applied to ``args``."""
+        return BUILTINS[function][1].format(*args)
 
 
 def generate_source(translation: Translation, constants: list[str], outputs: list[str], orders=None) -> str:
@@ -365,102 +423,87 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     maps the stateful names of delays and smooths to the order PySD gave them at initialisation
     (PySD lowers an order that is too high for the time step, and computes one given as an
     expression); without it, the written order, and a refusal where there is none.
+
+    The loop has five parts: before it, each builder's state read from ``s``
+    (:meth:`~sd_model.engine.builders.Builder.initial`); in each step, the outputs of the builders
+    and the auxiliaries in dependency order, the saved rows, every builder's derivative, then every
+    builder's update.
     """
     tr = translation
-    orders = orders or {}
-    for group in (tr.delays, tr.smooths, tr.delayns):
-        for name, (stateful, source, time, order) in list(group.items()):
-            if stateful in orders:
-                order = orders[stateful]
-            if order is None:
-                raise NotImplementedError(f"{name}: an order that is an expression is known only after PySD's initialisation")
-            group[name] = (stateful, source, time, int(order))
-    stocks = set(tr.integs) | set(tr.delays) | set(tr.smooths) | set(tr.initials) | set(tr.trends) | set(tr.delayns)
-    stocks |= set(tr.fixed)
-    components = set(tr.expressions) | set(tr.bodies) | stocks
-    rewrite = _Rewrite(components, set(tr.lookups), arrays=tr.arrays)
-
-    def shaped(name: str, text: str) -> str:  # a subscripted value: its dimensions in PySD's order, run last
-        return f"_last({text}, {tuple(tr.subscripts[name])!r})" if tr.arrays and name in tr.subscripts else text
-
-    def visit(node: ast.expr) -> str:
-        return ast.unparse(rewrite.visit(_copy(node)))
-
-    code, deps, functions = {}, {}, []
-    for name, expression in tr.expressions.items():
-        rewrite.used = set()
-        code[name] = shaped(name, visit(expression))
-        deps[name] = set(rewrite.used)  # a copy: the derivatives below reuse the rewriter
-    for name, statements in tr.bodies.items():
-        if name in constants:
-            continue  # PySD's value, as every constant's
-        rewrite.used = set()
-        functions += _body_function(name, statements, rewrite)
-        code[name] = shaped(name, f"_def_{name}()")
-        deps[name] = set(rewrite.used)
-    auxiliaries = [n for n in [*tr.expressions, *tr.bodies] if n not in constants]
-    derivative = {name: visit(ddt) for name, (_, ddt) in tr.integs.items()}
-    delay_parts = {
-        name: (visit(source), visit(delay_time)) for name, (_, source, delay_time, _) in [*tr.delays.items(), *tr.delayns.items()]
-    }
-    trend_parts, trend_deps = {}, {}
-    for name, (_, source, average_time) in tr.trends.items():
-        rewrite.used = set()
-        trend_parts[name] = (visit(source), visit(average_time))
-        trend_deps[name] = set(rewrite.used)
-    smooth_parts = {name: (visit(source), visit(smooth_time)) for name, (_, source, smooth_time, _) in tr.smooths.items()}
-    fixed_input = {name: visit(source) for name, (_, source) in tr.fixed.items()}
+    builders = list(tr.builders.values())
+    for builder in in_order(builders, "resolve"):
+        builder.resolve(orders or {})
+    components = set(tr.expressions) | set(tr.bodies) | set().union(*(b.variables for b in builders))
+    code = Writer(tr, components, set().union(*(b.functions for b in builders)))
+    auxiliary_code, deps, functions = _auxiliaries(tr, constants, code)
+    for builder in in_order(builders, "visit"):
+        builder.visit(code)
     lines = ["def euler_loop(c, s, t, dt, steps, per_save, out):", "    n = out.shape[1]"]
     lines += [f"    {name} = c[{name!r}]" for name in constants]
     lines += ["    initial_time = c['initial_time']", "    final_time = c['final_time']", "    saveper = c['saveper']"]
-    lines += [
-        f"    _lx_{name} = np.asarray({x!r}, dtype=float)\n    _ly_{name} = np.asarray({y!r}, dtype=float)"
-        for name, (x, y) in tr.lookups.items()
-    ]
-    lines += [f"    {name} = {shaped(name, f's[{stateful!r}]')}" for name, (stateful, _) in tr.integs.items()]
-    for name, (stateful, _, _, k) in [*tr.delays.items(), *tr.smooths.items(), *tr.delayns.items()]:
-        # PySD lowers a delay's order when order x TIME STEP exceeds the delay time: refuse, never step wrongly
-        lines.append(
-            f"    if len(s[{stateful!r}]) != {k}: raise NotImplementedError('{name}: PySD set its order to ' + str(len(s[{stateful!r}])) + ', the generated loop has {k}')"
-        )
-        lines += [f"    _{name}_{i} = {shaped(name, f's[{stateful!r}][{i}]')}" for i in range(k)]
-    for name, (stateful, _, _, k) in tr.delayns.items():  # PySD keeps the delay time of each stage
-        times = repr(stateful + ".times")
-        lines += [f"    _{name}_t{i} = {shaped(name, f's[{times}][{i}]')}" for i in range(k)]
-    for name, (stateful, _) in tr.fixed.items():  # PySD: a pipeline of inputs and a pointer into it
-        pipe = repr(stateful + ".pipe")
-        lines += [f"    _{name}_pipe = list(s[{pipe}])", f"    _{name}_at = 0", f"    {name} = s[{stateful!r}]"]
-    lines += [f"    {name} = s[{stateful!r}]" for name, stateful in tr.initials.items()]
-    lines += [f"    _{name}_state = s[{stateful!r}]" for name, (stateful, _, _) in tr.trends.items()]
-    lines += ["    " + line for line in functions]
+    lines += ["    " + line for line in part_lines(builders, "initial", code) + functions]
     lines += ["    save = 0", "    for step in range(steps + 1):"]
-    body = [f"{name} = _{name}_{k - 1}" for name, (_, _, _, k) in tr.smooths.items()]  # PySD: state[-1]
-    body += [f"{name} = _{name}_{k - 1} / _{name}_t0" for name, (_, _, _, k) in tr.delayns.items()]  # PySD: state[-1] / times[0]
-    delay_output = {name: f"_{name}_{k - 1} / ({delay_parts[name][1]})" for name, (_, _, _, k) in tr.delays.items()}
-    # Delay outputs use the delay time, possibly an auxiliary: place each after its dependencies.
-    delay_deps = {}
-    for name in tr.delays:
-        rewrite.used = set()
-        rewrite.visit(_copy(tr.delays[name][2]))
-        delay_deps[name] = {d for d in rewrite.used if d in auxiliaries}
+    auxiliaries = [n for n in [*tr.expressions, *tr.bodies] if n not in constants]
+    body = _outputs(builders, code, auxiliaries, auxiliary_code, deps) + _saves(tr, outputs)
+    body += ["if step == steps:", "    break"]
+    body += part_lines(builders, "derivative", code) + part_lines(builders, "update", code)
+    body.append("t = t + dt")
+    invariant = set(constants) | {"initial_time", "final_time", "saveper", "dt", "n"} | GLOBALS
+    invariant |= set().union(*(b.invariant for b in builders))
+    before, body = hoist_invariants(body, invariant)
+    if tr.arrays:  # the shape of each subscripted output: its elements, then the runs
+        before += [_template(tr, name) for name in outputs if name in tr.subscripts]
+    loop_start = lines.index("    for step in range(steps + 1):")
+    lines[loop_start:loop_start] = ["    " + line for line in before]
+    lines += ["        " + line for line in body]
+    return "\n".join(lines) + "\n"
+
+
+def _auxiliaries(tr: Translation, constants: list[str], code: Writer) -> tuple[dict, dict, list[str]]:
+    """(name -> generated expression, name -> variables it reads, nested functions) of the auxiliaries."""
+    auxiliary_code, deps, functions = {}, {}, []
+    for name, expression in tr.expressions.items():
+        (text,), used = code.reads(expression)
+        auxiliary_code[name] = code.shaped(name, text)
+        deps[name] = set(used)
+    for name, statements in tr.bodies.items():
+        if name in constants:
+            continue  # PySD's value, as every constant's
+        code.rewrite.used = set()
+        functions += _body_function(name, statements, code.rewrite)
+        auxiliary_code[name] = code.shaped(name, f"_def_{name}()")
+        deps[name] = set(code.rewrite.used)
+    return auxiliary_code, deps, functions
+
+
+def _outputs(builders: list[Builder], code: Writer, auxiliaries, auxiliary_code, deps) -> list[str]:
+    """The start of a step: the builders' outputs from their state alone, then the auxiliaries and the
+    outputs that read them (delays, trends), each after the auxiliaries it reads."""
+    body = []
+    ordered = {}
+    for builder in in_order(builders, "output"):
+        if builder.ordered:
+            ordered[builder.name] = builder
+        elif (output := builder.output(code)) is not None:
+            body.append(f"{builder.name} = {output}")
+    graph = {n: {d for d in deps[n] if d in auxiliaries or d in ordered} for n in auxiliaries}
+    graph |= {name: {d for d in builder.dependencies if d in auxiliaries} for name, builder in ordered.items()}
     try:
-        full_order = list(graphlib.TopologicalSorter(
-            {n: {d for d in deps[n] if d in auxiliaries or d in tr.delays or d in tr.trends} for n in auxiliaries}
-            | delay_deps
-            | {n: {d for d in used if d in auxiliaries} for n, used in trend_deps.items()}
-        ).static_order())  # fmt: skip
+        full_order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as err:
-        raise NotImplementedError(f"the auxiliaries {' -> '.join(err.args[1])} form a cycle the generator cannot order") from None
+        cycle = " -> ".join(err.args[1])
+        raise NotImplementedError(f"the auxiliaries {cycle} form a cycle the generator cannot order") from None
     for name in full_order:
-        if name in tr.delays:
-            body.append(f"{name} = {shaped(name, delay_output[name])}")
-        elif name in tr.trends:  # PySD: zidz(input - state, average time * abs(state))
-            source, average_time = trend_parts[name]
-            zidz = BUILTINS["zidz"][1].format(f"({source}) - _{name}_state", f"({average_time}) * np.abs(_{name}_state)")
-            body.append(f"{name} = {shaped(name, zidz)}")
-        elif name in code:
-            body.append(f"{name} = {code[name]}")
-    body.append("if step % per_save == 0:")
+        if name in ordered:
+            body.append(f"{name} = {ordered[name].output(code)}")
+        elif name in auxiliary_code:
+            body.append(f"{name} = {auxiliary_code[name]}")
+    return body
+
+
+def _saves(tr: Translation, outputs: list[str]) -> list[str]:
+    """Every ``per_save`` steps: the outputs into their rows of ``out``."""
+    body = ["if step % per_save == 0:"]
     row = 0
     for name in outputs:
         size = len(output_elements(tr, name))
@@ -469,48 +512,15 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
         else:
             body.append(f"    out[{row}, :, save] = {name}")
         row += size
-    body += ["    save += 1", "if step == steps:", "    break"]
-    body += [f"_ddt_{name} = {expr}" for name, expr in derivative.items()]
-    for name, (_, _, _, k) in tr.delays.items():
-        source, delay_time = delay_parts[name]
-        body.append(f"_dtime_{name} = {delay_time}")
-        body += _delay_stages(name, k, source, [f"_dtime_{name}"] * k)
-    for name, (_, _, _, k) in tr.delayns.items():  # PySD: the stage times roll, the newest first; then as DELAY
-        source, delay_time = delay_parts[name]
-        body += [f"_{name}_t{i} = _{name}_t{i - 1}" for i in range(k - 1, 0, -1)]
-        body.append(f"_{name}_t0 = {delay_time}")
-        body += _delay_stages(name, k, source, [f"_{name}_t{i}" for i in range(k)])
-    for name, (_, _, _, k) in tr.smooths.items():  # PySD: (roll(state) with the input first - state) * order / smooth time
-        source, smooth_time = smooth_parts[name]
-        body.append(f"_stime_{name} = {smooth_time}")
-        body += [
-            f"_ddt_{name}_{i} = (({source if i == 0 else f'_{name}_{i - 1}'}) - _{name}_{i}) * {k} / _stime_{name}"
-            for i in range(k)
-        ]
-    for name, (source, average_time) in trend_parts.items():  # PySD: (input - state) / average time
-        body.append(f"_ddt_{name}_state = (({source}) - _{name}_state) / ({average_time})")
-    body += [f"_in_{name} = {source}" for name, source in fixed_input.items()]
-    body += [f"{name} = {shaped(name, f'{name} + _ddt_{name} * dt')}" for name in derivative]
-    body += [f"_{name}_state = _{name}_state + _ddt_{name}_state * dt" for name in tr.trends]
-    for name, (_, _, _, k) in [*tr.delays.items(), *tr.smooths.items(), *tr.delayns.items()]:
-        body += [f"_{name}_{i} = {shaped(name, f'_{name}_{i} + _ddt_{name}_{i} * dt')}" for i in range(k)]
-    for name in tr.fixed:  # PySD: pipe[pointer] = input; pointer moves on; the state is pipe[pointer]
-        body += [f"_{name}_pipe[_{name}_at] = _in_{name}", f"_{name}_at = (_{name}_at + 1) % len(_{name}_pipe)",
-                 f"{name} = _{name}_pipe[_{name}_at]"]  # fmt: skip
-    body.append("t = t + dt")
-    invariant = set(constants) | set(tr.initials) | {"initial_time", "final_time", "saveper", "dt", "n"} | GLOBALS
-    invariant |= {f"_l{xy}_{name}" for name in tr.lookups for xy in "xy"}
-    before, body = hoist_invariants(body, invariant)
-    if tr.arrays:  # the shape of each subscripted output: its elements, then the runs
-        before += [
-            f"_tpl_{name} = xr.DataArray(np.zeros({tuple(len(tr.subscript_dict[d]) for d in tr.subscripts[name])} + (n,)), "
-            f"{{d: _subscript_dict[d] for d in {tuple(tr.subscripts[name])!r}}}, [*{tuple(tr.subscripts[name])!r}, 'run'])"
-            for name in outputs if name in tr.subscripts
-        ]  # fmt: skip
-    loop_start = lines.index("    for step in range(steps + 1):")
-    lines[loop_start:loop_start] = ["    " + line for line in before]
-    lines += ["        " + line for line in body]
-    return "\n".join(lines) + "\n"
+    return [*body, "    save += 1"]
+
+
+def _template(tr: Translation, name: str) -> str:
+    """A zero DataArray shaped as the subscripted output ``name``: its elements, then the runs."""
+    dims = tuple(tr.subscripts[name])
+    sizes = tuple(len(tr.subscript_dict[d]) for d in dims)
+    coords = f"{{d: _subscript_dict[d] for d in {dims!r}}}"
+    return f"_tpl_{name} = xr.DataArray(np.zeros({sizes} + (n,)), {coords}, [*{dims!r}, 'run'])"
 
 
 class _Hoist(ast.NodeTransformer):
