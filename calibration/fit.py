@@ -58,7 +58,7 @@ def urbanization_fit(results: pd.DataFrame, years=range(2016, 2023)) -> dict[str
 
 
 def calibration_report(results: pd.DataFrame, observations=None) -> pd.DataFrame:
-    """The fit of one run to every observation of ``models/calibration.toml``, targets and holdouts apart.
+    """The fit of one run to every observation of a calibration file, targets and holdouts apart.
 
     Parameters
     ----------

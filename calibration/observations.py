@@ -1,7 +1,9 @@
-"""The observations the posterior is fitted to, read from ``models/calibration.toml``.
+"""The observations the posterior is fitted to, read from a calibration file beside the model
+(``models/calibration.toml`` for the project's model).
 
-Each observation is a model output in a year with a published value (taken from ``data/reference/``,
-never repeated) and an observation error. :func:`model_values` reads the matching model quantity from
+Each observation is a model output at a saved time (a year) with a published value (for the project's
+model taken from ``data/reference/``, never repeated; for a model a user brings, given in the file as
+``value`` with its ``source``) and an observation error. :func:`model_values` reads the matching model quantity from
 a :func:`sd_model.run_batch` result.
 """
 
@@ -127,9 +129,16 @@ def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) ->
         error = entry.get("sd", entry.get("rel_sd"))
         if isinstance(error, bool) or not isinstance(error, (int, float)) or not math.isfinite(error) or error <= 0:
             raise ValueError(f"{where}: the observation error must be a positive number, got {error!r}")
+        if ("value" in entry) != ("source" in entry) or ("value" in entry and "fact" in entry):
+            raise ValueError(f"{where}: a value goes with its source (and not with a fact)")
         if "fact" in entry:
             value, source = _fact(facts, entry["fact"], where)
             points = [(entry["name"], int(entry["year"]), value)]
+        elif "value" in entry:  # a figure given in the file, with its source (a model brought by a user)
+            if not math.isfinite(entry["value"]) or not entry["source"].strip() or "year" not in entry:
+                raise ValueError(f"{where}: value must be a finite number, with a non-empty source and a year")
+            value, source = float(entry["value"]), entry["source"]
+            points = [(entry["name"], entry["year"], value)]
         elif entry.get("series") in SERIES:
             series = SERIES[entry["series"]]()
             missing = [y for y in entry.get("years", []) if y not in series.index]
@@ -138,7 +147,7 @@ def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) ->
             source = f"{entry['series']} (guangxi_urbanization.csv, calibration.fit)"
             points = [(f"{entry['name']}_{y}", int(y), float(series[y])) for y in entry["years"]]
         else:
-            raise ValueError(f"{where}: give a fact or a series (one of {', '.join(SERIES)})")
+            raise ValueError(f"{where}: give a fact, a value with its source, or a series (one of {', '.join(SERIES)})")
         for name, year, value in points:
             sd = float(entry["sd"]) if "sd" in entry else float(entry["rel_sd"]) * abs(value)
             labels = (entry["label_en"], entry["label_zh"], entry["why"], source, entry.get("per"), entry.get("miss"))
@@ -161,12 +170,15 @@ def model_values(results, observations, years=None) -> np.ndarray:
     ``(runs, years)`` (from :meth:`sd_model.Model.evaluate`) with its ``years``.
     """
     if isinstance(results, xr.Dataset):
-        years = results["year"].values
-    column = {int(y): i for i, y in enumerate(years)}
+        years = results[next(d for d in results.dims if d != "run")].values  # year, or time
+    column = {float(y): i for i, y in enumerate(years)}
+    missing = [o.name for o in observations if float(o.year) not in column]
+    if missing:
+        raise ValueError(f"observation {missing[0]!r}: its year is not a saved time of the model")
     values = []
     for o in observations:
-        value = np.asarray(results[o.output])[:, column[o.year]]
+        value = np.asarray(results[o.output])[:, column[float(o.year)]]
         if o.per:
-            value = value / np.asarray(results[o.per])[:, column[o.year]]
+            value = value / np.asarray(results[o.per])[:, column[float(o.year)]]
         values.append(value)
     return np.column_stack(values)

@@ -146,7 +146,7 @@ def _target_values(model: Model, samples: np.ndarray, params, targets) -> np.nda
     final_time, time_step = model.check_controls(max(o.year for o in targets), None)
     columns = {p.name: samples[:, j] for j, p in enumerate(params)}
     results = model.evaluate(len(samples), columns, needed_outputs(targets), final_time, time_step)
-    return model_values(results, targets, model.years(final_time))
+    return model_values(results, targets, model.times(final_time, time_step))
 
 
 class Likelihood:
@@ -343,7 +343,7 @@ def calibrate_posterior(
     Likelihood(model, observations, informed, values)  # checks values before any work
     names = [p.name for p in informed]
     seeds = np.random.SeedSequence(seed).generate_state(runs)
-    args = [(str(model.mdl_file), str(model.metadata_file), observations, names, values, int(particles), int(s),
+    args = [(*model.files, observations, names, values, int(particles), int(s),
              final_steps, mutation_steps) for s in seeds]  # fmt: skip
     workers = min(runs, os.cpu_count() or 1) if workers is None else workers
     started = time.perf_counter()
@@ -495,7 +495,7 @@ def posterior_draws(n: int, seed: int = 0, *, folder: str | Path | None = None, 
     path = Path(folder or posterior_dir(model)) / DRAWS_FILE
     stat = path.stat() if path.is_file() else None
     stamp = (stat.st_mtime_ns, stat.st_size) if stat else None
-    stored = _stored_draws(str(path), stamp, str(model.mdl_file), str(model.metadata_file), model.digest)
+    stored = _stored_draws(str(path), stamp, *model.files, model.digest)
     rng = np.random.default_rng(seed)
     rows = stored.iloc[rng.integers(len(stored), size=int(n))].reset_index(drop=True)
     columns = {}

@@ -184,7 +184,7 @@ def run_batch(
     chunk_size = chunk_size_for(n, client, chunk_size)
     bounds = [(start, min(start + chunk_size, n)) for start in range(0, n, chunk_size)]
     chunks = [(b - a, {k: v[a:b] for k, v in columns.items()}) for a, b in bounds]
-    args = (str(model.mdl_file), str(model.metadata_file) if model.has_metadata else None)
+    args = model.files
     bar = tqdm(total=n, unit="run", delay=0 if progress else 1.0, disable=progress is False, desc="runs")
     try:
         if client is None:
@@ -199,7 +199,13 @@ def run_batch(
             # whose worker dies is simply run again elsewhere (scattered data would be lost with it).
             futures = [
                 client.submit(
-                    _evaluate_chunk, *args, chunk, outputs=outputs, final_time=final_time, time_step=time_step, pure=False
+                    _evaluate_chunk,
+                    *args,
+                    chunk,
+                    outputs=outputs,
+                    final_time=final_time,
+                    time_step=time_step,
+                    pure=False,
                 )
                 for chunk in chunks
             ]
@@ -213,6 +219,7 @@ def run_batch(
         bar.close()
     axis = model.time_name
     data = {o: (("run", axis), np.concatenate([p[o] for p in parts])) for o in outputs}
-    coords = {"run": np.arange(n), axis: model.times(final_time, time_step)} | {k: ("run", v) for k, v in columns.items()}
+    coords = {"run": np.arange(n), axis: model.times(final_time, time_step)}
+    coords |= {k: ("run", v) for k, v in columns.items()}
     attrs = {"model_digest": model.digest, "time_step": time_step, "final_time": final_time}
     return xr.Dataset(data, coords=coords, attrs=attrs)

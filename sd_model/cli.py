@@ -47,7 +47,8 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def cmd_params(args) -> int:
-    frame = sd_model.parameter_frame(args.kind)
+    model = chosen_model(args)
+    frame = pd.DataFrame([vars(p) for p in model.parameters if args.kind is None or p.kind == args.kind]).set_index("name")
     if args.format == "csv":
         frame.to_csv(sys.stdout)
     elif args.format == "markdown":
@@ -59,8 +60,9 @@ def cmd_params(args) -> int:
 
 
 def cmd_scenarios(args) -> int:
-    for name in sd_model.scenario_names():
-        scenario = sd_model.load_scenario(name)
+    model = chosen_model(args)
+    for name in sd_model.scenario_names(model):
+        scenario = sd_model.load_scenario(name, model)
         print(f"{name:24s} {scenario.title_en}")
     return 0
 
@@ -85,7 +87,7 @@ def cmd_run(args) -> int:
     if args.out:
         writable_file(args.out)
     model = chosen_model(args)
-    params = scenario_params(args)
+    params = scenario_params(args, model)
     results = model.run(params, final_time=args.final_time, time_step=args.time_step)
     if args.outputs:
         results = results[model.check_outputs(args.outputs.split(","))]
@@ -97,9 +99,9 @@ def cmd_run(args) -> int:
     return 0
 
 
-def scenario_params(args) -> dict[str, float]:
-    """Parameters of ``--scenario`` with the ``--set`` values over them."""
-    params = dict(sd_model.load_scenario(args.scenario).parameters) if args.scenario else {}
+def scenario_params(args, model: sd_model.Model | None = None) -> dict[str, float]:
+    """Parameters of ``--scenario`` (of the model's scenarios/ folder, or a file) with ``--set`` values over them."""
+    params = dict(sd_model.load_scenario(args.scenario, model).parameters) if args.scenario else {}
     params.update(parse_assignment(item) for item in args.set)
     return params
 
@@ -124,28 +126,39 @@ def cmd_cost(args) -> int:
 
 
 def cmd_loops(args) -> int:
-    from .loop_dominance import dominant_periods, loop_scores, loops_of_output, name_scores, read_loop_table, read_periods
+    from .loop_dominance import (
+        dominant_periods,
+        loop_scores,
+        loops_file,
+        loops_of_output,
+        model_loop_table,
+        name_scores,
+        read_periods,
+    )
     from .structure import structure
     from .words import loop_sentence
 
     if args.out:
         writable_file(args.out)
-    model = sd_model.default_model()
-    params = scenario_params(args)
-    outputs = model.check_outputs([args.output] if args.output else list(sd_model.KPIS))
+    model = chosen_model(args)
+    params = scenario_params(args, model)
+    outputs = model.check_outputs([args.output] if args.output else list(model.kpis))
     scores, variables = loop_scores(params, model=model)
     graph = structure(model.mdl_file)
-    table, story = read_loop_table(), read_periods()
+    table = model_loop_table(model)
     labels = {entry.name: entry.label_en for entry in table}
     scores.insert(2, "label", scores["name"].map(labels).fillna(""))
     if args.output:
         scores = scores[scores["loop"].isin(loops_of_output(args.output, variables, model, graph))]
-    for output in outputs:
-        periods = dominant_periods(name_scores(scores, loops_of_output(output, variables, model, graph)), story)
-        print(f"{output}: {loop_sentence(periods, table)}", file=sys.stderr)
+    if table:  # the story of the named loops over the periods of loops.toml
+        story = read_periods(loops_file(model))
+        for output in outputs:
+            periods = dominant_periods(name_scores(scores, loops_of_output(output, variables, model, graph)), story)
+            print(f"{output}: {loop_sentence(periods, table)}", file=sys.stderr)
     if args.out:
         scores.to_csv(args.out, index=False)
-        print(f"wrote {scores['loop'].nunique()} loops x {scores['year'].nunique()} years to {args.out}", file=sys.stderr)
+        print(f"wrote {scores['loop'].nunique()} loops x {scores[model.time_name].nunique()} saved times to {args.out}",
+              file=sys.stderr)  # fmt: skip
     else:
         scores.to_csv(sys.stdout, index=False)
     return 0
@@ -216,8 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="print the parameter table")
     p.add_argument("--kind", choices=sd_model.KINDS)
     p.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
+    add_model_arguments(p)
     p.set_defaults(func=cmd_params)
-    p = sub.add_parser("scenarios", help="list the bundled scenarios")
+    p = sub.add_parser("scenarios", help="list the named scenarios (scenarios/ beside the model)")
+    add_model_arguments(p)
     p.set_defaults(func=cmd_scenarios)
     p = sub.add_parser("run", help="run the model and write one row per year as CSV")
     p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
@@ -236,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_cost)
     p = sub.add_parser("batch", help="run many parameter sets (one CSV row each) with the vectorised engine")
     p.add_argument("--samples", required=True, help="CSV with one column per parameter name, one row per run")
-    p.add_argument("--outputs", help="comma-separated outputs (default: the four KPIs)")
+    p.add_argument("--outputs", help="comma-separated outputs (default: the model's KPIs, or every output)")
     p.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--chunk-size", type=int, dest="chunk_size")
     p.add_argument("--final-time", type=int, dest="final_time")
@@ -255,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)")
     p.add_argument("--output", help="only the loops that drive this output (default: all loops; dominance of every KPI)")
     p.add_argument("--out", help="CSV file (default: stdout)")
+    add_model_arguments(p)
     p.set_defaults(func=cmd_loops)
     p = sub.add_parser("sketch", help="generate the Vensim diagram views (one per sector) from the equations")
     p.add_argument("--mdl", help="model file (default: models/relocation.mdl)")

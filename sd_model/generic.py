@@ -2,18 +2,17 @@
 
 A scalar constant is one parameter, named by PySD's Python name; a subscripted constant is one
 parameter per element, ``name[element,element]`` (as PySD's ``run`` names columns). Bounds are the
-``[low,high]`` range of the ``.mdl`` where given, else unbounded.
+``[low,high]`` range of the ``.mdl`` where given, else unbounded. :meth:`sd_model.model.ModelSpec.from_engine`
+makes the spec of such a model from these parameters.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from .engine.arrays import RUN, element_labels
+from .engine.arrays import element_labels
 from .engine.codegen import CONTROL
-from .parameters import Parameter, split_comment
+from .parameters import Parameter, Slot, split_comment
 
 #: The kind of every parameter of a model without metadata.
 CONSTANT = "constant"
@@ -23,16 +22,19 @@ def _bound(value, default: float) -> float:
     return default if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[str, str, dict[str, str]]]]:
-    """Parameters of every constant of ``engine``'s model, and for each element parameter of a
-    subscripted constant its (Python name and Vensim name of the constant, ``{dimension: element}``)."""
-    table, elements = [], {}
+def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, Slot]]:
+    """Parameters of every constant of ``engine``'s model, and the :class:`~sd_model.parameters.Slot`
+    of each: its constant, and ``{dimension: element}`` for an element of a subscripted one."""
+    table, slots = [], {}
     for _, row in engine.doc[engine.doc["Type"] == "Constant"].iterrows():
         py, real = row["Py Name"], row["Real Name"]
         if py in CONTROL:
             continue
         limits = tuple(row["Limits"]) if isinstance(row["Limits"], (tuple, list)) else ()
-        low, high = _bound(limits[0] if limits else None, -math.inf), _bound(limits[1] if len(limits) > 1 else None, math.inf)
+        low, high = (
+            _bound(limits[0] if limits else None, -math.inf),
+            _bound(limits[1] if len(limits) > 1 else None, math.inf),
+        )
         description, source = split_comment(row["Comment"] if isinstance(row["Comment"], str) else "")
         value = engine.constants[real]
         dims = engine.subscripts.get(py, [])
@@ -42,14 +44,13 @@ def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, tuple[s
             continue  # a value that does not cover its subscripts element by element: left as the model has it
         for label, (where, default) in defaults.items():
             name = f"{py}[{label}]" if label else py
-            if label:
-                elements[name] = (py, real, where)
+            slots[name] = Slot(py, real, where)
             table.append(
                 Parameter(name=name, vensim_name=f"{real}[{label}]" if label else real, default=default,
                           low=low, high=high, units=row["Units"] or "", kind=CONSTANT,
                           theme="", label_en=real, label_zh=real, description=description, source=source)
             )  # fmt: skip
-    return tuple(table), elements
+    return tuple(table), slots
 
 
 def _element_defaults(value, dims, elements) -> dict[str, tuple[dict[str, str], float]]:
@@ -62,25 +63,3 @@ def _element_defaults(value, dims, elements) -> dict[str, tuple[dict[str, str], 
         where = dict(zip(dims, label.split(","), strict=True))
         defaults[label] = (where, float(value.loc[where]))
     return defaults
-
-
-def element_values(engine, elements, columns: dict, n: int) -> dict:
-    """Engine values (Python name of a constant to its value) from parameter columns, where a
-    subscripted constant's elements are assembled into one DataArray (``run`` last when any of its
-    elements differs between runs)."""
-    values, pieces = {}, {}
-    for name, column in columns.items():
-        if name in elements:
-            constant, real, where = elements[name]
-            pieces.setdefault((constant, real), []).append((where, column))
-        else:
-            values[name] = column
-    for (constant, real), parts in pieces.items():
-        value = engine.constants[real]
-        if any(np.ndim(column) for _, column in parts):
-            value = value.expand_dims({RUN: n}, axis=value.ndim)
-        value = value.copy()
-        for where, column in parts:
-            value.loc[where] = column
-        values[constant] = value
-    return values

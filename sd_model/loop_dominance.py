@@ -21,7 +21,7 @@ import pandas as pd
 from . import spec
 from .model import Model, load_model
 from .parameters import in_language
-from .paths import MODELS_DIR
+from .paths import MODELS_DIR, beside
 from .structure import Structure, canonical, structure
 
 LOOPS_FILE = MODELS_DIR / "loops.toml"
@@ -30,6 +30,17 @@ POLARITIES = ("R", "B")
 #: MAX_DOMINANT of them.
 DOMINANCE_SHARE = 0.5
 MAX_DOMINANT = 2
+
+
+def loops_file(model: Model) -> Path:
+    """The loop table beside a model's ``.mdl`` (``models/loops.toml`` for the project's model)."""
+    return beside(model.mdl_file, "loops.toml")
+
+
+def model_loop_table(model: Model) -> list[NamedLoop]:
+    """The loop table beside the model, or none (every loop unnamed) for a model brought without one."""
+    path = loops_file(model)
+    return read_loop_table(path) if path.is_file() else []
 
 
 def read_periods(path: str | Path = LOOPS_FILE) -> tuple[tuple[int, int], ...]:
@@ -134,17 +145,17 @@ def loop_scores(params=None, *, model: Model | None = None, table=None) -> tuple
     -------
     scores : pandas.DataFrame
         Long table: ``loop`` (pysimlin's id), ``name`` (the loop table's, or empty), ``polarity`` (at
-        run time), ``year``, ``score`` (relative loop score: the loop's signed share of its cycle
-        partition's activity), ``partition``.
+        run time), ``year`` (the model's time axis: ``time`` for a model without metadata), ``score``
+        (relative loop score: the loop's signed share of its cycle partition's activity), ``partition``.
     variables : dict
         Loop id to the variables it passes through.
     """
     model = model or load_model()
-    table = read_loop_table() if table is None else table
+    table = model_loop_table(model) if table is None else table
     analysis = simlin_model(params, model).analyze()
     if analysis.analysis_error:
         raise RuntimeError(f"pysimlin could not analyse the loops: {analysis.analysis_error}")
-    years = model.years()
+    years = model.times()
     ids, names, polarities, partitions, series, variables = [], [], [], [], [], {}
     for loop in analysis.loops:
         values = loop.behavior_time_series
@@ -158,7 +169,7 @@ def loop_scores(params=None, *, model: Model | None = None, table=None) -> tuple
         series.append(np.pad(row, (0, len(years) - len(row))))
     k, n = len(ids), len(years)
     frame = pd.DataFrame({"loop": np.repeat(ids, n), "name": np.repeat(names, n), "polarity": np.repeat(polarities, n),
-                          "year": np.tile(years, k), "score": np.concatenate(series) if series else [],
+                          model.time_name: np.tile(years, k), "score": np.concatenate(series) if series else [],
                           "partition": np.repeat(partitions, n)})  # fmt: skip
     return frame, variables
 
@@ -194,11 +205,17 @@ def loops_of_output(
 def name_scores(scores: pd.DataFrame, loops: list[str]) -> pd.DataFrame:
     """Scores of the named loops among ``loops``, per year: the absolute relative scores of each name's
     loops added up and shared out to 1 per year (columns: ``name``, ``year``, ``share``)."""
+    time = _time_column(scores)
     part = scores[scores["loop"].isin(loops)].assign(size=lambda d: d["score"].abs())
     part = part.assign(name=part["name"].replace("", "unnamed"))
-    summed = part.groupby(["year", "name"], as_index=False)["size"].sum()
-    total = summed.groupby("year")["size"].transform("sum")
-    return summed.assign(share=np.where(total > 0, summed["size"] / total.where(total > 0, 1), 0.0))[["name", "year", "share"]]
+    summed = part.groupby([time, "name"], as_index=False)["size"].sum()
+    total = summed.groupby(time)["size"].transform("sum")
+    return summed.assign(share=np.where(total > 0, summed["size"] / total.where(total > 0, 1), 0.0))[["name", time, "share"]]
+
+
+def _time_column(frame: pd.DataFrame) -> str:
+    """``year`` for the project's model, ``time`` for a model on another time axis."""
+    return "year" if "year" in frame.columns else "time"
 
 
 def dominant_periods(shares: pd.DataFrame, periods=None) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -207,8 +224,9 @@ def dominant_periods(shares: pd.DataFrame, periods=None) -> list[tuple[int, int,
     with the same names are joined, periods with no loop activity skipped."""
     result = []
     for first, last in read_periods() if periods is None else periods:
-        part = shares[(shares["year"] >= first) & (shares["year"] <= last)]
-        mean = part.groupby("name")["share"].sum() / max(part["year"].nunique(), 1)
+        time = _time_column(shares)
+        part = shares[(shares[time] >= first) & (shares[time] <= last)]
+        mean = part.groupby("name")["share"].sum() / max(part[time].nunique(), 1)
         if mean.sum() == 0:
             continue
         ranked = mean.sort_values(ascending=False)

@@ -1,10 +1,16 @@
-"""A Vensim model with its parameter table: validation, runs, and the one cache of loaded models."""
+"""A Vensim model with its spec (parameters, outputs, time axis): validation, runs, and the one cache
+of loaded models.
+
+A :class:`Model` is built from one :class:`ModelSpec`, read from a metadata file
+(:meth:`ModelSpec.from_metadata`) or derived from the engine for a model without one
+(:meth:`ModelSpec.from_engine`); nothing after that asks where the spec came from.
+"""
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -13,17 +19,21 @@ import numpy as np
 import pandas as pd
 
 from .engine import Engine
+from .engine.arrays import RUN
 from .engine.translation import model_digest, translated_file
+from .generic import generic_parameters
 from .parameters import (
     Parameter,
     ParameterError,
+    Slot,
     build_parameters,
     in_language,
     read_metadata,
+    text,
     unknown_name_message,
     validate_params,
 )
-from .paths import METADATA_FILE, MODEL_FILE
+from .paths import METADATA_FILE, MODEL_FILE, beside
 
 
 def _headline_outputs(metadata_file: Path = METADATA_FILE) -> tuple[str, ...]:
@@ -34,7 +44,7 @@ def _headline_outputs(metadata_file: Path = METADATA_FILE) -> tuple[str, ...]:
 #: The project model's headline outputs, declared in ``models/model.toml`` (``kpis``).
 KPIS = _headline_outputs()
 
-#: Largest final time accepted (the model is calibrated for 2016-2035).
+#: Largest final time accepted on a ``year`` axis (the project's model is calibrated for 2016-2035).
 MAX_FINAL_TIME = 2100
 #: Most Euler steps a run may take: 3,000 times the default model's 320, so a mistyped time step
 #: (1e-7 would be 200 million steps, hours without a word) is refused in one line, not run.
@@ -69,20 +79,229 @@ class Output:
         return self.units_zh if lang == "zh" else self.units  # (units carry no _en suffix)
 
 
+@dataclass(frozen=True)
+class TimeAxis:
+    """The time axis of a model's results.
+
+    Attributes
+    ----------
+    name : str
+        The axis: index of :meth:`Model.run`, dimension of :func:`sd_model.run_batch`.
+    whole_years : bool
+        True: saves fall on whole years, labelled by ``int``; ``final_time`` must be a whole year in
+        (INITIAL TIME, :data:`MAX_FINAL_TIME`] and ``time_step`` 1/k year for a whole k. False: saves
+        are labelled by the model's own (float) times, in its own units; any positive ``time_step``
+        that divides SAVEPER and ``final_time - INITIAL TIME`` is accepted.
+    """
+
+    name: str
+    whole_years: bool
+
+    def labels(self, times: np.ndarray) -> np.ndarray:
+        """Labels of saved ``times`` on this axis: whole years as ``int``, else the times themselves."""
+        return times.round().astype(int) if self.whole_years else times
+
+
+#: The axis of the project's model (``time_axis = "year"`` in ``models/model.toml``).
+YEAR = TimeAxis("year", whole_years=True)
+#: The axis of every other model: its own time units.
+TIME = TimeAxis("time", whole_years=False)
+#: The values ``time_axis`` may take in a metadata file.
+TIME_AXES = {axis.name: axis for axis in (YEAR, TIME)}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What :class:`Model` knows of a model besides its engine, the same whatever its source.
+
+    Made by :meth:`from_metadata` from a metadata file (``models/model.toml`` for the project's model)
+    or by :meth:`from_engine` for a model without one.
+
+    Attributes
+    ----------
+    parameters : tuple of Parameter
+        The parameter table.
+    outputs : tuple of Output
+        The output columns, in the order of the engine's result rows.
+    slots : dict
+        Parameter name to its :class:`~sd_model.parameters.Slot` in the engine: a scalar constant,
+        or one element of a subscripted constant.
+    kpis : tuple of str
+        The headline outputs, in order (none without metadata).
+    headline_year : float or None
+        The saved time shown first (``headline_year`` of the metadata, default FINAL TIME; an ``int``
+        on a ``year`` axis; None without metadata).
+    population_output : str or None
+        The output under one person of which the per-person outputs are missing (NaN).
+    time_axis : TimeAxis
+        :data:`YEAR` or :data:`TIME`.
+    """
+
+    parameters: tuple[Parameter, ...]
+    outputs: tuple[Output, ...]
+    slots: dict[str, Slot]
+    kpis: tuple[str, ...] = ()
+    headline_year: float | None = None
+    population_output: str | None = None
+    time_axis: TimeAxis = TIME
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> ModelSpec:
+        """The spec of a model without metadata: every constant a parameter (:mod:`sd_model.generic`),
+        every stock, flow and auxiliary of ``engine`` an output named by PySD's Python names (one per
+        element of a subscripted one), a ``time`` axis."""
+        parameters, slots = generic_parameters(engine)
+        doc = engine.doc.set_index("Real Name")
+        outputs = tuple(
+            Output(py_column, real, doc.at[real, "Units"] or "", column, column, doc.at[real, "Comment"] or "")
+            for (real, _, _), py_column, column
+            in zip(engine.column_parts, engine.py_columns, engine.columns, strict=True)
+        )  # fmt: skip
+        return cls(parameters, outputs, slots)
+
+    @classmethod
+    def from_metadata(cls, engine: Engine, metadata: dict, source: str | Path) -> ModelSpec:
+        """The spec a metadata file gives a model.
+
+        Parameters
+        ----------
+        engine : Engine
+            The model's engine, its outputs those of the metadata.
+        metadata : dict
+            The file, read by :func:`sd_model.parameters.read_metadata`. Its optional ``time_axis`` is
+            ``"year"`` (the project's model: whole years, :data:`YEAR`) or ``"time"`` (the default:
+            the model's own time units, :data:`TIME`, as for a model without metadata).
+        source : str or Path
+            The file's name, for errors.
+
+        Raises
+        ------
+        ValueError
+            In one line naming ``source``, for a name, axis or headline the model does not have.
+        """
+        axis = _time_axis(metadata.get("time_axis", TIME.name), engine.control, source)
+        control = engine.control
+        headline = metadata.get("headline_year", control["final_time"])
+        headline = int(headline) if axis.whole_years else headline
+        if not np.isclose(_saved_times(engine, axis, control["final_time"], control["time_step"]), headline).any():
+            raise ValueError(f"{source}: headline_year {headline} is not a saved {axis.name} of the model")
+        parameters = build_parameters(engine.doc, engine.constants, metadata, str(source))
+        slots = {p.name: Slot(engine.py_names[p.vensim_name], p.vensim_name, {}) for p in parameters}
+        outputs = _metadata_outputs(engine, metadata, source)
+        names = {o.name for o in outputs}
+        population = metadata.get("population_output")
+        if population is not None and population not in names:
+            raise ValueError(f"{source}: population_output {population!r} is not an output")
+        kpis = tuple(metadata.get("kpis", ()))
+        unknown = [k for k in kpis if k not in names]
+        if unknown:
+            raise ValueError(f"{source}: kpis names {unknown[0]!r}, which is not an output")
+        return cls(parameters, outputs, slots, kpis, headline, population, axis)
+
+
+def _time_axis(name: str, control: Mapping[str, float], source) -> TimeAxis:
+    """The :class:`TimeAxis` named ``name`` in a metadata file; a ``year`` axis needs whole-year saves."""
+    if name not in TIME_AXES:  # (a string: the spec of the file checked its kind)
+        raise ValueError(f"{source}: time_axis must be one of {', '.join(map(repr, TIME_AXES))}, got {name!r}")
+    initial, saveper = control["initial_time"], control["saveper"]
+    whole = float(initial).is_integer() and float(saveper).is_integer() and saveper >= 1
+    if TIME_AXES[name].whole_years and not whole:
+        got = f"{initial:g} and {saveper:g}"
+        raise ValueError(f"{source}: time_axis 'year' needs a whole INITIAL TIME and SAVEPER, got {got}")
+    return TIME_AXES[name]
+
+
+def _metadata_outputs(engine: Engine, metadata: dict, source) -> tuple[Output, ...]:
+    """The outputs of a metadata file, with units and descriptions from the model."""
+    doc = engine.doc
+    units = {name: text(u) for name, u in zip(doc["Real Name"], doc["Units"], strict=True)}
+    comments = {name: text(c) for name, c in zip(doc["Real Name"], doc["Comment"], strict=True)}
+    units_zh = metadata.get("units_zh", {})
+    missing = sorted({units[o["vensim_name"]] for o in metadata["outputs"]} - set(units_zh))
+    if missing:
+        raise ValueError(f"{source}: [units_zh] has no Chinese form of {missing[0]!r}")
+    subscripted = [real for real, _, label in engine.column_parts if label]
+    if subscripted:
+        raise ValueError(f"{source}: output {subscripted[0]!r} is subscripted; a metadata output must be scalar")
+    return tuple(
+        Output(o["name"], o["vensim_name"], units[o["vensim_name"]], o["label_en"], o["label_zh"],
+               comments[o["vensim_name"]], units_zh[units[o["vensim_name"]]], bool(o.get("per_person", False)),
+               o.get("short_en", ""), o.get("short_zh", ""))
+        for o in metadata["outputs"]
+    )  # fmt: skip
+
+
+def _saved_times(engine: Engine, axis: TimeAxis, final_time: float, time_step: float) -> np.ndarray:
+    """Labels of the saved times of a run to ``final_time`` with ``time_step``: INITIAL TIME to it, every SAVEPER."""
+    initial, saveper = engine.control["initial_time"], engine.control["saveper"]
+    if axis.whole_years:
+        return np.arange(round(initial), round(final_time) + 1, round(saveper))
+    return initial + np.arange(engine.saves(final_time, time_step)[2]) * saveper
+
+
+def _engine_values(engine: Engine, slots: Mapping[str, Slot], columns: dict, n: int) -> dict:
+    """Engine values (Python name of a constant to its value) from parameter columns: a scalar constant
+    takes its column; the elements of a subscripted one are assembled into one DataArray (``run`` last
+    when any of its elements differs between runs)."""
+    values, pieces = {}, {}
+    for name, column in columns.items():
+        slot = slots[name]
+        if slot.where:
+            pieces.setdefault((slot.constant, slot.vensim_name), []).append((slot.where, column))
+        else:
+            values[slot.constant] = column
+    for (constant, real), parts in pieces.items():
+        value = engine.constants[real]
+        if any(np.ndim(column) for _, column in parts):
+            value = value.expand_dims({RUN: n}, axis=value.ndim)
+        value = value.copy()
+        for where, column in parts:
+            value.loc[where] = column
+        values[constant] = value
+    return values
+
+
+def _metadata_file(mdl_file: Path, metadata_file: str | Path | None) -> Path | None:
+    """The resolved metadata file of ``mdl_file``: ``metadata_file``, else the ``model.toml`` beside the
+    ``.mdl`` if there is one (``models/model.toml`` for the project's model), else None."""
+    if metadata_file is None and beside(mdl_file, "model.toml").is_file():
+        metadata_file = beside(mdl_file, "model.toml")
+    return Path(metadata_file).resolve() if metadata_file is not None else None
+
+
+def load_spec(py_file: Path, metadata_file: Path | None) -> tuple[Engine, ModelSpec]:
+    """The engine of a translated model and its spec: from ``metadata_file``, or derived from the
+    engine when there is none (the one place that asks)."""
+    if metadata_file is None:
+        engine = Engine(py_file)
+        return engine, ModelSpec.from_engine(engine)
+    metadata = read_metadata(metadata_file)
+    engine = Engine(py_file, outputs=[o["vensim_name"] for o in metadata["outputs"]])
+    return engine, ModelSpec.from_metadata(engine, metadata, metadata_file)
+
+
 class Model:
-    """A Vensim model, translated once by PySD, with its parameter table and its engine.
+    """A Vensim model, translated once by PySD, with its spec (:class:`ModelSpec`) and its engine.
 
     Parameters
     ----------
     mdl_file : str or Path, optional
         The Vensim model; default ``models/relocation.mdl``.
     metadata_file : str or Path, optional
-        Names, kinds and labels of parameters and outputs. Default: ``models/model.toml`` for
-        ``models/relocation.mdl``; for any other model none, and then every constant is a parameter
-        (bounds from the ``.mdl``'s ``[low,high]`` range, else unbounded; a subscripted constant is
-        one parameter per element, ``name[element]``) and every stock, flow and auxiliary is an
-        output, named by PySD's Python names (``name[element,element]`` per element, as PySD's
-        ``run`` flattens them), over a ``time`` axis.
+        Names, kinds and labels of parameters and outputs, and the time axis (``time_axis``, see
+        :meth:`ModelSpec.from_metadata`). Default: the ``model.toml`` beside the ``.mdl`` if there is
+        one (``models/model.toml`` for ``models/relocation.mdl``); else none, and then every constant is a parameter (bounds from the ``.mdl``'s
+        ``[low,high]`` range, else unbounded; a subscripted constant is one parameter per element,
+        ``name[element]``) and every stock, flow and auxiliary is an output, named by PySD's Python
+        names (``name[element,element]`` per element, as PySD's ``run`` flattens them), over a
+        ``time`` axis (:meth:`ModelSpec.from_engine`).
+
+    Attributes
+    ----------
+    spec : ModelSpec
+        Parameters, outputs, headline outputs and year, time axis: everything the methods read.
+    metadata_file : Path or None
+        Where the spec came from (informational: no method asks).
 
     Notes
     -----
@@ -91,77 +310,55 @@ class Model:
 
     def __init__(self, mdl_file: str | Path = MODEL_FILE, metadata_file: str | Path | None = None):
         self.mdl_file = Path(mdl_file).resolve()
-        if metadata_file is None and self.mdl_file == Path(MODEL_FILE).resolve():
-            metadata_file = METADATA_FILE
-        self.metadata_file = Path(metadata_file).resolve() if metadata_file is not None else None
+        self.metadata_file = _metadata_file(self.mdl_file, metadata_file)
         self.digest = model_digest(self.mdl_file)
         self.py_file = translated_file(self.mdl_file)
-        if self.metadata_file is None:
-            self._init_generic()
-            return
-        metadata = read_metadata(self.metadata_file)
-        self.engine = Engine(self.py_file, outputs=[o["vensim_name"] for o in metadata["outputs"]])
-        doc = self.engine.doc
+        self.engine, self.spec = load_spec(self.py_file, self.metadata_file)
         self.constants = self.engine.constants
         self.py_names = self.engine.py_names
         self.control = self.engine.control
-        self.headline_year = int(metadata.get("headline_year", self.control["final_time"]))
-        if self.headline_year not in self.years():
-            raise ValueError(f"{self.metadata_file}: headline_year {self.headline_year} is not a saved year of the model")
-        self.parameters: tuple[Parameter, ...] = build_parameters(doc, self.constants, metadata)
         self.parameter_table = {p.name: p for p in self.parameters}
-        #: the headline outputs (``kpis`` of the metadata), in order
-        self.kpis = tuple(metadata.get("kpis", ()))
-        self._elements = {}
-        units = dict(zip(doc["Real Name"], doc["Units"], strict=True))
-        comments = dict(zip(doc["Real Name"], doc["Comment"], strict=True))
-        units_zh = metadata.get("units_zh", {})
-        missing = sorted({units[o["vensim_name"]] for o in metadata["outputs"]} - set(units_zh))
-        if missing:
-            raise ValueError(f"{self.metadata_file}: [units_zh] has no Chinese form of {missing[0]!r}")
-        self.outputs = tuple(
-            Output(o["name"], o["vensim_name"], units[o["vensim_name"]], o["label_en"], o["label_zh"], comments[o["vensim_name"]],
-                   units_zh[units[o["vensim_name"]]], bool(o.get("per_person", False)), o.get("short_en", ""),
-                   o.get("short_zh", ""))
-            for o in metadata["outputs"]
-        )  # fmt: skip
-        #: the output whose rows with nobody (under one person) leave the per-person outputs missing
-        self.population_output = metadata.get("population_output")
-        if self.population_output is not None and self.population_output not in {o.name for o in self.outputs}:
-            raise ValueError(f"{self.metadata_file}: population_output {self.population_output!r} is not an output")
-        unknown = [k for k in self.kpis if k not in {o.name for o in self.outputs}]
-        if unknown:
-            raise ValueError(f"{self.metadata_file}: kpis names {unknown[0]!r}, which is not an output")
-
-    def _init_generic(self) -> None:
-        """Parameters and outputs of a model without metadata: every constant, every variable."""
-        from .generic import generic_parameters
-
-        self.engine = Engine(self.py_file)
-        self.constants = self.engine.constants
-        self.py_names = self.engine.py_names
-        self.control = self.engine.control
-        self.headline_year = None
-        self.kpis = ()
-        self.population_output = None
-        self.parameters, self._elements = generic_parameters(self.engine)
-        self.parameter_table = {p.name: p for p in self.parameters}
-        doc = self.engine.doc.set_index("Real Name")
-        self.outputs = tuple(
-            Output(py_column, real, doc.at[real, "Units"] or "", column, column, doc.at[real, "Comment"] or "")
-            for (real, _, _), py_column, column in zip(self.engine.column_parts, self.engine.py_columns, self.engine.columns, strict=True)
-        )  # fmt: skip
 
     @property
-    def has_metadata(self) -> bool:
-        """True for a model with a metadata file (whole-year ``year`` axis, headline outputs)."""
-        return self.metadata_file is not None
+    def files(self) -> tuple[str, str | None]:
+        """``(mdl_file, metadata_file)`` as strings: the arguments of :func:`load_model` that give this
+        model again (in a Dask worker)."""
+        return str(self.mdl_file), None if self.metadata_file is None else str(self.metadata_file)
+
+    @property
+    def parameters(self) -> tuple[Parameter, ...]:
+        """The parameter table, in order."""
+        return self.spec.parameters
+
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        """The output columns, in order."""
+        return self.spec.outputs
+
+    @property
+    def kpis(self) -> tuple[str, ...]:
+        """The headline outputs (``kpis`` of the metadata), in order; none without metadata."""
+        return self.spec.kpis
+
+    @property
+    def headline_year(self) -> float | None:
+        """The saved year (or time) shown first; None without metadata."""
+        return self.spec.headline_year
+
+    @property
+    def population_output(self) -> str | None:
+        """The output whose rows with nobody (under one person) leave the per-person outputs missing."""
+        return self.spec.population_output
+
+    @property
+    def _elements(self) -> dict[str, Slot]:
+        """The parameters that set one element of a subscripted constant, and their slots."""
+        return {name: slot for name, slot in self.spec.slots.items() if slot.where}
 
     @property
     def default_outputs(self) -> tuple[str, ...]:
-        """Outputs of :func:`sd_model.run_batch` when none are named: the KPIs, or every output of a
-        model without metadata."""
-        return (self.kpis or self.output_names) if self.has_metadata else self.output_names
+        """Outputs of :func:`sd_model.run_batch` when none are named: the KPIs, else every output."""
+        return self.kpis or self.output_names
 
     @cached_property
     def output_names(self) -> tuple[str, ...]:
@@ -185,29 +382,40 @@ class Model:
         return outputs
 
     def check_controls(self, final_time=None, time_step=None) -> tuple[float, float]:
-        """Return (final_time, time_step), defaults filled in, or raise ``ValueError``."""
+        """Return (final_time, time_step), defaults filled in, or raise ``ValueError``.
+
+        The rules are those of the time axis (:class:`TimeAxis`): whole years, or any time step that
+        divides SAVEPER and the simulated span.
+        """
         initial = self.control["initial_time"]
         final_time = self.control["final_time"] if final_time is None else final_time
         time_step = self.control["time_step"] if time_step is None else time_step
         for name, value in (("final_time", final_time), ("time_step", time_step)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ParameterError(f"{name} must be a finite number, got {value!r}")
-        if time_step > 0 and (final_time - initial) / time_step > MAX_STEPS:
+        span = final_time - initial
+        if time_step > 0 and span / time_step > MAX_STEPS:
             raise ParameterError(
-                f"time_step {time_step:g} makes {(final_time - initial) / time_step:,.0f} steps from {initial:g} to "
-                f"{final_time:g}; a run may take at most {MAX_STEPS:,} (time_step >= {(final_time - initial) / MAX_STEPS:.3g})"
+                f"time_step {time_step:g} makes {span / time_step:,.0f} steps from {initial:g} to {final_time:g}; "
+                f"a run may take at most {MAX_STEPS:,} (time_step >= {span / MAX_STEPS:.3g})"
             )
-        if not self.has_metadata:
-            return self._check_generic_controls(float(final_time), float(time_step))
+        if self.spec.time_axis.whole_years:
+            return self._check_whole_years(final_time, time_step)
+        return self._check_time_steps(float(final_time), float(time_step))
+
+    def _check_whole_years(self, final_time, time_step) -> tuple[float, float]:
+        """Controls on a ``year`` axis: a whole final year up to :data:`MAX_FINAL_TIME`, 1/k-year steps."""
+        initial = self.control["initial_time"]
         if not (float(final_time).is_integer() and initial < final_time <= MAX_FINAL_TIME):
-            raise ParameterError(f"final_time must be a whole year in ({initial:g}, {MAX_FINAL_TIME}], got {final_time!r}")
+            allowed = f"({initial:g}, {MAX_FINAL_TIME}]"
+            raise ParameterError(f"final_time must be a whole year in {allowed}, got {final_time!r}")
         steps_per_year = 1 / time_step if time_step > 0 else math.inf
         if not (0 < time_step <= 1 and abs(steps_per_year - round(steps_per_year)) < 1e-9):
             raise ParameterError(f"time_step must be 1/k year for a whole k >= 1 (e.g. 0.0625), got {time_step!r}")
         return float(final_time), float(time_step)
 
-    def _check_generic_controls(self, final_time: float, time_step: float) -> tuple[float, float]:
-        """Controls of a model without metadata: any time axis whose saves fall on whole time steps."""
+    def _check_time_steps(self, final_time: float, time_step: float) -> tuple[float, float]:
+        """Controls on a ``time`` axis: any time axis whose saves fall on whole time steps."""
         initial, saveper = self.control["initial_time"], self.control["saveper"]
         if not final_time > initial:
             raise ParameterError(f"final_time must be after INITIAL TIME {initial:g}, got {final_time:g}")
@@ -219,22 +427,21 @@ class Model:
         return final_time, time_step
 
     def times(self, final_time: float | None = None, time_step: float | None = None) -> np.ndarray:
-        """The saved times of a run: INITIAL TIME to ``final_time``, every SAVEPER (whole years with metadata)."""
-        if self.has_metadata:
-            return self.years(final_time)
+        """The labels of the saved times of a run: INITIAL TIME to ``final_time``, every SAVEPER (whole
+        years, ``int``, on a ``year`` axis)."""
         final_time, time_step = self.check_controls(final_time, time_step)
-        rows = self.engine.saves(final_time, time_step)[2]
-        return self.control["initial_time"] + np.arange(rows) * self.control["saveper"]
+        return _saved_times(self.engine, self.spec.time_axis, final_time, time_step)
 
     @property
     def time_name(self) -> str:
-        """Name of the time axis of results: ``year`` (with metadata) or ``time``."""
-        return "year" if self.has_metadata else "time"
+        """Name of the time axis of results: ``year`` or ``time`` (:class:`TimeAxis`)."""
+        return self.spec.time_axis.name
 
     def years(self, final_time: float | None = None) -> np.ndarray:
-        """The saved years of a run to ``final_time`` (default FINAL TIME): INITIAL TIME to it, every SAVEPER."""
+        """The saved years of a run to ``final_time`` (default FINAL TIME): INITIAL TIME to it, every SAVEPER
+        (meant for a model on a ``year`` axis: the times rounded to whole years)."""
         final_time = self.control["final_time"] if final_time is None else final_time
-        return np.arange(round(self.control["initial_time"]), round(final_time) + 1, round(self.control["saveper"]))
+        return _saved_times(self.engine, YEAR, final_time, self.control["time_step"])
 
     def evaluate(
         self, n: int, columns: dict, outputs: Sequence[str], final_time: float, time_step: float
@@ -255,15 +462,9 @@ class Model:
         Returns
         -------
         dict
-            Output name to array of shape ``(n, years)``.
+            Output name to array of shape ``(n, saved times)``.
         """
-        if self.has_metadata:
-            values = {self.py_names[self.parameter_table[name].vensim_name]: value for name, value in columns.items()}
-        else:
-            from .generic import element_values
-
-            values = element_values(self.engine, self._elements, columns, n)
-        result = self.engine.run(n, values, final_time, time_step)
+        result = self.engine.run(n, _engine_values(self.engine, self.spec.slots, columns, n), final_time, time_step)
         index = {name: i for i, name in enumerate(self.output_names)}
         values = {name: result[index[name]].copy() for name in outputs}  # copies: let the rest go
         if self.population_output is not None:
@@ -290,15 +491,18 @@ class Model:
         ----------
         params : mapping, optional
             Parameter name to value; parameters not given keep their defaults.
-        final_time : int, optional
-            Last year simulated (default: the model's FINAL TIME, 2035).
+        final_time : float, optional
+            Last time simulated (default: the model's FINAL TIME; 2035 for the project's model); a
+            whole year on a ``year`` axis.
         time_step : float, optional
-            Euler time step in years, 1/k for a whole k (default: the model's TIME STEP).
+            Euler time step (default: the model's TIME STEP): 1/k year for a whole k on a ``year``
+            axis, else any step that divides SAVEPER and the simulated span.
 
         Returns
         -------
         pandas.DataFrame
-            One row per year (index ``year``, int), one column per output.
+            One row per saved time (index ``year``, int, or ``time``, float: :attr:`time_name`), one
+            column per output.
 
         Raises
         ------
@@ -313,18 +517,14 @@ class Model:
 
     def run_pysd(self, params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
         """Like :meth:`run`, but stepped by PySD's own ``Model.run`` (slower; the reference)."""
-        columns = list(self.engine.columns) if not self.has_metadata else [o.vensim_name for o in self.outputs]
-        frame = self.run_variables(params, variables=columns, final_time=final_time, time_step=time_step)
-        frame.columns = list(self.output_names)
-        if self.has_metadata:
-            frame.index = pd.Index(frame.index.to_numpy().round().astype(int), name="year")
-            if self.population_output is not None:
-                values = {name: frame[name].to_numpy().copy() for name in frame.columns}
-                self.mask_nobody(values, frame[self.population_output].to_numpy())
-                frame = pd.DataFrame(values, index=frame.index)
-        else:
-            frame.index.name = "time"
-        return frame
+        variables = list(self.engine.columns)
+        frame = self.run_variables(params, variables=variables, final_time=final_time, time_step=time_step)
+        columns = zip(self.output_names, frame.columns, strict=True)
+        values = {name: frame[column].to_numpy().copy() for name, column in columns}
+        if self.population_output is not None:
+            self.mask_nobody(values, values[self.population_output])  # (the mask is taken before any NaN is set)
+        index = pd.Index(self.spec.time_axis.labels(frame.index.to_numpy()), name=self.time_name)
+        return pd.DataFrame(values, index=index)
 
     def run_variables(self, params=None, *, variables, final_time=None, time_step=None, saveper=None) -> pd.DataFrame:
         """Run PySD's own loop and return any model variables by their Vensim names.
@@ -339,10 +539,12 @@ class Model:
         for name in variables:
             if name.split("[")[0] not in self.py_names:
                 raise ValueError(unknown_name_message(name, self.py_names, what="model variable", list_known=False))
-        if self._elements.keys() & values.keys():
+        slots = self.spec.slots
+        if any(slots[name].where for name in values):
             raise ParameterError("run_pysd sets scalar constants only; run() sets the elements of subscripted ones")
-        values = {self.py_names[self.parameter_table[n].vensim_name.split("[")[0]]: v for n, v in values.items()}
-        return self.engine.run_pysd(values, variables, final_time, time_step, saveper)
+        return self.engine.run_pysd(
+            {slots[name].constant: v for name, v in values.items()}, variables, final_time, time_step, saveper
+        )
 
 
 _models: dict[tuple, Model] = {}
@@ -361,9 +563,7 @@ def load_model(mdl_file: str | Path = MODEL_FILE, metadata_file: str | Path | No
     :func:`sd_model.default_model`, :func:`sd_model.run_batch` and its Dask workers all go through it.
     """
     mdl_file = Path(mdl_file).resolve()
-    if metadata_file is None and mdl_file == Path(MODEL_FILE).resolve():
-        metadata_file = METADATA_FILE
-    metadata_file = Path(metadata_file).resolve() if metadata_file is not None else None
+    metadata_file = _metadata_file(mdl_file, metadata_file)
     stamp = _stamp(metadata_file) if metadata_file is not None else None
     key = (str(mdl_file), str(metadata_file), _stamp(mdl_file), stamp)
     with _models_lock:

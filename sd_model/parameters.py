@@ -13,6 +13,7 @@ import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 KINDS = ("lever", "uncertainty", "history")
 THEMES = ("policy", "relocation", "livelihood", "assets", "governance", "assumptions", "history")
@@ -96,7 +97,8 @@ class Parameter:
         prefix = f"{where}: " if where else ""
         allowed = f"a number in [{self.low:g}, {self.high:g}] {self.units}"
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ParameterError(f"{prefix}parameter {self.name!r} must be {allowed}, got {value!r} ({type(value).__name__})")
+            got = f"{value!r} ({type(value).__name__})"
+            raise ParameterError(f"{prefix}parameter {self.name!r} must be {allowed}, got {got}")
         try:
             value = float(value)
         except OverflowError:  # an integer too large for a float (10**400)
@@ -109,6 +111,25 @@ class Parameter:
         if not self.low <= value <= self.high:
             raise ParameterError(f"{prefix}parameter {self.name!r} = {value:g} is out of bounds; it must be {allowed}")
         return value
+
+
+class Slot(NamedTuple):
+    """Where a parameter's value goes in the engine.
+
+    Attributes
+    ----------
+    constant : str
+        Python name of the model's constant.
+    vensim_name : str
+        Its Vensim name.
+    where : dict
+        ``{dimension: element}`` of the one element a parameter of a subscripted constant sets; empty
+        for a scalar constant, which the parameter sets whole.
+    """
+
+    constant: str
+    vensim_name: str
+    where: dict
 
 
 def split_comment(comment: str) -> tuple[str, str]:
@@ -124,7 +145,28 @@ def read_metadata(metadata_file: Path) -> dict:
     return spec.read(metadata_file, spec.MODEL)
 
 
-def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tuple[Parameter, ...]:
+def text(value) -> str:
+    """A text field of PySD's documentation: ``""`` where the ``.mdl`` gives none (PySD's NaN)."""
+    return value if isinstance(value, str) else ""
+
+
+def _bounds(entry: dict, row, where: str) -> tuple[float, float]:
+    """A parameter's bounds: ``low`` and ``high`` of its metadata entry where given (they take precedence,
+    for a model whose ``.mdl`` one may not edit), else the ``[low,high]`` range of its ``.mdl`` units."""
+    if ("low" in entry) != ("high" in entry):
+        raise ValueError(f"{where}: parameter {entry['name']!r}: give both low and high, or neither")
+    low, high = (entry["low"], entry["high"]) if "low" in entry else row["Limits"]
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        raise ValueError(f"{where}: parameter {entry['name']!r}: no [low,high] range for {entry['vensim_name']!r} in the "
+                         ".mdl; give low and high in the metadata")  # fmt: skip
+    if not low < high:
+        raise ValueError(f"{where}: parameter {entry['name']!r}: low {low:g} must be below high {high:g}")
+    return float(low), float(high)
+
+
+def build_parameters(
+    doc, defaults: Mapping[str, float], metadata: dict, where: str = "models/model.toml"
+) -> tuple[Parameter, ...]:
     """Merge PySD's documentation of the model with the metadata table.
 
     Parameters
@@ -134,7 +176,9 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
     defaults : mapping
         Vensim name to value of every constant, read from the model before any run.
     metadata : dict
-        The content of ``models/model.toml``.
+        The content of the metadata file (``models/model.toml`` for the project's model).
+    where : str
+        The metadata file's name, for messages.
     """
     rows = {row["Real Name"]: row for _, row in doc.iterrows()}
     units_zh = metadata.get("units_zh", {})
@@ -142,14 +186,14 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
     for entry in metadata["parameters"]:
         vensim_name = entry["vensim_name"]
         if vensim_name not in rows:
-            raise ValueError(f"models/model.toml: parameter {entry['name']!r}: no variable {vensim_name!r} in the model")
+            name = entry["name"]
+            raise ValueError(f"{where}: parameter {name!r}: no variable {vensim_name!r} in the model")
         row = rows[vensim_name]
-        low, high = row["Limits"]
-        if math.isnan(low) or math.isnan(high):
-            raise ValueError(f"model variable {vensim_name!r} has no [low,high] range in its units field")
-        description, source = split_comment(row["Comment"])
-        if row["Units"] not in units_zh:
-            raise ValueError(f"models/model.toml: [units_zh] has no Chinese form of {row['Units']!r} ({entry['name']})")
+        low, high = _bounds(entry, row, where)
+        description, source = split_comment(text(row["Comment"]))
+        units = text(row["Units"])
+        if units not in units_zh:
+            raise ValueError(f"{where}: [units_zh] has no Chinese form of {units!r} ({entry['name']})")
         table.append(
             Parameter(
                 name=entry["name"],
@@ -157,7 +201,7 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
                 default=float(defaults[vensim_name]),
                 low=float(low),
                 high=float(high),
-                units=row["Units"],
+                units=units,
                 kind=entry["kind"],
                 theme=entry["theme"],
                 label_en=entry["label_en"],
@@ -166,7 +210,7 @@ def build_parameters(doc, defaults: Mapping[str, float], metadata: dict) -> tupl
                 source=source,
                 description_zh=entry.get("description_zh", ""),
                 costs_public_money=bool(entry.get("costs_public_money", False)),
-                units_zh=units_zh[row["Units"]],
+                units_zh=units_zh[units],
                 slider_step=entry.get("slider_step"),
             )
         )

@@ -142,6 +142,7 @@ MODEL = Table(
         "kpis": Key("list of strings"),
         "headline_year": Key("integer"),
         "population_output": Key("string"),
+        "time_axis": Key("string"),  # "year" or "time" (the default): see sd_model.model.ModelSpec.from_metadata
         "parameters": Tables(
             Table(
                 {
@@ -153,6 +154,8 @@ MODEL = Table(
                     "label_zh": TEXT,
                     "description_zh": Key("string"),
                     "slider_step": Key("number"),
+                    "low": Key("number"),
+                    "high": Key("number"),
                     "costs_public_money": Key("boolean"),
                 }
             ),
@@ -236,6 +239,8 @@ CALIBRATION = Table(
                     "per": Key("string"),
                     "year": Key("integer"),
                     "fact": Key("table"),
+                    "value": Key("number"),
+                    "source": Key("string"),
                     "series": Key("string"),
                     "years": Key("list"),
                     "sd": Key("number"),
