@@ -17,8 +17,10 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 # The explorer, warmed up before its first visitor (explorer/serve.py; `streamlit run app.py` works too).
+# `make run MODEL=path/to/model.mdl` opens it on another Vensim model (its model.toml beside it, if any).
+MODEL ?=
 run: setup
-	$(PY) -m explorer.serve --server.port $(PORT)
+	$(PY) -m explorer.serve $(if $(MODEL),--mdl $(MODEL)) --server.port $(PORT)
 
 lint: setup
 	$(PY) -m ruff check .

@@ -1,8 +1,8 @@
 """Benchmark: from a slider change to recomputed results, including the uncertainty ensemble.
 
 Measures, in one process:
-- compute: ``sd_model.run`` of the scenario + the 500-run ensemble of bands and robustness strip (``explorer.ensemble.futures_run``) +
-  building the Altair charts, for lever values never seen before (no cache);
+- compute: ``sd_model.run`` of the scenario + the 500-run ensemble of bands and robustness strip
+  (``explorer.ensemble.futures_run``) + building the Altair charts, for lever values never seen before (no cache);
 - why: pysimlin's loop scores (``sd_model.loop_dominance.loop_scores``) for new lever values, the Why? panel's work;
 - rerun: a full Streamlit script rerun under ``AppTest`` after ``slider.set_value`` (uncached
   values), which adds Streamlit's own work;
@@ -62,8 +62,12 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    rerun = median_time(lambda v: at.slider(key="p_training_coverage").set_value(round(v, 4)).run(), [v + 0.003 for v in values])
-    cached = median_time(lambda v: at.slider(key="p_training_coverage").set_value(round(v, 4)).run(), [v + 0.003 for v in values])
+    rerun = median_time(
+        lambda v: at.slider(key="p_training_coverage").set_value(round(v, 4)).run(), [v + 0.003 for v in values]
+    )
+    cached = median_time(
+        lambda v: at.slider(key="p_training_coverage").set_value(round(v, 4)).run(), [v + 0.003 for v in values]
+    )
     print(f"{'path':58s} {'median ms':>10s} {'x one run':>10s}")
     for name, seconds in [
         ("one sd_model.run (reference)", reference),

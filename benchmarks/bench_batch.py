@@ -24,7 +24,9 @@ import sd_model
 
 def lhs(n: int, seed: int = 0) -> np.ndarray:
     table = sd_model.parameters()
-    return qmc.scale(qmc.LatinHypercube(d=len(table), seed=seed).random(n), [p.low for p in table], [p.high for p in table])
+    return qmc.scale(
+        qmc.LatinHypercube(d=len(table), seed=seed).random(n), [p.low for p in table], [p.high for p in table]
+    )
 
 
 def timed(func, repeat: int) -> list[float]:
@@ -64,16 +66,19 @@ def main() -> None:
 
     print(f"{'path':34s} {'runs':>8s} {'seconds':>9s} {'runs/s':>11s} {'x plain PySD':>13s}")
     print(
-        f"{'plain pysd loop (median run)':34s} {len(params):8d} {statistics.median(pysd_times):9.4f} {pysd_rate:11.1f} {1:13.1f}"
+        f"{'plain pysd loop (median run)':34s} {len(params):8d} "
+        f"{statistics.median(pysd_times):9.4f} {pysd_rate:11.1f} {1:13.1f}"
     )
     it = iter(params * 2)
     ref_times = timed(lambda: model.run_pysd(next(it)), len(params))
     ref_rate = 1 / statistics.median(ref_times)
     print(
-        f"{'Model.run_pysd loop (PySD stepping)':34s} {len(params):8d} {statistics.median(ref_times):9.4f} {ref_rate:11.1f} {ref_rate / pysd_rate:13.1f}"
+        f"{'Model.run_pysd loop (PySD stepping)':34s} {len(params):8d} "
+        f"{statistics.median(ref_times):9.4f} {ref_rate:11.1f} {ref_rate / pysd_rate:13.1f}"
     )
     print(
-        f"{'sd_model.run loop (median run)':34s} {len(params):8d} {statistics.median(run_times):9.4f} {run_rate:11.1f} {run_rate / pysd_rate:13.1f}"
+        f"{'sd_model.run loop (median run)':34s} {len(params):8d} "
+        f"{statistics.median(run_times):9.4f} {run_rate:11.1f} {run_rate / pysd_rate:13.1f}"
     )
     sd_model.run_batch(lhs(100), progress=False)  # warm the engine
     peak = 0
@@ -87,7 +92,10 @@ def main() -> None:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         rate = size / seconds
-        print(f"{'run_batch':34s} {size:8d} {seconds:9.3f} {rate:11.0f} {rate / pysd_rate:13.0f}   peak {peak / 2**20:.0f} MiB")
+        print(
+            f"{'run_batch':34s} {size:8d} {seconds:9.3f} {rate:11.0f} {rate / pysd_rate:13.0f}"
+            f"   peak {peak / 2**20:.0f} MiB"
+        )
 
     check = sd_model.run_batch(samples, outputs=model.output_names, progress=False)
     worst = 0.0
@@ -98,7 +106,8 @@ def main() -> None:
             worst = max(worst, float(np.max(np.abs(a - b) / np.maximum(np.abs(b), np.finfo(float).tiny))))
     print(f"sd_model.run median: {statistics.median(run_times) * 1000:.1f} ms (target 20 ms)")
     print(
-        f"largest relative difference run_batch vs PySD's own loop (Model.run_pysd) over {len(params)} runs x {len(model.output_names)} outputs: {worst:.3g}"
+        f"largest relative difference run_batch vs PySD's own loop (Model.run_pysd) over {len(params)} runs "
+        f"x {len(model.output_names)} outputs: {worst:.3g}"
     )
 
 

@@ -52,7 +52,9 @@ SETTLED_JS = """() => {
   const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
   return charts.length >= 6 && [...charts].every(c => c.querySelector('canvas, svg'));
 }"""
-FIRST_CARD_JS = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')].some(v => v.innerText.trim())"""
+FIRST_CARD_JS = (
+    """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')].some(v => v.innerText.trim())"""
+)
 
 
 def cold_visit(browser, url: str) -> tuple[float, float]:

@@ -27,11 +27,15 @@ from calibration.observations import read_observations
 def reference_seconds(model) -> float:
     """One batch of 10,000 prior draws to 2022 (the calibration's horizon), best of three."""
     table = posterior.calibrated_parameters(model)
-    samples = qmc.scale(qmc.LatinHypercube(d=len(table), seed=0).random(10_000), [p.low for p in table], [p.high for p in table])
+    samples = qmc.scale(
+        qmc.LatinHypercube(d=len(table), seed=0).random(10_000), [p.low for p in table], [p.high for p in table]
+    )
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        sd_model.run_batch(samples, names=[p.name for p in table], outputs=["employment_rate"], final_time=2022, progress=False)
+        sd_model.run_batch(
+            samples, names=[p.name for p in table], outputs=["employment_rate"], final_time=2022, progress=False
+        )
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -69,14 +73,19 @@ def main() -> None:
     result = posterior.calibrate_posterior(model=model)
     seconds = time.perf_counter() - started
     d = result.diagnostics
-    print(f"calibrate_posterior (defaults: {result.settings['runs']} runs x {result.settings['particles']} particles, "
-          f"{result.settings['workers']} workers): {seconds:.1f} s = {seconds / reference:.0f} x reference; "
-          f"{result.settings['model_runs']:,} model runs; R-hat max {d['r_hat'].max():.3f}, bulk ESS min {d['ess_bulk'].min():.0f}; "
-          f"converged: {result.converged}; target 120 s: {'met' if seconds <= 120 else 'MISSED'}")  # fmt: skip
+    print(
+        f"calibrate_posterior (defaults: {result.settings['runs']} runs x {result.settings['particles']} particles, "
+        f"{result.settings['workers']} workers): {seconds:.1f} s = {seconds / reference:.0f} x reference; "
+        f"{result.settings['model_runs']:,} model runs; "
+        f"R-hat max {d['r_hat'].max():.3f}, bulk ESS min {d['ess_bulk'].min():.0f}; "
+        f"converged: {result.converged}; target 120 s: {'met' if seconds <= 120 else 'MISSED'}"
+    )
     if args.emcee:
         steps, rhat, ess = emcee_alone(model, seconds)
-        print(f"emcee alone for the same {seconds:.0f} s: {steps} steps of {8 * len(result.names)} walkers; "
-              f"R-hat max {rhat:.3f}, bulk ESS min {ess:.0f} (walkers as chains, second half kept)")  # fmt: skip
+        print(
+            f"emcee alone for the same {seconds:.0f} s: {steps} steps of {8 * len(result.names)} walkers; "
+            f"R-hat max {rhat:.3f}, bulk ESS min {ess:.0f} (walkers as chains, second half kept)"
+        )
 
 
 if __name__ == "__main__":

@@ -34,15 +34,23 @@ def main() -> None:
     reference = min(seconds(lambda: sd_model.run_batch(samples, progress=False)) for _ in range(3))
     print(f"reference: 10,000 runs to 2035 in {reference:.2f} s")
     strip = [seconds(lambda i=i: ensemble.futures_run({"training_coverage": 0.3 + 0.01 * i}, n=500)) for i in range(7)]
-    print(f"robustness strip, one lever setting x 500 futures: median {statistics.median(strip) * 1000:.0f} ms (target 300 ms)")
+    print(
+        f"robustness strip, one lever setting x 500 futures: "
+        f"median {statistics.median(strip) * 1000:.0f} ms (target 300 ms)"
+    )
     total = seconds(lambda: run_robustness(sd_model.scenario_names(), n=4000, seed=0))
-    print(f"robustness, 8 scenarios x 4,000 futures with PRIM: {total:.1f} s = {total / reference:.0f} x reference (target 60 s)")
+    print(
+        f"robustness, 8 scenarios x 4,000 futures with PRIM: "
+        f"{total:.1f} s = {total / reference:.0f} x reference (target 60 s)"
+    )
     if args.optimize:
         from robustness.optimize import optimize
 
         result = optimize()
-        print(f"optimize (defaults): {result['seconds']:.0f} s, {result['generations']} generations, converged {result['converged']} "
-              f"(target 600 s)")  # fmt: skip
+        print(
+            f"optimize (defaults): {result['seconds']:.0f} s, {result['generations']} generations, "
+            f"converged {result['converged']} (target 600 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,11 @@ def main() -> None:
             start = time.perf_counter()
             ds = sensitivity.run_analysis(method, n=n, out=f"{tmp}/{method}", progress=False)
             rows.append(
-                (f"{method} end to end (files, charts)", time.perf_counter() - start, json.loads(ds.attrs["manifest"])["runs"])
+                (
+                    f"{method} end to end (files, charts)",
+                    time.perf_counter() - start,
+                    json.loads(ds.attrs["manifest"])["runs"],
+                )
             )
     print(f"{'what':44s} {'runs':>8s} {'seconds':>9s} {'x reference':>12s}")
     for name, seconds, runs in rows:

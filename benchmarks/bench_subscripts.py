@@ -45,7 +45,8 @@ def main() -> None:
     print(f"ten_counties.mdl: {len(ranged)} parameters, {len(model.output_names)} columns, 10 elements")
     print(f"  {RUNS:,} runs in one batch: {batch:.2f} s (target <= 2 s)")
     print(
-        f"  PySD's loop, one run:      {pysd_one * 1000:.1f} ms; the batch is {pysd_one * RUNS / batch:,.0f} x {RUNS:,} of them"
+        f"  PySD's loop, one run:      {pysd_one * 1000:.1f} ms; "
+        f"the batch is {pysd_one * RUNS / batch:,.0f} x {RUNS:,} of them"
     )
     print(f"  the project's model, {RUNS:,} runs: {project_batch:.2f} s; ratio {batch / project_batch:.2f}")
 

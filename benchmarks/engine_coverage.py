@@ -43,7 +43,9 @@ def main(argv=None) -> int:
             traceback.print_exc()
         row |= {"model": str(mdl.relative_to(args.folder)), "seconds": round(time.perf_counter() - start, 2)}
         rows.append(row)
-        print(f"{row['status']:10s} {row['model']}" + (f"  ({row['detail'][:100]})" if row["detail"] else ""), flush=True)
+        print(
+            f"{row['status']:10s} {row['model']}" + (f"  ({row['detail'][:100]})" if row["detail"] else ""), flush=True
+        )
     table = pd.DataFrame(rows)
     if args.csv:
         table.to_csv(args.csv, index=False)
@@ -56,8 +58,10 @@ def main(argv=None) -> int:
         counts = group["status"].value_counts()
         share = counts.get("equal", 0) / max(len(group), 1)
         label = "with subscripts" if subscripted else "without subscripts"
-        print(f"{label:19s}: {counts.get('equal', 0)} of {len(group)} equal to PySD ({share:.0%}, target {target:.0%}), "
-              f"{counts.get('refused', 0)} refused by name, {counts.get('differs', 0)} differ")  # fmt: skip
+        print(
+            f"{label:19s}: {counts.get('equal', 0)} of {len(group)} equal to PySD ({share:.0%}, target {target:.0%}), "
+            f"{counts.get('refused', 0)} refused by name, {counts.get('differs', 0)} differ"
+        )
         ok &= share >= target
     bad = table[table["status"].isin(["differs", "crashed"])]
     print(f"differ or crash: {len(bad)}" + "".join(f"\n  {r.model}: {r.detail}" for r in bad.itertuples()))

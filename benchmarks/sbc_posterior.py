@@ -39,11 +39,23 @@ def main() -> None:
     started = time.perf_counter()
     for r in range(args.replications):
         truth = {p.name: rng.uniform(p.low, p.high) for p in table}
-        frame = sd_model.run_batch([list(truth.values())], names=list(truth), outputs=needed_outputs(targets), final_time=2022,
-                                   progress=False, model=model)  # fmt: skip
+        frame = sd_model.run_batch(
+            [list(truth.values())],
+            names=list(truth),
+            outputs=needed_outputs(targets),
+            final_time=2022,
+            progress=False,
+            model=model,
+        )
         synthetic = model_values(frame, targets)[0] + rng.standard_normal(len(targets)) * sd
-        fitted = posterior.calibrate_posterior(particles=args.particles, runs=args.runs, seed=args.seed * 1000 + r,
-                                               values=synthetic, model=model, observations=observations)  # fmt: skip
+        fitted = posterior.calibrate_posterior(
+            particles=args.particles,
+            runs=args.runs,
+            seed=args.seed * 1000 + r,
+            values=synthetic,
+            model=model,
+            observations=observations,
+        )
         draws = fitted.draws()
         for name in fitted.names:
             x = draws[name].to_numpy()
@@ -51,14 +63,20 @@ def main() -> None:
             q = np.quantile(x, [0.05, 0.25, 0.75, 0.95])
             in90.append(q[0] <= truth[name] <= q[3])
             in50.append(q[1] <= truth[name] <= q[2])
-        print(f"replication {r + 1}: R-hat max {fitted.diagnostics['r_hat'].max():.3f}, converged {fitted.converged}, "
-              f"{fitted.seconds:.0f} s", flush=True)  # fmt: skip
+        print(
+            f"replication {r + 1}: R-hat max {fitted.diagnostics['r_hat'].max():.3f}, converged {fitted.converged}, "
+            f"{fitted.seconds:.0f} s",
+            flush=True,
+        )
     counts = np.histogram(ranks, bins=10, range=(0, 1))[0]
     chi2 = stats.chisquare(counts)
     print(f"{args.replications} replications, {len(ranks)} parameter ranks, {time.perf_counter() - started:.0f} s")
     print(f"coverage: 50 % intervals {np.mean(in50):.3f}, 90 % intervals {np.mean(in90):.3f}")
-    print(f"rank histogram (10 bins): {counts.tolist()}; chi-square p = {chi2.pvalue:.3f} (ranks pooled; parameters of one "
-          "replication are dependent, so read p as indicative)")  # fmt: skip
+    print(
+        f"rank histogram (10 bins): {counts.tolist()}; chi-square p = {chi2.pvalue:.3f} "
+        "(ranks pooled; parameters of one "
+        "replication are dependent, so read p as indicative)"
+    )
 
 
 if __name__ == "__main__":

@@ -84,8 +84,20 @@ def calibration_report(results: pd.DataFrame, observations=None) -> pd.DataFrame
         if o.per:
             value /= float(results.loc[o.year, o.per])
         z = (value - o.value) / o.sd
-        rows.append({"observation": o.name, "role": o.role, "label": o.label_en, "year": o.year, "observed": o.value, "sd": o.sd,
-                     "model": value, "error_pct": (value / o.value - 1) * 100, "z": z, "within": abs(z) <= WITHIN_SD,
-                     "miss": o.miss or ""})  # fmt: skip
+        rows.append(
+            {
+                "observation": o.name,
+                "role": o.role,
+                "label": o.label_en,
+                "year": o.year,
+                "observed": o.value,
+                "sd": o.sd,
+                "model": value,
+                "error_pct": (value / o.value - 1) * 100,
+                "z": z,
+                "within": abs(z) <= WITHIN_SD,
+                "miss": o.miss or "",
+            }
+        )
     frame = pd.DataFrame(rows).set_index("observation")
     return pd.concat([frame[frame.role == "target"], frame[frame.role == "holdout"]])

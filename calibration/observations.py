@@ -29,6 +29,8 @@ CALIBRATION_FILE = MODELS_DIR / "calibration.toml"
 def calibration_file(model=None) -> Path:
     """The calibration file beside a model's ``.mdl`` (``models/calibration.toml`` for the project's model)."""
     return beside(model.mdl_file, "calibration.toml") if model is not None else CALIBRATION_FILE
+
+
 ROLES = ("target", "holdout")
 SERIES = {"urbanization_census_basis": lambda: urbanization_reference()["census_basis"]}
 
@@ -78,14 +80,57 @@ def _fact(facts: pd.DataFrame, spec, where: str) -> tuple[float, str]:
     if not isinstance(spec, dict) or set(spec) != {"scope", "year", "quantity"}:
         raise ValueError(f"{where}: fact must be a table with scope, year and quantity, got {spec!r}")
     rows = facts[
-        (facts["scope"] == spec["scope"]) & (facts["year"] == str(spec["year"])) & (facts["quantity"] == spec["quantity"])
+        (facts["scope"] == spec["scope"])
+        & (facts["year"] == str(spec["year"]))
+        & (facts["quantity"] == spec["quantity"])
     ]
     if len(rows) != 1:
         raise ValueError(
-            f"{where}: {len(rows)} rows of the facts files (data/reference/*_facts.csv) match {spec!r}; exactly one must"
+            f"{where}: {len(rows)} rows of the facts files (data/reference/*_facts.csv) match {spec!r}; "
+            "exactly one must"
         )
     row = rows.iloc[0]
     return float(row["value"]), f"{row['source']} ({row['file']}: {spec['quantity']}, {spec['year']})"
+
+
+def _check_entry(entry: dict, where: str, output_names) -> None:
+    """Refuse an observation whose role, strings, outputs, miss, error or value/source pairing is wrong."""
+    if entry.get("role") not in ROLES:
+        raise ValueError(f"{where}: role must be one of {ROLES}, got {entry.get('role')!r}")
+    for field in ("name", "output", "label_en", "label_zh", "why"):
+        if not isinstance(entry.get(field), str) or not entry[field]:
+            raise ValueError(f"{where}: {field} must be a non-empty string")
+    for field in ("output", "per"):
+        if output_names is not None and field in entry and entry[field] not in output_names:
+            raise ValueError(f"{where}: {field} {entry[field]!r} is not an output of the model")
+    if "miss" in entry and (entry["role"] != "holdout" or not isinstance(entry["miss"], str) or not entry["miss"]):
+        raise ValueError(f"{where}: miss explains a holdout the model misses: a non-empty string on a holdout")
+    if ("sd" in entry) == ("rel_sd" in entry):
+        raise ValueError(f"{where}: give exactly one of sd and rel_sd")
+    error = entry.get("sd", entry.get("rel_sd"))
+    if isinstance(error, bool) or not isinstance(error, (int, float)) or not math.isfinite(error) or error <= 0:
+        raise ValueError(f"{where}: the observation error must be a positive number, got {error!r}")
+    if ("value" in entry) != ("source" in entry) or ("value" in entry and "fact" in entry):
+        raise ValueError(f"{where}: a value goes with its source (and not with a fact)")
+
+
+def _points(entry: dict, facts: pd.DataFrame, where: str) -> tuple[list[tuple[str, int, float]], str]:
+    """The ``(name, year, value)`` points of an observation (one, or one per year of a series) and their source."""
+    if "fact" in entry:
+        value, source = _fact(facts, entry["fact"], where)
+        return [(entry["name"], int(entry["year"]), value)], source
+    if "value" in entry:  # a figure given in the file, with its source (a model brought by a user)
+        if not math.isfinite(entry["value"]) or not entry["source"].strip() or "year" not in entry:
+            raise ValueError(f"{where}: value must be a finite number, with a non-empty source and a year")
+        return [(entry["name"], entry["year"], float(entry["value"]))], entry["source"]
+    if entry.get("series") in SERIES:
+        series = SERIES[entry["series"]]()
+        missing = [y for y in entry.get("years", []) if y not in series.index]
+        if missing or not entry.get("years"):
+            raise ValueError(f"{where}: series {entry['series']!r} has no figure for {missing or 'no years given'}")
+        source = f"{entry['series']} (guangxi_urbanization.csv, calibration.fit)"
+        return [(f"{entry['name']}_{y}", int(y), float(series[y])) for y in entry["years"]], source
+    raise ValueError(f"{where}: give a fact, a value with its source, or a series (one of {', '.join(SERIES)})")
 
 
 def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) -> list[Observation]:
@@ -114,40 +159,8 @@ def read_observations(path: str | Path = CALIBRATION_FILE, output_names=None) ->
     result = []
     for i, entry in enumerate(entries):
         where = f"{path}: observation {entry.get('name', i)!r}"
-        if entry.get("role") not in ROLES:
-            raise ValueError(f"{where}: role must be one of {ROLES}, got {entry.get('role')!r}")
-        for field in ("name", "output", "label_en", "label_zh", "why"):
-            if not isinstance(entry.get(field), str) or not entry[field]:
-                raise ValueError(f"{where}: {field} must be a non-empty string")
-        for field in ("output", "per"):
-            if output_names is not None and field in entry and entry[field] not in output_names:
-                raise ValueError(f"{where}: {field} {entry[field]!r} is not an output of the model")
-        if "miss" in entry and (entry["role"] != "holdout" or not isinstance(entry["miss"], str) or not entry["miss"]):
-            raise ValueError(f"{where}: miss explains a holdout the model misses: a non-empty string on a holdout")
-        if ("sd" in entry) == ("rel_sd" in entry):
-            raise ValueError(f"{where}: give exactly one of sd and rel_sd")
-        error = entry.get("sd", entry.get("rel_sd"))
-        if isinstance(error, bool) or not isinstance(error, (int, float)) or not math.isfinite(error) or error <= 0:
-            raise ValueError(f"{where}: the observation error must be a positive number, got {error!r}")
-        if ("value" in entry) != ("source" in entry) or ("value" in entry and "fact" in entry):
-            raise ValueError(f"{where}: a value goes with its source (and not with a fact)")
-        if "fact" in entry:
-            value, source = _fact(facts, entry["fact"], where)
-            points = [(entry["name"], int(entry["year"]), value)]
-        elif "value" in entry:  # a figure given in the file, with its source (a model brought by a user)
-            if not math.isfinite(entry["value"]) or not entry["source"].strip() or "year" not in entry:
-                raise ValueError(f"{where}: value must be a finite number, with a non-empty source and a year")
-            value, source = float(entry["value"]), entry["source"]
-            points = [(entry["name"], entry["year"], value)]
-        elif entry.get("series") in SERIES:
-            series = SERIES[entry["series"]]()
-            missing = [y for y in entry.get("years", []) if y not in series.index]
-            if missing or not entry.get("years"):
-                raise ValueError(f"{where}: series {entry['series']!r} has no figure for {missing or 'no years given'}")
-            source = f"{entry['series']} (guangxi_urbanization.csv, calibration.fit)"
-            points = [(f"{entry['name']}_{y}", int(y), float(series[y])) for y in entry["years"]]
-        else:
-            raise ValueError(f"{where}: give a fact, a value with its source, or a series (one of {', '.join(SERIES)})")
+        _check_entry(entry, where, output_names)
+        points, source = _points(entry, facts, where)
         for name, year, value in points:
             sd = float(entry["sd"]) if "sd" in entry else float(entry["rel_sd"]) * abs(value)
             labels = (entry["label_en"], entry["label_zh"], entry["why"], source, entry.get("per"), entry.get("miss"))

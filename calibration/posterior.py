@@ -91,11 +91,15 @@ class Posterior:
         d = self.diagnostics
         bad = d[(d["r_hat"] > RHAT_MAX) | (d["ess_bulk"] < ESS_MIN)]
         if bad.empty:
-            return (f"converged: R-hat ≤ {d['r_hat'].max():.3f} (limit {RHAT_MAX}), bulk ESS ≥ {d['ess_bulk'].min():.0f} "
-                    f"(limit {ESS_MIN}) on all {len(d)} sampled parameters")  # fmt: skip
+            return (
+                f"converged: R-hat ≤ {d['r_hat'].max():.3f} (limit {RHAT_MAX}), bulk ESS ≥ {d['ess_bulk'].min():.0f} "
+                f"(limit {ESS_MIN}) on all {len(d)} sampled parameters"
+            )
         worst = ", ".join(f"{n} (R-hat {r.r_hat:.3f}, ESS {r.ess_bulk:.0f})" for n, r in bad.head(5).iterrows())
-        return (f"NOT CONVERGED: {len(bad)} of {len(d)} parameters exceed R-hat {RHAT_MAX} or fall below ESS {ESS_MIN}: "
-                f"{worst}. Run more particles (--particles) or more runs (--runs).")  # fmt: skip
+        return (
+            f"NOT CONVERGED: {len(bad)} of {len(d)} parameters exceed R-hat {RHAT_MAX} or fall below ESS {ESS_MIN}: "
+            f"{worst}. Run more particles (--particles) or more runs (--runs)."
+        )
 
 
 def calibrated_parameters(model: Model) -> list[Parameter]:
@@ -165,7 +169,9 @@ class Likelihood:
         self.targets = [o for o in observations if o.role == "target"]
         self.observed = np.array([o.value for o in self.targets]) if values is None else np.asarray(values, dtype=float)
         if self.observed.shape != (len(self.targets),):
-            raise ValueError(f"values must give one figure per target ({len(self.targets)}), got shape {self.observed.shape}")
+            raise ValueError(
+                f"values must give one figure per target ({len(self.targets)}), got shape {self.observed.shape}"
+            )
         self.sd = np.array([o.sd for o in self.targets])
         self.runs = 0
 
@@ -227,7 +233,12 @@ def _mutate(like: Likelihood, z, ll, beta, rng, steps: int | None, moves):
         if more > 0:
             state = sampler.run_mcmc(state, more, skip_initial_state_check=True)
             done += more
-    return state.coords, np.asarray(state.blobs, dtype=float).reshape(len(z)), done, float(np.mean(sampler.acceptance_fraction))
+    return (
+        state.coords,
+        np.asarray(state.blobs, dtype=float).reshape(len(z)),
+        done,
+        float(np.mean(sampler.acceptance_fraction)),
+    )
 
 
 def _de_moves():
@@ -277,7 +288,9 @@ def smc_run(
     return {"z": z, "ll": ll, "betas": betas, "steps": steps, "acceptance": acceptance, "runs": like.runs}
 
 
-def _smc_task(mdl_file: str, metadata_file: str, observations, names, values, particles, seed, final_steps, mutation_steps):
+def _smc_task(
+    mdl_file: str, metadata_file: str, observations, names, values, particles, seed, final_steps, mutation_steps
+):
     """One SMC run in a worker process (or in this one)."""
     model = load_model(mdl_file, metadata_file)
     params = [model.parameter_table[name] for name in names]
@@ -337,14 +350,17 @@ def calibrate_posterior(
     informed, prior_only = screen(model, observations, seed=seed)
     d = len(informed)
     if isinstance(particles, bool) or int(particles) != particles or particles < 2 * d:
-        raise ValueError(f"particles must be a whole number of at least twice the {d} sampled parameters, got {particles!r}")
+        raise ValueError(
+            f"particles must be a whole number of at least twice the {d} sampled parameters, got {particles!r}"
+        )
     if isinstance(runs, bool) or int(runs) != runs or runs < 2:
         raise ValueError(f"runs must be a whole number of at least 2 (R-hat compares runs), got {runs!r}")
     Likelihood(model, observations, informed, values)  # checks values before any work
     names = [p.name for p in informed]
     seeds = np.random.SeedSequence(seed).generate_state(runs)
-    args = [(*model.files, observations, names, values, int(particles), int(s),
-             final_steps, mutation_steps) for s in seeds]  # fmt: skip
+    args = [
+        (*model.files, observations, names, values, int(particles), int(s), final_steps, mutation_steps) for s in seeds
+    ]
     workers = min(runs, os.cpu_count() or 1) if workers is None else workers
     started = time.perf_counter()
     if workers <= 1:
@@ -383,12 +399,17 @@ def calibrate_posterior(
     diagnostics = summary[["r_hat", "ess_bulk", "ess_tail"]].rename_axis("parameter")
     converged = bool((diagnostics["r_hat"] <= RHAT_MAX).all() and (diagnostics["ess_bulk"] >= ESS_MIN).all())
     settings = {
-        "particles": int(particles), "runs": int(runs), "seed": int(seed), "final_steps": final_steps,
-        "stages": [len(r["betas"]) - 1 for r in results], "steps": [sum(r["steps"]) for r in results],
+        "particles": int(particles),
+        "runs": int(runs),
+        "seed": int(seed),
+        "final_steps": final_steps,
+        "stages": [len(r["betas"]) - 1 for r in results],
+        "steps": [sum(r["steps"]) for r in results],
         "acceptance": [round(float(np.mean(r["acceptance"])), 3) for r in results],
-        "model_runs": int(sum(r["runs"] for r in results)), "run_seconds": [round(r["seconds"], 1) for r in results],
+        "model_runs": int(sum(r["runs"] for r in results)),
+        "run_seconds": [round(r["seconds"], 1) for r in results],
         "workers": workers,
-    }  # fmt: skip
+    }
     return Posterior(idata, prior_only, diagnostics, converged, seconds, settings)
 
 
@@ -441,14 +462,20 @@ def read_posterior(folder: str | Path | None = None, model: Model | None = None)
     mdl = "" if posterior_dir(model) == BUNDLED_DIR else f" --mdl {model.mdl_file}"
     again = f"run `python -m calibration{mdl} --posterior --bundle` to sample it again"
     if not path.is_file():
-        raise StalePosteriorError(f"{path}: no posterior draws; {again} (or draw futures over the full ranges: --prior)")
+        raise StalePosteriorError(
+            f"{path}: no posterior draws; {again} (or draw futures over the full ranges: --prior)"
+        )
     idata = az.from_netcdf(str(path))
     attrs = idata.attrs
     if attrs.get("model_digest") != model.digest:
-        raise StalePosteriorError(f"{path}: sampled for another version of the model (digest {attrs.get('model_digest')!s:.12}, "
-                                  f"now {model.digest:.12}); {again}")  # fmt: skip
+        raise StalePosteriorError(
+            f"{path}: sampled for another version of the model (digest {attrs.get('model_digest')!s:.12}, "
+            f"now {model.digest:.12}); {again}"
+        )
     if attrs.get("calibration_file_sha256") != _sha256(calibration_file(model)):
-        raise StalePosteriorError(f"{path}: sampled for other observations than {calibration_file(model).name}; {again}")
+        raise StalePosteriorError(
+            f"{path}: sampled for other observations than {calibration_file(model).name}; {again}"
+        )
     known = {p.name for p in calibrated_parameters(model)}
     unknown = sorted(set(idata.posterior.data_vars) - known)
     if unknown:
@@ -468,7 +495,9 @@ def _stored_draws(path: str, stamp, mdl_file: str, metadata_file: str, digest: s
     return idata.posterior.to_dataframe().reset_index(drop=True)
 
 
-def posterior_draws(n: int, seed: int = 0, *, folder: str | Path | None = None, model: Model | None = None) -> pd.DataFrame:
+def posterior_draws(
+    n: int, seed: int = 0, *, folder: str | Path | None = None, model: Model | None = None
+) -> pd.DataFrame:
     """``n`` joint draws of every uncertainty and historical setting from the bundled posterior.
 
     Sampled parameters are drawn jointly (rows of the stored draws, at random with replacement);

@@ -23,7 +23,9 @@ IDENTIFIED, AT_PRIOR = 0.5, 0.1
 CORRELATION_MIN = 0.4
 
 
-def predictive(posterior: Posterior, observations, *, n: int = 4000, seed: int = 0, model: Model | None = None) -> pd.DataFrame:
+def predictive(
+    posterior: Posterior, observations, *, n: int = 4000, seed: int = 0, model: Model | None = None
+) -> pd.DataFrame:
     """Posterior predictive of every observation (targets and holdouts) from ``n`` posterior draws.
 
     Returns
@@ -38,7 +40,9 @@ def predictive(posterior: Posterior, observations, *, n: int = 4000, seed: int =
     draws = posterior.draws()
     sample = draws.iloc[rng.integers(len(draws), size=n)].reset_index(drop=True)
     final_time = max(o.year for o in observations)
-    dataset = run_batch(sample, outputs=needed_outputs(observations), final_time=final_time, progress=False, model=model)
+    dataset = run_batch(
+        sample, outputs=needed_outputs(observations), final_time=final_time, progress=False, model=model
+    )
     values = model_values(dataset, observations)
     sd = np.array([o.sd for o in observations])
     noisy = values + rng.standard_normal(values.shape) * sd
@@ -46,9 +50,24 @@ def predictive(posterior: Posterior, observations, *, n: int = 4000, seed: int =
     for j, o in enumerate(observations):
         m = np.quantile(values[:, j], [0.05, 0.5, 0.95])
         p = np.quantile(noisy[:, j], [0.05, 0.5, 0.95])
-        rows.append({"observation": o.name, "label": o.label_en, "role": o.role, "output": o.output, "year": o.year,
-                     "observed": o.value, "sd": o.sd, "model_q05": m[0], "model_q50": m[1], "model_q95": m[2],
-                     "pred_q05": p[0], "pred_q50": p[1], "pred_q95": p[2], "inside": bool(p[0] <= o.value <= p[2])})  # fmt: skip
+        rows.append(
+            {
+                "observation": o.name,
+                "label": o.label_en,
+                "role": o.role,
+                "output": o.output,
+                "year": o.year,
+                "observed": o.value,
+                "sd": o.sd,
+                "model_q05": m[0],
+                "model_q50": m[1],
+                "model_q95": m[2],
+                "pred_q05": p[0],
+                "pred_q50": p[1],
+                "pred_q95": p[2],
+                "inside": bool(p[0] <= o.value <= p[2]),
+            }
+        )
     return pd.DataFrame(rows).set_index("observation")
 
 
@@ -68,14 +87,37 @@ def identification(posterior: Posterior, model: Model | None = None) -> pd.DataF
         contraction = 1 - x.var() / prior_var
         q05, q50, q95 = np.quantile(x, [0.05, 0.5, 0.95])
         verdict = "identified" if contraction >= IDENTIFIED else "at prior" if contraction < AT_PRIOR else "partly"
-        rows.append({"parameter": name, "kind": p.kind, "low": p.low, "high": p.high, "default": p.default, "q05": q05,
-                     "q50": q50, "q95": q95, "contraction": contraction, "verdict": verdict,
-                     "default_inside": bool(q05 <= p.default <= q95)})  # fmt: skip
+        rows.append(
+            {
+                "parameter": name,
+                "kind": p.kind,
+                "low": p.low,
+                "high": p.high,
+                "default": p.default,
+                "q05": q05,
+                "q50": q50,
+                "q95": q95,
+                "contraction": contraction,
+                "verdict": verdict,
+                "default_inside": bool(q05 <= p.default <= q95),
+            }
+        )
     for p in posterior.prior_only:
-        rows.append({"parameter": p.name, "kind": p.kind, "low": p.low, "high": p.high, "default": p.default,
-                     "q05": p.low + 0.05 * (p.high - p.low), "q50": (p.low + p.high) / 2,
-                     "q95": p.low + 0.95 * (p.high - p.low), "contraction": 0.0, "verdict": "moves no target",
-                     "default_inside": True})  # fmt: skip
+        rows.append(
+            {
+                "parameter": p.name,
+                "kind": p.kind,
+                "low": p.low,
+                "high": p.high,
+                "default": p.default,
+                "q05": p.low + 0.05 * (p.high - p.low),
+                "q50": (p.low + p.high) / 2,
+                "q95": p.low + 0.95 * (p.high - p.low),
+                "contraction": 0.0,
+                "verdict": "moves no target",
+                "default_inside": True,
+            }
+        )
     return pd.DataFrame(rows).set_index("parameter")
 
 
@@ -125,7 +167,9 @@ def parameters_chart(posterior: Posterior, ident: pd.DataFrame) -> alt.Chart:
         ]
     base = alt.Chart(pd.DataFrame(rows))
     bars = base.mark_bar(color="#3182bd").encode(
-        x=alt.X("position:Q", bin=alt.Bin(step=0.05, extent=[0, 1]), title="position in the prior range (0 = low, 1 = high)"),
+        x=alt.X(
+            "position:Q", bin=alt.Bin(step=0.05, extent=[0, 1]), title="position in the prior range (0 = low, 1 = high)"
+        ),
         y=alt.Y("density:Q", title="density"),
     )
     prior = base.mark_rule(color="#999", strokeDash=[4, 3]).encode(y=alt.datum(1))
@@ -167,8 +211,12 @@ def write_posterior(posterior: Posterior, out: Path, observations, *, model: Mod
         "prior_only": [p.name for p in posterior.prior_only],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    return {"draws": DRAWS_FILE, "tables": ["predictive.csv", "parameters.csv", "correlations.csv", "diagnostics.csv"],
-            "charts": ["predictive.png", "predictive.html", "parameters.png", "parameters.html"], "report": "report.md"}  # fmt: skip
+    return {
+        "draws": DRAWS_FILE,
+        "tables": ["predictive.csv", "parameters.csv", "correlations.csv", "diagnostics.csv"],
+        "charts": ["predictive.png", "predictive.html", "parameters.png", "parameters.html"],
+        "report": "report.md",
+    }
 
 
 def readme_table(ident: pd.DataFrame) -> str:
@@ -178,8 +226,10 @@ def readme_table(ident: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, r in ident.sort_values(["contraction", "kind"], ascending=[False, True]).iterrows():
-        lines.append(f"| `{name}` | {r.kind} | {_fmt(r.low)} – {_fmt(r.high)} | {_fmt(r.default)} | {_fmt(r.q50)} | "
-                     f"{_fmt(r.q05)} – {_fmt(r.q95)} | {r.verdict} |")  # fmt: skip
+        lines.append(
+            f"| `{name}` | {r.kind} | {_fmt(r.low)} – {_fmt(r.high)} | {_fmt(r.default)} | {_fmt(r.q50)} | "
+            f"{_fmt(r.q05)} – {_fmt(r.q95)} | {r.verdict} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -194,9 +244,12 @@ def report_text(posterior: Posterior, table: pd.DataFrame, ident: pd.DataFrame, 
     lines = [
         "# Posterior calibration",
         "",
-        f"{len(posterior.names)} parameters sampled ({len(posterior.prior_only)} more move no target and keep their prior): "
-        f"{s['runs']} independent runs of {s['particles']:,} particles, seed {s['seed']}, {s['workers']} worker process(es); "
-        f"{s['model_runs']:,} model runs in {posterior.seconds:.1f} s. Per run: {', '.join(map(str, s['stages']))} temperature stages, "
+        f"{len(posterior.names)} parameters sampled "
+        f"({len(posterior.prior_only)} more move no target and keep their prior): "
+        f"{s['runs']} independent runs of {s['particles']:,} particles, seed {s['seed']}, "
+        f"{s['workers']} worker process(es); "
+        f"{s['model_runs']:,} model runs in {posterior.seconds:.1f} s. "
+        f"Per run: {', '.join(map(str, s['stages']))} temperature stages, "
         f"{', '.join(map(str, s['steps']))} emcee steps, mean acceptance {', '.join(map(str, s['acceptance']))}.",
         "",
         f"**{posterior.convergence_message()}**",
@@ -209,24 +262,45 @@ def report_text(posterior: Posterior, table: pd.DataFrame, ident: pd.DataFrame, 
         "",
         "## Targets and holdouts against the posterior predictive",
         "",
-        "Model: the 90 % interval of the model's quantity over the posterior. Predictive: with the observation error added.",
+        "Model: the 90 % interval of the model's quantity over the posterior. "
+        "Predictive: with the observation error added.",
         "",
         "| observation | role | published | model median | model 90 % | predictive 90 % | inside |",
         "|---|---|---|---|---|---|---|",
     ]
     for _, r in table.iterrows():
-        lines.append(f"| {r.label} ({r.year}) | {r.role} | {_fmt(r.observed)} | {_fmt(r.model_q50)} | "
-                     f"{_fmt(r.model_q05)} – {_fmt(r.model_q95)} | {_fmt(r.pred_q05)} – {_fmt(r.pred_q95)} | {'yes' if r.inside else '**no**'} |")  # fmt: skip
-    lines += ["", "![predictive](predictive.png) ([interactive](predictive.html))", "", "## What the data identify", "",
-              f"Contraction = 1 − posterior variance / prior variance: identified ≥ {IDENTIFIED}, at prior < {AT_PRIOR}.", "",
-              "| parameter | kind | prior | default | median | 90 % interval | contraction | verdict |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines.append(
+            f"| {r.label} ({r.year}) | {r.role} | {_fmt(r.observed)} | {_fmt(r.model_q50)} | "
+            f"{_fmt(r.model_q05)} – {_fmt(r.model_q95)} | {_fmt(r.pred_q05)} – {_fmt(r.pred_q95)} | "
+            f"{'yes' if r.inside else '**no**'} |"
+        )
+    lines += [
+        "",
+        "![predictive](predictive.png) ([interactive](predictive.html))",
+        "",
+        "## What the data identify",
+        "",
+        f"Contraction = 1 − posterior variance / prior variance: identified ≥ {IDENTIFIED}, at prior < {AT_PRIOR}.",
+        "",
+        "| parameter | kind | prior | default | median | 90 % interval | contraction | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, r in ident.sort_values("contraction", ascending=False).iterrows():
         flag = "" if r.default_inside else " (outside)"
-        lines.append(f"| `{name}` | {r.kind} | {_fmt(r.low)} – {_fmt(r.high)} | {_fmt(r.default)}{flag} | {_fmt(r.q50)} | "
-                     f"{_fmt(r.q05)} – {_fmt(r.q95)} | {r.contraction:.2f} | {r.verdict} |")  # fmt: skip
+        lines.append(
+            f"| `{name}` | {r.kind} | {_fmt(r.low)} – {_fmt(r.high)} | {_fmt(r.default)}{flag} | {_fmt(r.q50)} | "
+            f"{_fmt(r.q05)} – {_fmt(r.q95)} | {r.contraction:.2f} | {r.verdict} |"
+        )
     counts = ident["verdict"].value_counts()
-    lines += ["", ", ".join(f"{v}: {counts[v]}" for v in counts.index) + ".", "",
-              "![parameters](parameters.png) ([interactive](parameters.html))", "", "## Correlations", ""]  # fmt: skip
+    lines += [
+        "",
+        ", ".join(f"{v}: {counts[v]}" for v in counts.index) + ".",
+        "",
+        "![parameters](parameters.png) ([interactive](parameters.html))",
+        "",
+        "## Correlations",
+        "",
+    ]
     if corr.empty:
         lines += [f"No pair of parameters is correlated by {CORRELATION_MIN} or more.", ""]
     else:
@@ -237,17 +311,32 @@ def report_text(posterior: Posterior, table: pd.DataFrame, ident: pd.DataFrame, 
             "|---|---|---|",
         ]
         lines += [f"| `{r.a}` | `{r.b}` | {r.correlation:+.2f} |" for r in corr.head(20).itertuples()] + [""]
-    lines += ["## Diagnostics", "", f"Per parameter: rank-normalised split R-hat (limit {RHAT_MAX}) and bulk and tail ESS (arviz), "
-              "each independent run a chain: R-hat above the limit means the runs disagree. The ESS counts the "
-              "autocorrelation between neighbouring particles, which resampling copies.", "",
-              f"R-hat: max {d['r_hat'].max():.3f}, median {d['r_hat'].median():.3f}. Bulk ESS: min {d['ess_bulk'].min():.0f}.", "",
-              "| parameter | R-hat | ESS bulk | ESS tail |", "|---|---|---|---|"]  # fmt: skip
+    lines += [
+        "## Diagnostics",
+        "",
+        f"Per parameter: rank-normalised split R-hat (limit {RHAT_MAX}) and bulk and tail ESS (arviz), "
+        "each independent run a chain: R-hat above the limit means the runs disagree. The ESS counts the "
+        "autocorrelation between neighbouring particles, which resampling copies.",
+        "",
+        f"R-hat: max {d['r_hat'].max():.3f}, median {d['r_hat'].median():.3f}. "
+        f"Bulk ESS: min {d['ess_bulk'].min():.0f}.",
+        "",
+        "| parameter | R-hat | ESS bulk | ESS tail |",
+        "|---|---|---|---|",
+    ]
     lines += [
         f"| `{n}` | {r.r_hat:.3f} | {r.ess_bulk:.0f} | {r.ess_tail:.0f} |"
         for n, r in d.sort_values("r_hat", ascending=False).iterrows()
     ]
-    lines += ["", "## Files", "", f"- `{DRAWS_FILE}`: the draws (arviz InferenceData, NetCDF; `arviz.from_netcdf`), one variable per sampled "
-              "parameter over (chain = run, draw = particle)",
-              "- `predictive.csv`, `parameters.csv`, `correlations.csv`, `diagnostics.csv`: the tables above",
-              "- `predictive.png|html`, `parameters.png|html`: the charts", "- `manifest.json`: model digest, settings, convergence", ""]  # fmt: skip
+    lines += [
+        "",
+        "## Files",
+        "",
+        f"- `{DRAWS_FILE}`: the draws (arviz InferenceData, NetCDF; `arviz.from_netcdf`), one variable per sampled "
+        "parameter over (chain = run, draw = particle)",
+        "- `predictive.csv`, `parameters.csv`, `correlations.csv`, `diagnostics.csv`: the tables above",
+        "- `predictive.png|html`, `parameters.png|html`: the charts",
+        "- `manifest.json`: model digest, settings, convergence",
+        "",
+    ]
     return "\n".join(lines)

@@ -71,10 +71,19 @@ def summarise(frame: pd.DataFrame, targets) -> pd.DataFrame:
     for scenario, index in frame.groupby("scenario", sort=False).groups.items():
         part, cost = frame.loc[index], frame.loc[index, "cost"]
         for name in names:
-            rows.append({"scenario": scenario, "target": name, "share_met": float((part[name] >= 0).mean()),
-                         "margin_median": float(part[name].median()), "regret_mean": float(regret.loc[index, name].mean()),
-                         "regret_p90": float(regret.loc[index, name].quantile(0.9)), "cost_median": float(cost.median()),
-                         "cost_p05": float(cost.quantile(0.05)), "cost_p95": float(cost.quantile(0.95))})  # fmt: skip
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "target": name,
+                    "share_met": float((part[name] >= 0).mean()),
+                    "margin_median": float(part[name].median()),
+                    "regret_mean": float(regret.loc[index, name].mean()),
+                    "regret_p90": float(regret.loc[index, name].quantile(0.9)),
+                    "cost_median": float(cost.median()),
+                    "cost_p05": float(cost.quantile(0.05)),
+                    "cost_p95": float(cost.quantile(0.95)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -190,8 +199,14 @@ def prim_box(worlds: pd.DataFrame, miss: np.ndarray, *, coverage: float = PRIM_C
     stats = box.peeling_trajectory.iloc[current]
     lims, qp = box.box_lims[current], box.qp[current]
     limits = {name: (float(lims.loc[0, name]), float(lims.loc[1, name]), *map(float, qp[name])) for name in qp}
-    return {"coverage": float(stats["coverage"]), "density": float(stats["density"]), "limits": limits,
-            "trajectory": trajectory, "chosen": chosen, "dimensions": dimensions}  # fmt: skip
+    return {
+        "coverage": float(stats["coverage"]),
+        "density": float(stats["density"]),
+        "limits": limits,
+        "trajectory": trajectory,
+        "chosen": chosen,
+        "dimensions": dimensions,
+    }
 
 
 def discover(
@@ -217,13 +232,39 @@ def discover(
             box = prim_box(worlds, miss)
             sentence = box_sentence(scenario, labels[name], float(miss.mean()), box, table, worlds)
             if box is None:
-                rows.append({"scenario": scenario, "target": name, "box": 0, "share_missed": float(miss.mean()), "coverage": np.nan,
-                             "density": np.nan, "parameter": "", "low": np.nan, "high": np.nan, "qp_low": np.nan,
-                             "qp_high": np.nan, "sentence": sentence})  # fmt: skip
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "target": name,
+                        "box": 0,
+                        "share_missed": float(miss.mean()),
+                        "coverage": np.nan,
+                        "density": np.nan,
+                        "parameter": "",
+                        "low": np.nan,
+                        "high": np.nan,
+                        "qp_low": np.nan,
+                        "qp_high": np.nan,
+                        "sentence": sentence,
+                    }
+                )
                 continue
             trajectories[(scenario, name)] = box["trajectory"].assign(chosen=lambda d, c=box["chosen"]: d.index == c)
             for parameter, (low, high, qp_low, qp_high) in box["limits"].items():
-                rows.append({"scenario": scenario, "target": name, "box": 1, "share_missed": float(miss.mean()),
-                             "coverage": box["coverage"], "density": box["density"], "parameter": parameter, "low": low,
-                             "high": high, "qp_low": qp_low, "qp_high": qp_high, "sentence": sentence})  # fmt: skip
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "target": name,
+                        "box": 1,
+                        "share_missed": float(miss.mean()),
+                        "coverage": box["coverage"],
+                        "density": box["density"],
+                        "parameter": parameter,
+                        "low": low,
+                        "high": high,
+                        "qp_low": qp_low,
+                        "qp_high": qp_high,
+                        "sentence": sentence,
+                    }
+                )
     return pd.DataFrame(rows), trajectories

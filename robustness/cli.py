@@ -31,8 +31,11 @@ def robustness_main(argv) -> int:
         description="share of futures in which each scenario meets the targets of the targets file, regret, cost, "
         "and PRIM boxes of the futures where it misses; `python -m robustness optimize` searches the robust front",
     )
-    parser.add_argument("--scenarios", default="all",
-                        help="comma-separated scenario names or .toml files (default: all of the model's scenarios/)")  # fmt: skip
+    parser.add_argument(
+        "--scenarios",
+        default="all",
+        help="comma-separated scenario names or .toml files (default: all of the model's scenarios/)",
+    )
     _futures_options(parser, 4000, "futures")
     parser.add_argument("--out", default="robustness_results", help="results folder (default robustness_results)")
     args = parser.parse_args(argv)
@@ -46,8 +49,9 @@ def robustness_main(argv) -> int:
             else [s.strip() for s in args.scenarios.split(",") if s.strip()]
         )
         out = writable_folder(args.out)
-        table, _ = run_robustness(names, n=args.n, seed=args.seed, prior=args.prior, targets_file=args.targets, out=out,
-                                  model=model)  # fmt: skip
+        table, _ = run_robustness(
+            names, n=args.n, seed=args.seed, prior=args.prior, targets_file=args.targets, out=out, model=model
+        )
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -85,8 +89,16 @@ def optimize_main(argv) -> int:
             raise ValueError("--bundle replaces the project model's front; with --mdl give --out DIR")
         model = chosen_model(args)
         out = writable_folder(BUNDLED_FRONT_DIR if args.bundle else args.out)
-        kwargs = dict(n=args.n, population=args.population, generations=args.generations, seed=args.seed, prior=args.prior,
-                      progress=True, model=model, targets_file=args.targets)  # fmt: skip
+        kwargs = dict(
+            n=args.n,
+            population=args.population,
+            generations=args.generations,
+            seed=args.seed,
+            prior=args.prior,
+            progress=True,
+            model=model,
+            targets_file=args.targets,
+        )
         if args.scheduler:
             from distributed import Client
 
@@ -99,8 +111,11 @@ def optimize_main(argv) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     state = "converged" if result["converged"] else "NOT CONVERGED (raise --generations)"
-    print(f"{state} after {result['generations']} generations, {result['seconds']:.0f} s; {len(result['front'])} settings on the front; "
-          f"results in {out}/ (front.csv, front.png, scenarios/)")  # fmt: skip
+    print(
+        f"{state} after {result['generations']} generations, {result['seconds']:.0f} s; "
+        f"{len(result['front'])} settings on the front; "
+        f"results in {out}/ (front.csv, front.png, scenarios/)"
+    )
     return 0 if result["converged"] else 1
 
 

@@ -95,7 +95,9 @@ def run_experiment(
             block[name] = float(value)
         blocks.append(block)
     samples = pd.concat(blocks, ignore_index=True)
-    data = sd_model.run_batch(samples, outputs=list(outputs), final_time=final_time, client=client, progress=False, model=model)
+    data = sd_model.run_batch(
+        samples, outputs=list(outputs), final_time=final_time, client=client, progress=False, model=model
+    )
     policy = objectives.policy_parameter
     start = samples[policy].to_numpy() if policy else np.full(len(samples), float(model.times()[0]))
     return Experiment(data, start, len(blocks), len(worlds), objectives.cost_output)

@@ -48,7 +48,9 @@ def snap(settings: np.ndarray, names: list[str], model: sd_model.Model | None = 
         step = table[name].slider_step
         if step:
             settings[:, j] = np.clip(
-                table[name].low + np.round((settings[:, j] - table[name].low) / step) * step, table[name].low, table[name].high
+                table[name].low + np.round((settings[:, j] - table[name].low) / step) * step,
+                table[name].low,
+                table[name].high,
             )
     return settings
 
@@ -60,7 +62,9 @@ def evaluate_settings(
     of (median cost, share all met)."""
     settings = snap(settings, names, model)
     chosen = [dict(zip(names, row, strict=True)) for row in settings]
-    experiment = run_experiment(chosen, worlds, target_outputs(targets), client=client, model=model, objectives=objectives)
+    experiment = run_experiment(
+        chosen, worlds, target_outputs(targets), client=client, model=model, objectives=objectives
+    )
     met = experiment.per_setting((experiment.margins(targets) >= 0).all(axis=1).to_numpy())
     cost = experiment.per_setting(experiment.final_cost())
     return np.column_stack([np.median(cost, axis=1), met.mean(axis=1)])
@@ -79,8 +83,15 @@ class BatchEvaluator(platypus.Evaluator):
             return jobs
         settings = np.array([list(job.solution.variables) for job in jobs], dtype=float)
         stream = random.getstate()  # a Dask client draws from the same generator as platypus: keep the search's own
-        objectives = evaluate_settings(settings, self.names, self.worlds, self.targets, client=self.client,
-                                       model=self.model, objectives=self.objectives)  # fmt: skip
+        objectives = evaluate_settings(
+            settings,
+            self.names,
+            self.worlds,
+            self.targets,
+            client=self.client,
+            model=self.model,
+            objectives=self.objectives,
+        )
         random.setstate(stream)
         for job, (cost, share) in zip(jobs, objectives, strict=True):
             job.solution.objectives[:] = [cost, share]
@@ -124,7 +135,9 @@ def optimize(
     model = model or sd_model.default_model()
     objectives = read_objectives(targets_file, model)
     if objectives.cost_output is None:
-        raise ValueError("the robust-front search minimises a cost: name the cost output (cost_output) in the targets file")
+        raise ValueError(
+            "the robust-front search minimises a cost: name the cost output (cost_output) in the targets file"
+        )
     levers = searched_levers(model)
     if not levers:
         raise ValueError("the robust-front search needs at least one lever that the targets file does not fix")
@@ -138,7 +151,10 @@ def optimize(
     max_cost = float(evaluate_settings(np.array([[p.high for p in levers]]), names, worlds, targets, **run)[0, 0])
     random.seed(seed)  # platypus draws from the standard library's generator
     algorithm = platypus.NSGAII(
-        problem, population_size=population, evaluator=BatchEvaluator(names, worlds, targets, **run), log_frequency=10**9
+        problem,
+        population_size=population,
+        evaluator=BatchEvaluator(names, worlds, targets, **run),
+        log_frequency=10**9,
     )
     started = time.perf_counter()
     history, converged = [], False
@@ -156,19 +172,35 @@ def optimize(
         )
         if progress:
             print(f"generation {generation}: hypervolume {volume:.4f}, {len(front)} on the front", flush=True)
-        if generation > HV_WINDOW and volume - history[-1 - HV_WINDOW]["hypervolume"] < HV_TOLERANCE * max(volume, 1e-9):
+        if generation > HV_WINDOW and volume - history[-1 - HV_WINDOW]["hypervolume"] < HV_TOLERANCE * max(
+            volume, 1e-9
+        ):
             converged = True
             break
     rows = [
-        dict(zip(names, map(float, s.variables), strict=True)) | {"cost_median": s.objectives[0], "share_all": s.objectives[1]}
+        dict(zip(names, map(float, s.variables), strict=True))
+        | {"cost_median": s.objectives[0], "share_all": s.objectives[1]}
         for s in front
     ]
     table = pd.DataFrame(rows).drop_duplicates().sort_values("cost_median").reset_index(drop=True)
-    return {"front": table, "history": pd.DataFrame(history), "converged": converged, "generations": len(history),
-            "seconds": time.perf_counter() - started, "settings": {"n": n, "population": population, "seed": seed,
-            "futures": "full ranges" if prior else "posterior", "max_cost": max_cost, "levers": names,
-            "cost_output": objectives.cost_output, "cost_units": next(o.units for o in model.outputs if o.name == objectives.cost_output)},
-            "model": model}  # fmt: skip
+    return {
+        "front": table,
+        "history": pd.DataFrame(history),
+        "converged": converged,
+        "generations": len(history),
+        "seconds": time.perf_counter() - started,
+        "settings": {
+            "n": n,
+            "population": population,
+            "seed": seed,
+            "futures": "full ranges" if prior else "posterior",
+            "max_cost": max_cost,
+            "levers": names,
+            "cost_output": objectives.cost_output,
+            "cost_units": next(o.units for o in model.outputs if o.name == objectives.cost_output),
+        },
+        "model": model,
+    }
 
 
 def front_scenarios(
@@ -183,18 +215,24 @@ def front_scenarios(
         params = {name: round(float(row[name]), 6) for name in names if not np.isclose(row[name], defaults[name])}
         if units != "yuan":  # another model's cost, in its own units
             cost = f"{row['cost_median']:,.4g} {units}".strip()
-            scenarios.append(Scenario(name=f"front_{i + 1:02d}",
-                title_en=f"Robust front {i + 1}: {row['share_all']:.0%} of futures, cost {cost}",
-                title_zh=f"稳健前沿{i + 1}：{row['share_all']:.0%}的情形达标，成本{cost}",
-                description_en=f"A lever setting on the Pareto front of cost (median {cost}) against the share of "
-                f"futures meeting every target ({row['share_all']:.1%}); found by python -m robustness optimize.",
-                description_zh=f"成本（中位数{cost}）与全部目标达成情形占比（{row['share_all']:.1%}）的帕累托前沿上的"
-                "一组政策设置；由 python -m robustness optimize 求得。", parameters=params))  # fmt: skip
+            scenarios.append(
+                Scenario(
+                    name=f"front_{i + 1:02d}",
+                    title_en=f"Robust front {i + 1}: {row['share_all']:.0%} of futures, cost {cost}",
+                    title_zh=f"稳健前沿{i + 1}：{row['share_all']:.0%}的情形达标，成本{cost}",
+                    description_en=f"A lever setting on the Pareto front of cost (median {cost}) against the share of "
+                    f"futures meeting every target ({row['share_all']:.1%}); found by python -m robustness optimize.",
+                    description_zh=f"成本（中位数{cost}）与全部目标达成情形占比（{row['share_all']:.1%}）的帕累托前沿上的"
+                    "一组政策设置；由 python -m robustness optimize 求得。",
+                    parameters=params,
+                )
+            )
             continue
         scenarios.append(
             Scenario(
                 name=f"front_{i + 1:02d}",
-                title_en=f"Robust front {i + 1}: {row['share_all']:.0%} of futures, {row['cost_median'] / 1e9:.1f} bn yuan",
+                title_en=f"Robust front {i + 1}: {row['share_all']:.0%} of futures, "
+                f"{row['cost_median'] / 1e9:.1f} bn yuan",
                 title_zh=f"稳健前沿{i + 1}：{row['share_all']:.0%}的情形达标，{row['cost_median'] / 1e8:.0f}亿元",
                 description_en=f"A lever setting on the Pareto front of cumulative fiscal cost to 2035 (median "
                 f"{row['cost_median'] / 1e9:.2f} bn yuan) against the share of futures meeting every target "
@@ -235,9 +273,11 @@ def write_front(result: dict, out: Path, compare: pd.DataFrame | None = None) ->
         color=alt.Color("kind:N", title=None),
         tooltip=["label:N", alt.Tooltip("cost_billion:Q", format=".2f"), alt.Tooltip("share_all:Q", format=".1%")],
     )
-    chart = (base.mark_line(point=True).transform_filter("datum.kind == 'front'") + base.mark_point(size=80, filled=True).transform_filter(
-        "datum.kind != 'front'") + base.mark_text(dx=6, align="left").encode(text="label:N").transform_filter("datum.kind != 'front'")
-    ).properties(width=560, height=340, title="Robust portfolios: cost against robustness")  # fmt: skip
+    chart = (
+        base.mark_line(point=True).transform_filter("datum.kind == 'front'")
+        + base.mark_point(size=80, filled=True).transform_filter("datum.kind != 'front'")
+        + base.mark_text(dx=6, align="left").encode(text="label:N").transform_filter("datum.kind != 'front'")
+    ).properties(width=560, height=340, title="Robust portfolios: cost against robustness")
     for suffix in ("png", "html"):
         chart.save(str(out / f"front.{suffix}"))
     manifest = {k: result[k] for k in ("converged", "generations", "seconds")} | result["settings"]

@@ -51,9 +51,9 @@ def cost_chart(table: pd.DataFrame) -> alt.Chart:
         x=alt.X("cost_billion:Q", title="cumulative fiscal cost to 2035, median (billion yuan)"),
         y=alt.Y("share_met:Q", title="share of futures meeting every target", axis=alt.Axis(format="%")),
     )
-    return (base.mark_point(filled=True, size=90) + base.mark_text(dx=8, align="left").encode(text="scenario:N")).properties(
-        width=520, height=320, title="Robustness against cost"
-    )
+    return (
+        base.mark_point(filled=True, size=90) + base.mark_text(dx=8, align="left").encode(text="scenario:N")
+    ).properties(width=520, height=320, title="Robustness against cost")
 
 
 def trajectory_chart(trajectories: dict) -> alt.Chart:
@@ -123,9 +123,17 @@ def run_robustness(
         ):
             for suffix in ("png", "html"):
                 chart.save(str(out / f"{name}.{suffix}"))
-        info = {"scenarios": list(scenarios), "n": n, "seed": seed, "futures": "full ranges" if prior else "posterior",
-                "targets_file": str(targets_file), "model_digest": model.digest, "runs": len(frame),
-                "seconds_evaluating": round(evaluated - started, 2), "seconds_total": round(seconds, 2)}  # fmt: skip
+        info = {
+            "scenarios": list(scenarios),
+            "n": n,
+            "seed": seed,
+            "futures": "full ranges" if prior else "posterior",
+            "targets_file": str(targets_file),
+            "model_digest": model.digest,
+            "runs": len(frame),
+            "seconds_evaluating": round(evaluated - started, 2),
+            "seconds_total": round(seconds, 2),
+        }
         (out / "manifest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
         (out / "report.md").write_text(report_text(table, boxes, targets, info), encoding="utf-8")
     return table, boxes
@@ -140,14 +148,20 @@ def report_text(table: pd.DataFrame, boxes: pd.DataFrame, targets, info: dict) -
         "# Robustness of the scenarios",
         "",
         f"{len(info['scenarios'])} scenarios × {info['n']:,} futures ({info['futures']}, seed {info['seed']}), "
-        f"{info['runs']:,} runs; {info['seconds_total']:.1f} s in all ({info['seconds_evaluating']:.1f} s running the model).",
+        f"{info['runs']:,} runs; {info['seconds_total']:.1f} s in all "
+        f"({info['seconds_evaluating']:.1f} s running the model).",
         "",
         "## Targets",
         "",
     ]
     lines += [f"- **{t.short_en}** (`{t.name}`): {t.label_en}. {t.why}" for t in targets]
-    lines += ["", "## Share of futures meeting each target", "", "| scenario | " + " | ".join(names) + " | cost to 2035, median (bn yuan) | regret (all), mean |",
-              "|---|" + "---|" * (len(names) + 2)]  # fmt: skip
+    lines += [
+        "",
+        "## Share of futures meeting each target",
+        "",
+        "| scenario | " + " | ".join(names) + " | cost to 2035, median (bn yuan) | regret (all), mean |",
+        "|---|" + "---|" * (len(names) + 2),
+    ]
     for scenario, row in pivot.iterrows():
         c = cost.loc[scenario]
         lines.append(
@@ -155,21 +169,38 @@ def report_text(table: pd.DataFrame, boxes: pd.DataFrame, targets, info: dict) -
             + " | ".join(f"{row[n]:.1%}" for n in names)
             + f" | {c['cost_median'] / 1e9:.2f} | {c['regret_mean']:.3f} |"
         )
-    lines += ["", "Regret: in each future, the best margin among these scenarios minus the scenario's own (margins are "
-              "relative to each threshold; for `all`, the smallest margin of the targets).", "",
-              "![share met](share_met.png) ([interactive](share_met.html))", "", "![cost](cost.png) ([interactive](cost.html))", "",
-              "## Where each scenario fails (PRIM)", "",
-              "Boxes over the uncertainties and historical settings that hold most of the futures in which a scenario "
-              "misses (the EMA Workbench's PRIM; the densest box on the peeling trajectory that keeps at least 80 % of "
-              "those futures). Coverage: the share of the misses inside the box; density: the share of the futures in the "
-              "box that miss. qp: quasi-p-values of each restriction.", ""]  # fmt: skip
+    lines += [
+        "",
+        "Regret: in each future, the best margin among these scenarios minus the scenario's own (margins are "
+        "relative to each threshold; for `all`, the smallest margin of the targets).",
+        "",
+        "![share met](share_met.png) ([interactive](share_met.html))",
+        "",
+        "![cost](cost.png) ([interactive](cost.html))",
+        "",
+        "## Where each scenario fails (PRIM)",
+        "",
+        "Boxes over the uncertainties and historical settings that hold most of the futures in which a scenario "
+        "misses (the EMA Workbench's PRIM; the densest box on the peeling trajectory that keeps at least 80 % of "
+        "those futures). Coverage: the share of the misses inside the box; density: the share of the futures in the "
+        "box that miss. qp: quasi-p-values of each restriction.",
+        "",
+    ]
     for (_, target), part in boxes.groupby(["scenario", "target"], sort=False):
         if target != "all" and part["share_missed"].iloc[0] < 0.01:
             continue
         lines.append(f"- {part['sentence'].iloc[0]}")
         for r in part[part["parameter"] != ""].itertuples():
             lines.append(f"  - `{r.parameter}` in [{r.low:.4g}, {r.high:.4g}] (qp {r.qp_low:.2g} / {r.qp_high:.2g})")
-    lines += ["", "![peeling](peeling.png) ([interactive](peeling.html))", "", "## Files", "",
-              "- `robustness.csv`: scenario, target, share_met, margin, regret, cost", "- `boxes.csv`: the PRIM boxes, one row per restricted parameter",
-              "- `share_met`, `cost`, `peeling` charts (PNG, HTML); `manifest.json`", ""]  # fmt: skip
+    lines += [
+        "",
+        "![peeling](peeling.png) ([interactive](peeling.html))",
+        "",
+        "## Files",
+        "",
+        "- `robustness.csv`: scenario, target, share_met, margin, regret, cost",
+        "- `boxes.csv`: the PRIM boxes, one row per restricted parameter",
+        "- `share_met`, `cost`, `peeling` charts (PNG, HTML); `manifest.json`",
+        "",
+    ]
     return "\n".join(lines)

@@ -94,6 +94,39 @@ class Target:
         return [self.output] + ([self.per] if self.per else [])
 
 
+def _threshold(e: dict, where: str) -> float:
+    """The target's ``at_least`` or ``at_most`` (exactly one, a non-zero number)."""
+    if ("at_least" in e) == ("at_most" in e):
+        raise ValueError(f"{where}: give exactly one of at_least and at_most")
+    threshold = e.get("at_least", e.get("at_most"))
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not math.isfinite(threshold)
+        or threshold == 0
+    ):
+        raise ValueError(f"{where}: the threshold must be a non-zero number, got {threshold!r}")
+    return threshold
+
+
+def _years(e: dict, where: str, first, last) -> tuple:
+    """The target's ``from``, ``to`` and ``relative_to``, checked against the model's times ``first``-``last``."""
+    start, end = e.get("from"), e.get("to")
+    years_ok = (
+        isinstance(end, (int, float))
+        and first <= end <= last
+        and (start == "policy_year" or (isinstance(start, (int, float)) and first <= start <= end))
+    )
+    if not years_ok:
+        raise ValueError(
+            f"{where}: from must be 'policy_year' or a year and to a year, within {first}-{last}, from <= to"
+        )
+    relative = e.get("relative_to")
+    if relative is not None and not (isinstance(relative, int) and first <= relative <= last):
+        raise ValueError(f"{where}: relative_to must be a year within {first}-{last}")
+    return start, end, relative
+
+
 def read_targets(path: str | Path | None = None, model: sd_model.Model | None = None) -> list[Target]:
     """Read and check a targets file (default: the one beside the model).
 
@@ -121,27 +154,8 @@ def read_targets(path: str | Path | None = None, model: sd_model.Model | None = 
                 raise ValueError(f"{where}: {field} {e[field]!r} is not an output of the model")
         if e.get("aggregate") not in AGGREGATES:
             raise ValueError(f"{where}: aggregate must be one of {AGGREGATES}, got {e.get('aggregate')!r}")
-        if ("at_least" in e) == ("at_most" in e):
-            raise ValueError(f"{where}: give exactly one of at_least and at_most")
-        threshold = e.get("at_least", e.get("at_most"))
-        if (
-            isinstance(threshold, bool)
-            or not isinstance(threshold, (int, float))
-            or not math.isfinite(threshold)
-            or threshold == 0
-        ):
-            raise ValueError(f"{where}: the threshold must be a non-zero number, got {threshold!r}")
-        start, end = e.get("from"), e.get("to")
-        years_ok = (
-            isinstance(end, (int, float))
-            and first <= end <= last
-            and (start == "policy_year" or (isinstance(start, (int, float)) and first <= start <= end))
-        )
-        if not years_ok:
-            raise ValueError(f"{where}: from must be 'policy_year' or a year and to a year, within {first}-{last}, from <= to")
-        relative = e.get("relative_to")
-        if relative is not None and not (isinstance(relative, int) and first <= relative <= last):
-            raise ValueError(f"{where}: relative_to must be a year within {first}-{last}")
+        threshold = _threshold(e, where)
+        start, end, relative = _years(e, where, first, last)
         targets.append(
             Target(
                 e["name"],

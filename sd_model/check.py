@@ -66,7 +66,9 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
         for run in range(runs):
             got = batch[output].values[run]
             if got.shape != want.shape or not np.array_equal(np.isnan(got), np.isnan(want)):
-                return Check(name, "differs", f"{output}: saved times or NaNs differ", subscripted, len(model.output_names))
+                return Check(
+                    name, "differs", f"{output}: saved times or NaNs differ", subscripted, len(model.output_names)
+                )
             error = relative_error(got, want)
             if error > TOLERANCE:
                 return Check(name, "differs", f"{output}: off by {error:.3g}", subscripted, len(model.output_names))

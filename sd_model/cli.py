@@ -48,7 +48,9 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 def cmd_params(args) -> int:
     model = chosen_model(args)
-    frame = pd.DataFrame([vars(p) for p in model.parameters if args.kind is None or p.kind == args.kind]).set_index("name")
+    frame = pd.DataFrame([vars(p) for p in model.parameters if args.kind is None or p.kind == args.kind]).set_index(
+        "name"
+    )
     if args.format == "csv":
         frame.to_csv(sys.stdout)
     elif args.format == "markdown":
@@ -69,8 +71,11 @@ def cmd_scenarios(args) -> int:
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """``--mdl`` and ``--metadata``: the model a command works on (every entry point takes them)."""
-    parser.add_argument("--mdl", help="a Vensim model (default models/relocation.mdl); its metadata is the model.toml "
-                        "beside it, if any, else every constant is a parameter and every variable an output")  # fmt: skip
+    parser.add_argument(
+        "--mdl",
+        help="a Vensim model (default models/relocation.mdl); its metadata is the model.toml "
+        "beside it, if any, else every constant is a parameter and every variable an output",
+    )
     parser.add_argument("--metadata", help="the model's metadata (default: model.toml beside --mdl, if there is one)")
 
 
@@ -120,7 +125,9 @@ def cmd_cost(args) -> int:
         print(f"wrote what a yuan buys through {len(table)} levers to {args.out}", file=sys.stderr)
     else:
         print(f"\nwhat a yuan buys, each lever moved alone by {args.share:g} of its range:")
-        with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", format_number):
+        with pd.option_context(
+            "display.width", 250, "display.max_columns", None, "display.float_format", format_number
+        ):
             print(table.to_string())
     return 0
 
@@ -157,8 +164,10 @@ def cmd_loops(args) -> int:
             print(f"{output}: {loop_sentence(periods, table)}", file=sys.stderr)
     if args.out:
         scores.to_csv(args.out, index=False)
-        print(f"wrote {scores['loop'].nunique()} loops x {scores[model.time_name].nunique()} saved times to {args.out}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"wrote {scores['loop'].nunique()} loops x {scores[model.time_name].nunique()} saved times to {args.out}",
+            file=sys.stderr,
+        )
     else:
         scores.to_csv(sys.stdout, index=False)
     return 0
@@ -173,7 +182,9 @@ def cmd_batch(args) -> int:
         raise ValueError(f"--out must end in .nc or .csv, got {args.out!r}")
     writable_file(args.out)
     model = chosen_model(args)
-    kwargs = dict(outputs=outputs, final_time=args.final_time, time_step=args.time_step, chunk_size=args.chunk_size, model=model)
+    kwargs = dict(
+        outputs=outputs, final_time=args.final_time, time_step=args.time_step, chunk_size=args.chunk_size, model=model
+    )
     if args.scheduler:
         from distributed import Client
 
@@ -185,7 +196,10 @@ def cmd_batch(args) -> int:
         results.to_netcdf(args.out)
     else:
         results.to_dataframe().to_csv(args.out)
-    print(f"wrote {results.sizes['run']} runs x {results.sizes[model.time_name]} saved times to {args.out}", file=sys.stderr)
+    print(
+        f"wrote {results.sizes['run']} runs x {results.sizes[model.time_name]} saved times to {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -246,7 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cost", help="fiscal cost against policy unchanged, and what a yuan buys through each lever")
     p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)")
-    p.add_argument("--share", type=float, default=0.1, help="how far each lever moves, as a share of its range (default 0.1)")
+    p.add_argument(
+        "--share", type=float, default=0.1, help="how far each lever moves, as a share of its range (default 0.1)"
+    )
     p.add_argument("--out", help="CSV file for the per-lever table (default: print it)")
     p.set_defaults(func=cmd_cost)
     p = sub.add_parser("batch", help="run many parameter sets (one CSV row each) with the vectorised engine")
@@ -261,14 +277,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_batch)
     p = sub.add_parser(
         "check",
-        help="does the fast engine give PySD's numbers on a model? (equal, refused, differs; exits 1 when one differs, 2 when PySD cannot run one)",
+        help="does the fast engine give PySD's numbers on a model? "
+        "(equal, refused, differs; exits 1 when one differs, 2 when PySD cannot run one)",
     )
     p.add_argument("--mdl", nargs="+", required=True, help="Vensim model files")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("loops", help="loop dominance (pysimlin's Loops that Matter), named by models/loops.toml")
     p.add_argument("--scenario", help="bundled scenario name or path to a scenario .toml")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a parameter (repeatable)")
-    p.add_argument("--output", help="only the loops that drive this output (default: all loops; dominance of every KPI)")
+    p.add_argument(
+        "--output", help="only the loops that drive this output (default: all loops; dominance of every KPI)"
+    )
     p.add_argument("--out", help="CSV file (default: stdout)")
     add_model_arguments(p)
     p.set_defaults(func=cmd_loops)

@@ -35,10 +35,15 @@ def _gains(run: pd.DataFrame, reference: pd.DataFrame, policy_year: float) -> di
     return {
         "employed_person_years": float((r["employed_labour"] - b["employed_labour"]).sum()),
         "income_yuan": float(
-            (r["income_per_capita"] * r["relocated_population"] - b["income_per_capita"] * b["relocated_population"]).sum()
+            (
+                r["income_per_capita"] * r["relocated_population"] - b["income_per_capita"] * b["relocated_population"]
+            ).sum()
         ),
         "relapse_person_years_avoided": float(
-            (b["relapse_risk_share"] * b["relocated_population"] - r["relapse_risk_share"] * r["relocated_population"]).sum()
+            (
+                b["relapse_risk_share"] * b["relocated_population"]
+                - r["relapse_risk_share"] * r["relocated_population"]
+            ).sum()
         ),
     }
 
@@ -52,7 +57,9 @@ def effects(run: pd.DataFrame, reference: pd.DataFrame, policy_year: float) -> d
     """Extra cost, gains and yuan per gain of ``run`` against ``reference`` (both from :meth:`Model.run`)."""
     cost = float(run[COST].iloc[-1] - reference[COST].iloc[-1])
     gains = _gains(run, reference, policy_year)
-    return {"extra_cost_yuan": cost, **gains} | {f"yuan_per_{name}": yuan_per(cost, gain) for name, gain in gains.items()}
+    return {"extra_cost_yuan": cost, **gains} | {
+        f"yuan_per_{name}": yuan_per(cost, gain) for name, gain in gains.items()
+    }
 
 
 def reference_params(model: Model, params) -> dict[str, float]:

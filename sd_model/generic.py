@@ -46,10 +46,21 @@ def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, Slot]]:
             name = f"{py}[{label}]" if label else py
             slots[name] = Slot(py, real, where)
             table.append(
-                Parameter(name=name, vensim_name=f"{real}[{label}]" if label else real, default=default,
-                          low=low, high=high, units=row["Units"] or "", kind=CONSTANT,
-                          theme="", label_en=real, label_zh=real, description=description, source=source)
-            )  # fmt: skip
+                Parameter(
+                    name=name,
+                    vensim_name=f"{real}[{label}]" if label else real,
+                    default=default,
+                    low=low,
+                    high=high,
+                    units=row["Units"] or "",
+                    kind=CONSTANT,
+                    theme="",
+                    label_en=real,
+                    label_zh=real,
+                    description=description,
+                    source=source,
+                )
+            )
     return tuple(table), slots
 
 

@@ -97,7 +97,15 @@ def read_loop_table(path: str | Path = LOOPS_FILE) -> list[NamedLoop]:
         if not e.get("variables") or not all(isinstance(v, str) for v in e["variables"]):
             raise ValueError(f"{where}: variables must be a non-empty list of names")
         table.append(
-            NamedLoop(e["name"], e["label_en"], e["label_zh"], e["polarity"], tuple(e["variables"]), e["path_en"], e["path_zh"])
+            NamedLoop(
+                e["name"],
+                e["label_en"],
+                e["label_zh"],
+                e["polarity"],
+                tuple(e["variables"]),
+                e["path_en"],
+                e["path_zh"],
+            )
         )
     if len({t.name for t in table}) != len(table):
         raise ValueError(f"{path}: loop names repeat")
@@ -138,7 +146,9 @@ def simlin_model(params=None, model: Model | None = None):
         path.unlink(missing_ok=True)
 
 
-def loop_scores(params=None, *, model: Model | None = None, table=None) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+def loop_scores(
+    params=None, *, model: Model | None = None, table=None
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """Every loop pysimlin reports, with its relative score in every saved year.
 
     Returns
@@ -168,14 +178,24 @@ def loop_scores(params=None, *, model: Model | None = None, table=None) -> tuple
         partitions.append(loop.partition)
         series.append(np.pad(row, (0, len(years) - len(row))))
     k, n = len(ids), len(years)
-    frame = pd.DataFrame({"loop": np.repeat(ids, n), "name": np.repeat(names, n), "polarity": np.repeat(polarities, n),
-                          model.time_name: np.tile(years, k), "score": np.concatenate(series) if series else [],
-                          "partition": np.repeat(partitions, n)})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "loop": np.repeat(ids, n),
+            "name": np.repeat(names, n),
+            "polarity": np.repeat(polarities, n),
+            model.time_name: np.tile(years, k),
+            "score": np.concatenate(series) if series else [],
+            "partition": np.repeat(partitions, n),
+        }
+    )
     return frame, variables
 
 
 def loops_of_output(
-    output: str, variables: dict[str, tuple[str, ...]], model: Model | None = None, model_structure: Structure | None = None
+    output: str,
+    variables: dict[str, tuple[str, ...]],
+    model: Model | None = None,
+    model_structure: Structure | None = None,
 ) -> list[str]:
     """Loops that drive ``output``: those through it, else those through its nearest causes on a loop
     (breadth-first up the dependency structure of the ``.mdl``; pass ``model_structure`` to read the
@@ -210,7 +230,9 @@ def name_scores(scores: pd.DataFrame, loops: list[str]) -> pd.DataFrame:
     part = part.assign(name=part["name"].replace("", "unnamed"))
     summed = part.groupby([time, "name"], as_index=False)["size"].sum()
     total = summed.groupby(time)["size"].transform("sum")
-    return summed.assign(share=np.where(total > 0, summed["size"] / total.where(total > 0, 1), 0.0))[["name", time, "share"]]
+    return summed.assign(share=np.where(total > 0, summed["size"] / total.where(total > 0, 1), 0.0))[
+        ["name", time, "share"]
+    ]
 
 
 def _time_column(frame: pd.DataFrame) -> str:

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: Vensim names of the simulation controls, keyed as :attr:`sd_model.Model.control` keys them.
-CONTROL_NAMES = {"initial_time": "INITIAL TIME", "final_time": "FINAL TIME", "time_step": "TIME STEP", "saveper": "SAVEPER"}
+CONTROL_NAMES = {
+    "initial_time": "INITIAL TIME",
+    "final_time": "FINAL TIME",
+    "time_step": "TIME STEP",
+    "saveper": "SAVEPER",
+}
 
 _RANGE = re.compile(r"\[([^\]]*)\]\s*$")
 

@@ -154,9 +154,10 @@ class ModelSpec:
         doc = engine.doc.set_index("Real Name")
         outputs = tuple(
             Output(py_column, real, doc.at[real, "Units"] or "", column, column, doc.at[real, "Comment"] or "")
-            for (real, _, _), py_column, column
-            in zip(engine.column_parts, engine.py_columns, engine.columns, strict=True)
-        )  # fmt: skip
+            for (real, _, _), py_column, column in zip(
+                engine.column_parts, engine.py_columns, engine.columns, strict=True
+            )
+        )
         return cls(parameters, outputs, slots)
 
     @classmethod
@@ -224,11 +225,20 @@ def _metadata_outputs(engine: Engine, metadata: dict, source) -> tuple[Output, .
     if subscripted:
         raise ValueError(f"{source}: output {subscripted[0]!r} is subscripted; a metadata output must be scalar")
     return tuple(
-        Output(o["name"], o["vensim_name"], units[o["vensim_name"]], o["label_en"], o["label_zh"],
-               comments[o["vensim_name"]], units_zh[units[o["vensim_name"]]], bool(o.get("per_person", False)),
-               o.get("short_en", ""), o.get("short_zh", ""))
+        Output(
+            o["name"],
+            o["vensim_name"],
+            units[o["vensim_name"]],
+            o["label_en"],
+            o["label_zh"],
+            comments[o["vensim_name"]],
+            units_zh[units[o["vensim_name"]]],
+            bool(o.get("per_person", False)),
+            o.get("short_en", ""),
+            o.get("short_zh", ""),
+        )
         for o in metadata["outputs"]
-    )  # fmt: skip
+    )
 
 
 def _saved_times(engine: Engine, axis: TimeAxis, final_time: float, time_step: float) -> np.ndarray:
@@ -290,11 +300,11 @@ class Model:
     metadata_file : str or Path, optional
         Names, kinds and labels of parameters and outputs, and the time axis (``time_axis``, see
         :meth:`ModelSpec.from_metadata`). Default: the ``model.toml`` beside the ``.mdl`` if there is
-        one (``models/model.toml`` for ``models/relocation.mdl``); else none, and then every constant is a parameter (bounds from the ``.mdl``'s
-        ``[low,high]`` range, else unbounded; a subscripted constant is one parameter per element,
-        ``name[element]``) and every stock, flow and auxiliary is an output, named by PySD's Python
-        names (``name[element,element]`` per element, as PySD's ``run`` flattens them), over a
-        ``time`` axis (:meth:`ModelSpec.from_engine`).
+        one (``models/model.toml`` for ``models/relocation.mdl``); else none, and then every constant
+        is a parameter (bounds from the ``.mdl``'s ``[low,high]`` range, else unbounded; a subscripted
+        constant is one parameter per element, ``name[element]``) and every stock, flow and auxiliary
+        is an output, named by PySD's Python names (``name[element,element]`` per element, as PySD's
+        ``run`` flattens them), over a ``time`` axis (:meth:`ModelSpec.from_engine`).
 
     Attributes
     ----------

@@ -157,8 +157,10 @@ def _bounds(entry: dict, row, where: str) -> tuple[float, float]:
         raise ValueError(f"{where}: parameter {entry['name']!r}: give both low and high, or neither")
     low, high = (entry["low"], entry["high"]) if "low" in entry else row["Limits"]
     if low is None or high is None or math.isnan(low) or math.isnan(high):
-        raise ValueError(f"{where}: parameter {entry['name']!r}: no [low,high] range for {entry['vensim_name']!r} in the "
-                         ".mdl; give low and high in the metadata")  # fmt: skip
+        raise ValueError(
+            f"{where}: parameter {entry['name']!r}: no [low,high] range for {entry['vensim_name']!r} in the "
+            ".mdl; give low and high in the metadata"
+        )
     if not low < high:
         raise ValueError(f"{where}: parameter {entry['name']!r}: low {low:g} must be below high {high:g}")
     return float(low), float(high)

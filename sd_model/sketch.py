@@ -91,7 +91,9 @@ class _View:
     def arrow(self, source: int, target: int) -> None:
         """Causal arrow (straight: its control point is the midpoint)."""
         (sx, sy), (tx, ty) = self.positions[source], self.positions[target]
-        self.lines.append(f"1,{self.new_id()},{source},{target},0,0,0,0,0,64,0,-1--1--1,,1|({(sx + tx) // 2},{(sy + ty) // 2})|")
+        self.lines.append(
+            f"1,{self.new_id()},{source},{target},0,0,0,0,0,64,0,-1--1--1,,1|({(sx + tx) // 2},{(sy + ty) // 2})|"
+        )
 
 
 def _links(stocks: list[str], s: Structure, group: str) -> dict[str, tuple[str | None, str | None]]:
@@ -161,8 +163,13 @@ def _place(
     for name in sorted(movable, key=lambda n: (-len(neighbours[n]), n)):
         x, y = position[name]
         want = (round(x / CELL_W), round(y / CELL_H))
-        cells = ((want[0] + dc, want[1] + dr) for radius in range(60) for dc in range(-radius, radius + 1)
-                 for dr in range(-radius, radius + 1) if max(abs(dc), abs(dr)) == radius)  # fmt: skip
+        cells = (
+            (want[0] + dc, want[1] + dr)
+            for radius in range(60)
+            for dc in range(-radius, radius + 1)
+            for dr in range(-radius, radius + 1)
+            if max(abs(dc), abs(dr)) == radius
+        )
         cell = next(c for c in cells if c not in occupied and c[0] >= 1 and c[1] >= 1)
         occupied.add(cell)
         result[name] = (cell[0] * CELL_W, cell[1] * CELL_H)
@@ -257,6 +264,45 @@ class SketchView:
     pipes: frozenset[tuple[str, str, bool]]  # (flow, stock, into the stock)
 
 
+def _read_variables(records: list[list[str]]) -> tuple[dict[int, str], set, set, set, set[int], dict[int, str]]:
+    """From a view's records: its variables by id, the defined, stock and shadow names, the valve ids,
+    and the flow attached to each valve."""
+    names, defined, stocks, shadows, valves, attached = {}, set(), set(), set(), set(), {}
+    previous = None
+    for r in records:
+        if r[0] == "10":
+            name = canonical(r[2])
+            names[int(r[1])] = name
+            if r[7] == "3":
+                stocks.add(name)
+            (shadows if int(r[8]) % 2 == 0 else defined).add(name)  # bit 1 unset: a shadow
+            if r[7] == "40" and previous is not None:
+                attached[previous] = name  # a flow variable follows its valve
+        elif r[0] == "11":
+            valves.add(int(r[1]))
+        previous = int(r[1]) if r[0] == "11" else None
+    return names, defined, stocks, shadows, valves, attached
+
+
+def _read_links(
+    records: list[list[str]], names: dict[int, str], valves: set[int], attached: dict[int, str]
+) -> tuple[set[tuple[str, str]], set[tuple[str, str, bool]]]:
+    """From a view's records: its arrows (cause, effect) and pipes (flow, stock, into the stock)."""
+    arrows, pipes = set(), set()
+    for r in records:
+        if r[0] != "1":
+            continue
+        source, target = int(r[2]), int(r[3])
+        if source in valves:
+            if target in names:
+                pipes.add((attached[source], names[target], r[4] == "4"))
+        elif source in names and target in names:
+            arrows.add((names[source], names[target]))
+        elif source in names and target in valves:
+            arrows.add((names[source], attached[target]))
+    return arrows, pipes
+
+
 def read_sketch(mdl_file: str | Path) -> list[SketchView]:
     """The views of ``mdl_file``'s sketch section (empty if it has none)."""
     text = Path(mdl_file).read_text(encoding="utf-8")
@@ -267,34 +313,12 @@ def read_sketch(mdl_file: str | Path) -> list[SketchView]:
     for chunk in body.split(SKETCH_MARK[:9]):
         lines = [line for line in chunk.split("\n") if line.strip()]
         title = next((line[1:] for line in lines if line.startswith("*")), "")
-        names, defined, stocks, shadows, valves, attached = {}, set(), set(), set(), set(), {}
         records = [line.split(",") for line in lines if re.match(r"^(1|10|11|12),", line)]
-        previous = None
-        for r in records:
-            if r[0] == "10":
-                name = canonical(r[2])
-                names[int(r[1])] = name
-                if r[7] == "3":
-                    stocks.add(name)
-                (shadows if int(r[8]) % 2 == 0 else defined).add(name)  # bit 1 unset: a shadow
-                if r[7] == "40" and previous is not None:
-                    attached[previous] = name  # a flow variable follows its valve
-            elif r[0] == "11":
-                valves.add(int(r[1]))
-            previous = int(r[1]) if r[0] == "11" else None
-        arrows, pipes = set(), set()
-        for r in records:
-            if r[0] != "1":
-                continue
-            source, target = int(r[2]), int(r[3])
-            if source in valves:
-                if target in names:
-                    pipes.add((attached[source], names[target], r[4] == "4"))
-            elif source in names and target in names:
-                arrows.add((names[source], names[target]))
-            elif source in names and target in valves:
-                arrows.add((names[source], attached[target]))
+        names, defined, stocks, shadows, valves, attached = _read_variables(records)
+        arrows, pipes = _read_links(records, names, valves, attached)
         views.append(
-            SketchView(title, frozenset(defined), frozenset(shadows), frozenset(stocks), frozenset(arrows), frozenset(pipes))
+            SketchView(
+                title, frozenset(defined), frozenset(shadows), frozenset(stocks), frozenset(arrows), frozenset(pipes)
+            )
         )
     return views

@@ -118,21 +118,28 @@ def check(doc: dict, spec: Table, source: str, where: str = "") -> dict:
             if rule.required:
                 raise SpecError(f"{prefix}missing key {key!r}")
             continue
-        value, inner = doc[key], f"{where} " if where else ""
-        if isinstance(rule, Key):
-            if not KINDS[rule.kind](value):
-                article = "an" if rule.kind[0] in "aeiou" else "a"
-                raise SpecError(f"{prefix}key {key!r} must be {article} {rule.kind}, got {type(value).__name__} {value!r:.60}")
-        elif isinstance(rule, Table):
-            if not isinstance(value, dict):
-                raise SpecError(f"{prefix}key {key!r} must be a table, got {type(value).__name__}")
-            check(value, rule, source, f"{inner}[{key}]")
-        else:
-            if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
-                raise SpecError(f"{prefix}[[{key}]] must be an array of tables")
-            for i, entry in enumerate(value, start=1):
-                check(entry, rule.item, source, f"{inner}[[{key}]] {i}{_label(entry)}")
+        _check_value(key, doc[key], rule, source, where, prefix)
     return doc
+
+
+def _check_value(key: str, value, rule: Key | Table | Tables, source: str, where: str, prefix: str) -> None:
+    """Check the value of ``key`` against its rule (a nested table or array of tables recursively)."""
+    inner = f"{where} " if where else ""
+    if isinstance(rule, Key):
+        if not KINDS[rule.kind](value):
+            article = "an" if rule.kind[0] in "aeiou" else "a"
+            raise SpecError(
+                f"{prefix}key {key!r} must be {article} {rule.kind}, got {type(value).__name__} {value!r:.60}"
+            )
+    elif isinstance(rule, Table):
+        if not isinstance(value, dict):
+            raise SpecError(f"{prefix}key {key!r} must be a table, got {type(value).__name__}")
+        check(value, rule, source, f"{inner}[{key}]")
+    else:
+        if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+            raise SpecError(f"{prefix}[[{key}]] must be an array of tables")
+        for i, entry in enumerate(value, start=1):
+            check(entry, rule.item, source, f"{inner}[[{key}]] {i}{_label(entry)}")
 
 
 TEXT = Key("string", required=True)

@@ -21,12 +21,14 @@ PHRASES = {
     "box_spread": {
         "en": "{scenario} misses '{target}' in {share:.0%} of futures; no region of the assumptions holds them "
         "significantly: they are spread across the futures.",
-        "zh": "{scenario}在{share:.0%}的情形中未达成“{target}”；这些情形分散在各种假设中，没有哪一组假设能显著地概括它们。",
+        "zh": "{scenario}在{share:.0%}的情形中未达成“{target}”；"
+        "这些情形分散在各种假设中，没有哪一组假设能显著地概括它们。",
     },
     "box": {
         "en": "{scenario} misses '{target}' in {share:.0%} of futures; {coverage:.0%} of those have {limits} "
         "(and in that region {density:.0%} of futures miss).",
-        "zh": "{scenario}在{share:.0%}的情形中未达成“{target}”；其中{coverage:.0%}的情形满足：{limits}（该区域内{density:.0%}的情形未达成）。",
+        "zh": "{scenario}在{share:.0%}的情形中未达成“{target}”；"
+        "其中{coverage:.0%}的情形满足：{limits}（该区域内{density:.0%}的情形未达成）。",
     },
     "limit_sep": {"en": "; ", "zh": "，"},
     "between": {"en": "{label} between {low:.3g} and {high:.3g}", "zh": "{label} {low:.3g}–{high:.3g}"},
@@ -65,5 +67,13 @@ def box_sentence(scenario: str, target: str, share: float, box: dict | None, tab
         kind = "between" if low > full_low and high < full_high else "above" if low > full_low else "below"
         parts.append(phrase(kind, lang, label=label, low=low, high=high))
     limits = phrase("limit_sep", lang).join(parts)
-    return phrase("box", lang, scenario=scenario, target=target, share=share, coverage=box["coverage"], limits=limits,
-                  density=box["density"])  # fmt: skip
+    return phrase(
+        "box",
+        lang,
+        scenario=scenario,
+        target=target,
+        share=share,
+        coverage=box["coverage"],
+        limits=limits,
+        density=box["density"],
+    )

@@ -33,7 +33,11 @@ def ranked_chart(indices: pd.DataFrame, output: str, *, year: int | None = None,
         .mark_bar()
         .encode(x=alt.X("value:Q", title=f"{index} ({year})"), y=y, tooltip=["parameter", "value", "conf"])
     )
-    errors = alt.Chart(data).mark_errorbar(color="black").encode(x=alt.X("low:Q", title=f"{index} ({year})"), x2="high:Q", y=y)
+    errors = (
+        alt.Chart(data)
+        .mark_errorbar(color="black")
+        .encode(x=alt.X("low:Q", title=f"{index} ({year})"), x2="high:Q", y=y)
+    )
     return alt.layer(bars, errors).properties(title=f"{output}: {index} at {year}", width=420)
 
 

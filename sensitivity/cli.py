@@ -20,7 +20,8 @@ def bundle_main(argv) -> int:
 
     parser = argparse.ArgumentParser(
         prog="python -m sensitivity bundle",
-        description=f"regenerate the bundled results ({', '.join(f'{m} N={n}' for m, n in BUNDLE.items())}) in data/sensitivity/",
+        description="regenerate the bundled results "
+        f"({', '.join(f'{m} N={n}' for m, n in BUNDLE.items())}) in data/sensitivity/",
     )
     parser.add_argument("--out", default=str(BUNDLED_DIR), help="folder (default data/sensitivity)")
     args = parser.parse_args(argv)
@@ -65,8 +66,17 @@ def main(argv=None) -> int:
         return bundle_main(argv[1:])
     args = build_parser().parse_args(argv)
     out = Path(args.out or f"sensitivity_results/{args.method}")
-    kwargs = dict(params=args.params, outputs=args.outputs.split(",") if args.outputs else None, years=args.years, n=args.n,
-                  seed=args.seed, second_order=args.second_order, out=out, resume=args.resume, posterior=args.posterior)  # fmt: skip
+    kwargs = dict(
+        params=args.params,
+        outputs=args.outputs.split(",") if args.outputs else None,
+        years=args.years,
+        n=args.n,
+        seed=args.seed,
+        second_order=args.second_order,
+        out=out,
+        resume=args.resume,
+        posterior=args.posterior,
+    )
     try:
         kwargs["model"] = chosen_model(args)
         writable_folder(out)
@@ -85,6 +95,7 @@ def main(argv=None) -> int:
     print(f"{args.method}: {info['runs']:,} runs in {info['seconds_total']:.1f} s; results in {out}/ (report.md)")
     if conv.get("assessed") and not conv["converged"]:
         print(
-            f"note: confidence intervals of {conv['index']} up to {conv['max_ci_width']:.3f} wide (> {conv['target']}); try --n {conv['suggested_n']}"
+            f"note: confidence intervals of {conv['index']} up to {conv['max_ci_width']:.3f} wide "
+            f"(> {conv['target']}); try --n {conv['suggested_n']}"
         )
     return 0

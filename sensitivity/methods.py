@@ -53,7 +53,8 @@ def _any_n(n: int) -> int:
 def _sobol_n(n: int) -> int:
     if n < 2 or n & (n - 1):
         raise ValueError(
-            f"Sobol' sampling needs N to be a power of two (e.g. {2 ** max(1, math.ceil(math.log2(max(n, 2))))}), got {n}"
+            "Sobol' sampling needs N to be a power of two "
+            f"(e.g. {2 ** max(1, math.ceil(math.log2(max(n, 2))))}), got {n}"
         )
     return n
 
@@ -113,7 +114,9 @@ def _morris_analyse(problem, X, Y, seed, second_order):
 def _fast_analyse(problem, X, Y, seed, second_order):
     # SALib warns that eFAST bootstrap CIs are indicative only (SALib issue 649); the report says so.
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="FAST confidence intervals are estimated via bootstrap", category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message="FAST confidence intervals are estimated via bootstrap", category=UserWarning
+        )
         result = fast_analyze.analyze(problem, Y, M=FAST_M, num_resamples=RESAMPLES, seed=seed)
     return {"S1": (result["S1"], result["S1_conf"]), "ST": (result["ST"], result["ST_conf"])}
 
@@ -130,18 +133,25 @@ def _pawn_analyse(problem, X, Y, seed, second_order):
 METHODS = {
     "morris": Method(
         "morris", 64, "mu_star", _any_n,
-        lambda p, n, seed, so: morris_sample.sample(p, n, num_levels=MORRIS_LEVELS, seed=seed), _morris_analyse, relative_ci=True,
+        lambda p, n, seed, so: morris_sample.sample(p, n, num_levels=MORRIS_LEVELS, seed=seed),
+        _morris_analyse, relative_ci=True,
     ),
     "sobol": Method(
         "sobol", 1024, "ST", _sobol_n,
-        lambda p, n, seed, so: sobol_sample.sample(p, n, calc_second_order=so, seed=seed), _sobol_analyse,
+        lambda p, n, seed, so: sobol_sample.sample(p, n, calc_second_order=so, seed=seed),
+        _sobol_analyse,
     ),
     "fast": Method(
-        "fast", 512, "ST", _fast_n, lambda p, n, seed, so: fast_sampler.sample(p, n, M=FAST_M, seed=seed), _fast_analyse,
-        note="SALib estimates eFAST confidence intervals by bootstrap and marks them as indicative only (SALib issue 649).",
+        "fast", 512, "ST", _fast_n,
+        lambda p, n, seed, so: fast_sampler.sample(p, n, M=FAST_M, seed=seed),
+        _fast_analyse,
+        note="SALib estimates eFAST confidence intervals by bootstrap and marks them as indicative only "
+        "(SALib issue 649).",
     ),
     "pawn": Method(
-        "pawn", 4096, "median", _any_n, lambda p, n, seed, so: latin.sample(p, n, seed=seed), _pawn_analyse, given_data=True,
+        "pawn", 4096, "median", _any_n,
+        lambda p, n, seed, so: latin.sample(p, n, seed=seed),
+        _pawn_analyse, given_data=True,
     ),
 }  # fmt: skip
 

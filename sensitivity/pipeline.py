@@ -61,7 +61,9 @@ def parse_years(spec: str | Sequence[int] | None, available: Sequence[int]) -> l
     return list(spec)
 
 
-def evaluate_chunks(X, names, evaluate: Evaluator, chunk_dir: Path | None, resume: bool, chunk_size: int, progress: bool):
+def evaluate_chunks(
+    X, names, evaluate: Evaluator, chunk_dir: Path | None, resume: bool, chunk_size: int, progress: bool
+):
     """Evaluate ``X`` in chunks; with ``chunk_dir``, each finished chunk is saved and, on resume, reused."""
     bounds = [(a, min(a + chunk_size, len(X))) for a in range(0, len(X), chunk_size)]
     parts = []
@@ -163,12 +165,22 @@ def convergence(indices: xr.Dataset, method, n: int) -> dict:
     }
 
 
-def manifest_for(method, n, seed, params, outputs, years, second_order, problem_hash, model_digest, sample="design") -> dict:
+def manifest_for(
+    method, n, seed, params, outputs, years, second_order, problem_hash, model_digest, sample="design"
+) -> dict:
     """What identifies a run: a resumed run must match it."""
     return {
-        "method": method.name, "n": n, "seed": seed, "parameters": params, "outputs": list(outputs), "years": list(years),
-        "second_order": second_order, "parameter_table_sha256": problem_hash, "model_sha256": model_digest, "sample": sample,
-    }  # fmt: skip
+        "method": method.name,
+        "n": n,
+        "seed": seed,
+        "parameters": params,
+        "outputs": list(outputs),
+        "years": list(years),
+        "second_order": second_order,
+        "parameter_table_sha256": problem_hash,
+        "model_sha256": model_digest,
+        "sample": sample,
+    }
 
 
 def posterior_parameters(method, params, model) -> list:
@@ -184,8 +196,10 @@ def posterior_parameters(method, params, model) -> list:
 
     if not method.given_data:
         given = ", ".join(m.name for m in METHODS.values() if m.given_data)
-        raise ValueError(f"{method.name} needs its own sampling design over independent inputs; posterior draws are "
-                         f"dependent: use {given} with --posterior")  # fmt: skip
+        raise ValueError(
+            f"{method.name} needs its own sampling design over independent inputs; posterior draws are "
+            f"dependent: use {given} with --posterior"
+        )
     if params == "all":
         return [p for p in model.parameters if p.kind in CALIBRATED_KINDS]
     chosen = select_parameters(params, model)
@@ -245,8 +259,17 @@ def run_analysis(
         outputs = list(outputs or ["y"])
         identity = ("custom", "custom")
     years = parse_years(years, years_all)
-    manifest = manifest_for(method, n, seed, problem["names"], outputs, years, second_order, *identity,
-                            sample="posterior" if posterior else "design")  # fmt: skip
+    manifest = manifest_for(
+        method,
+        n,
+        seed,
+        problem["names"],
+        outputs,
+        years,
+        second_order,
+        *identity,
+        sample="posterior" if posterior else "design",
+    )
     out = Path(out) if out is not None else None
     chunk_dir = None
     if out is not None:
@@ -256,7 +279,8 @@ def run_analysis(
         previous = out / "run.json"
         if resume and previous.exists() and json.loads(previous.read_text()) != manifest:
             raise ValueError(
-                f"{out}: cannot resume: the method, N, seed, parameters, outputs, years or model differ from the interrupted run"
+                f"{out}: cannot resume: the method, N, seed, parameters, outputs, years or model "
+                "differ from the interrupted run"
             )
         if not resume:
             for stale in chunk_dir.glob("chunk_*.npz"):
@@ -276,11 +300,14 @@ def run_analysis(
     evaluated = time.perf_counter()
     indices = analyse_outputs(method, problem, X, results, years_all, years, seed, second_order, progress)
     info = manifest | {
-        "runs": len(X), "chunks_reused": reused, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seconds_evaluating": round(evaluated - started, 3), "seconds_total": round(time.perf_counter() - started, 3),
+        "runs": len(X),
+        "chunks_reused": reused,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds_evaluating": round(evaluated - started, 3),
+        "seconds_total": round(time.perf_counter() - started, 3),
         "convergence": convergence(indices, method, n),
         "versions": {pkg: version(pkg) for pkg in ("SALib", "pysd", "numpy", "xarray", "pandas")},
-    }  # fmt: skip
+    }
     indices.attrs = {"manifest": json.dumps(info)}
     if out is not None:
         from .report import write_outputs

@@ -36,20 +36,30 @@ def select_parameters(spec: str | list[str] = "all", model: sd_model.Model | Non
         known = {p.name: p for p in table}
         unknown = [name for name in names if name not in known]
         if unknown:
-            raise ValueError(f"unknown parameter {unknown[0]!r}; use all, levers, uncertainties, history or names from "
-                             "`python -m sd_model params`")  # fmt: skip
+            raise ValueError(
+                f"unknown parameter {unknown[0]!r}; use all, levers, uncertainties, history or names from "
+                "`python -m sd_model params`"
+            )
         chosen = [known[name] for name in names]
     unbounded = [p.name for p in chosen if not _bounded(p)]
     if unbounded:
-        raise ValueError(f"no range for {', '.join(unbounded[:5])}: give [low,high] in the .mdl or bounds in the metadata")
+        raise ValueError(
+            f"no range for {', '.join(unbounded[:5])}: give [low,high] in the .mdl or bounds in the metadata"
+        )
     if len(chosen) < 2:
-        raise ValueError(f"a sensitivity analysis needs at least two parameters with a range; {spec!r} selects {len(chosen)}")
+        raise ValueError(
+            f"a sensitivity analysis needs at least two parameters with a range; {spec!r} selects {len(chosen)}"
+        )
     return chosen
 
 
 def salib_problem(parameters: list[sd_model.Parameter]) -> dict:
     """SALib problem dict (names, bounds) of the parameters."""
-    return {"num_vars": len(parameters), "names": [p.name for p in parameters], "bounds": [[p.low, p.high] for p in parameters]}
+    return {
+        "num_vars": len(parameters),
+        "names": [p.name for p in parameters],
+        "bounds": [[p.low, p.high] for p in parameters],
+    }
 
 
 def table_hash(model: sd_model.Model | None = None) -> str:

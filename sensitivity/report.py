@@ -18,13 +18,16 @@ def top_drivers(table: pd.DataFrame, index: str, year: int, output: str, k: int 
     return rows.nlargest(k, "value")[["parameter", "value", "conf"]]
 
 
-def write_outputs(out: Path, indices: xr.Dataset, table: pd.DataFrame, X, names, results, years_all, info: dict, method) -> None:
+def write_outputs(
+    out: Path, indices: xr.Dataset, table: pd.DataFrame, X, names, results, years_all, info: dict, method
+) -> None:
     """Write everything a modeller needs into ``out``."""
     table.to_csv(out / "indices.csv", index=False)
     indices.to_netcdf(out / "indices.nc")
     pd.DataFrame(X, columns=names).rename_axis("run").to_csv(out / "samples.csv")
     outputs = xr.Dataset(
-        {k: (("run", "year"), v) for k, v in results.items()}, coords={"run": np.arange(len(X)), "year": list(years_all)}
+        {k: (("run", "year"), v) for k, v in results.items()},
+        coords={"run": np.arange(len(X)), "year": list(years_all)},
     )
     outputs.to_netcdf(out / "outputs.nc")
     (out / "manifest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
@@ -54,9 +57,12 @@ def report_text(table: pd.DataFrame, info: dict, method, charts: list[str]) -> s
         "",
     ]
     if info.get("sample") == "posterior":
-        lines += ["Sample: draws of the bundled posterior (`data/posterior/`), not the full ranges: what still matters "
-                  "given the public figures. The draws are dependent, so an index also carries what a parameter's "
-                  "correlated partners do.", ""]  # fmt: skip
+        lines += [
+            "Sample: draws of the bundled posterior (`data/posterior/`), not the full ranges: what still matters "
+            "given the public figures. The draws are dependent, so an index also carries what a parameter's "
+            "correlated partners do.",
+            "",
+        ]
     conv = info["convergence"]
     if conv.get("assessed"):
         verdict = "narrow enough" if conv["converged"] else f"too wide: try N = {conv['suggested_n']}"
@@ -64,8 +70,11 @@ def report_text(table: pd.DataFrame, info: dict, method, charts: list[str]) -> s
             widest = ", ".join(f"{k} {v}" for k, v in conv.get("widest", {}).items())
             verdict += f" (the most one step should ask; the widest interval, at {widest}, may need more)"
         scale = " of the largest index" if conv.get("relative") else ""
-        lines += [f"Convergence: the widest 95 % confidence interval of {index} is {conv['max_ci_width']:.3f}{scale} "
-                  f"(target {conv['target']}): {verdict}.", ""]  # fmt: skip
+        lines += [
+            f"Convergence: the widest 95 % confidence interval of {index} is {conv['max_ci_width']:.3f}{scale} "
+            f"(target {conv['target']}): {verdict}.",
+            "",
+        ]
     else:
         lines += [f"Convergence: {conv['note']}.", ""]
     if method.note:
@@ -83,8 +92,15 @@ def report_text(table: pd.DataFrame, info: dict, method, charts: list[str]) -> s
             "|---|---|---|",
         ]
         lines += [f"| `{r.parameter}` | {r.value:.3f} | {r.conf:.3f} |" for r in drivers.itertuples()]
-        lines += [""] + [f"![{c}]({c}.png) ([interactive]({c}.html))" for c in charts if c.endswith(f"_{output}")] + [""]
-    lines += ["## Files", "", "- `indices.csv`, `indices.nc`: every index by output, year and parameter, with confidence intervals",
-              "- `samples.csv`, `outputs.nc`: the parameter samples and the model outputs",
-              "- `manifest.json`: method, N, seed, hashes of the parameter table and the model, package versions, time", ""]  # fmt: skip
+        lines += (
+            [""] + [f"![{c}]({c}.png) ([interactive]({c}.html))" for c in charts if c.endswith(f"_{output}")] + [""]
+        )
+    lines += [
+        "## Files",
+        "",
+        "- `indices.csv`, `indices.nc`: every index by output, year and parameter, with confidence intervals",
+        "- `samples.csv`, `outputs.nc`: the parameter samples and the model outputs",
+        "- `manifest.json`: method, N, seed, hashes of the parameter table and the model, package versions, time",
+        "",
+    ]
     return "\n".join(lines)

@@ -23,8 +23,16 @@ from pathlib import Path
 
 from sd_model.paths import ROOT
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DEBIAN_PACKAGES = ("chromium", "fonts-noto-cjk")
 HOW_TO = (
     "no Chromium for the browser tests: run `apt-get install chromium fonts-noto-cjk` as root, or "

@@ -82,7 +82,9 @@ def differences(frame: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
     for name in sorted(set(reference.columns) & set(frame.columns)):
         got, want = frame[name].to_numpy(dtype=float), reference[name].to_numpy(dtype=float)
         if not np.array_equal(np.isnan(got), np.isnan(want)):  # missing (nobody at the sites) in one only
-            problems.append(f"{name}: missing in {list(frame.index[np.isnan(got) != np.isnan(want)])} in one of run and data")
+            problems.append(
+                f"{name}: missing in {list(frame.index[np.isnan(got) != np.isnan(want)])} in one of run and data"
+            )
             continue
         got, want = np.nan_to_num(got), np.nan_to_num(want)
         error = np.abs(got - want)
@@ -90,7 +92,9 @@ def differences(frame: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
         if not np.all(error <= allowed):
             worst = int(np.argmax(error - allowed))
             relative = error[worst] / max(abs(want[worst]), ATOL)
-            problems.append(f"{name}: {got[worst]!r} vs {want[worst]!r} in {frame.index[worst]} (relative {relative:.3g})")
+            problems.append(
+                f"{name}: {got[worst]!r} vs {want[worst]!r} in {frame.index[worst]} (relative {relative:.3g})"
+            )
     return problems
 
 

@@ -477,7 +477,9 @@ def test_a_bad_story_is_skipped_and_named_and_every_page_still_works(tmp_path, m
         assert not at.exception
         warnings = [w.value for w in at.warning]
         assert any("broken.toml" in w and "not valid TOML" in w for w in warnings), warnings
-        assert any("dict_locked.toml" in w and "'locked' must be a list of parameter names" in w for w in warnings), warnings
+        assert any("dict_locked.toml" in w and "'locked' must be a list of parameter names" in w for w in warnings), (
+            warnings
+        )
         assert any("typo.toml" in w and "unknown key 'lockd'" in w for w in warnings), warnings
         assert at.selectbox(key="story").options == [
             s.title_en for s in stories.load_stories(compute.model(), tmp_path)[0].values()

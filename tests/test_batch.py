@@ -62,7 +62,9 @@ def test_partial_columns_keep_defaults():
     dataset = sd_model.run_batch(np.array([[0.9], [0.1]]), names=["training_coverage"])
     assert set(dataset.data_vars) == set(sd_model.KPIS)
     model = sd_model.default_model()
-    assert_equal_to_pysd(dataset, [model.run_pysd({"training_coverage": 0.9}), model.run_pysd({"training_coverage": 0.1})])
+    assert_equal_to_pysd(
+        dataset, [model.run_pysd({"training_coverage": 0.9}), model.run_pysd({"training_coverage": 0.1})]
+    )
     np.testing.assert_array_equal(dataset.training_coverage.values, [0.9, 0.1])
 
 
@@ -70,8 +72,16 @@ def test_partial_columns_keep_defaults():
     ("samples", "kwargs", "pattern"),
     [
         (pd.DataFrame({"training_coverag": [0.5]}), {}, r"unknown parameter 'training_coverag'"),
-        (pd.DataFrame({"training_coverage": [0.5, 0.6, 0.7, np.nan]}), {}, r"row 3: parameter 'training_coverage' is NaN"),
-        (pd.DataFrame({"dividend_rate": [0.05] * 5 + [0.5]}), {}, r"row 5: parameter 'dividend_rate' = 0.5 is out of bounds"),
+        (
+            pd.DataFrame({"training_coverage": [0.5, 0.6, 0.7, np.nan]}),
+            {},
+            r"row 3: parameter 'training_coverage' is NaN",
+        ),
+        (
+            pd.DataFrame({"dividend_rate": [0.05] * 5 + [0.5]}),
+            {},
+            r"row 5: parameter 'dividend_rate' = 0.5 is out of bounds",
+        ),
         (pd.DataFrame({"dividend_rate": [0.05, "x"]}), {}, r"row 1: parameter 'dividend_rate' must be a number"),
         (np.array([[0.5, 0.05]]), {"names": ["training_coverage"]}, r"2 columns but 1 names"),
         (np.array([0.5, 0.05]), {"names": ["training_coverage"]}, r"2-D"),
@@ -93,7 +103,9 @@ def test_both_engines_follow_an_edited_mdl(model_copy):
     base = sd_model.run(params)
     assert single.loc[2025, "relapse_risk_share"] > 2 * base.loc[2025, "relapse_risk_share"]
     assert_equal_to_pysd(batch, [single])
-    assert_equal_to_pysd(xr.Dataset({k: (("run", "year"), v.to_numpy()[None]) for k, v in edited.run(params).items()}), [single])
+    assert_equal_to_pysd(
+        xr.Dataset({k: (("run", "year"), v.to_numpy()[None]) for k, v in edited.run(params).items()}), [single]
+    )
 
 
 def test_run_equals_pysd_loop_on_scenarios_and_samples():
@@ -104,7 +116,9 @@ def test_run_equals_pysd_loop_on_scenarios_and_samples():
     for params in sets:
         fast, reference = model.run(params), model.run_pysd(params)
         pd.testing.assert_index_equal(fast.index, reference.index)
-        assert_equal_to_pysd(xr.Dataset({k: (("run", "year"), v.to_numpy()[None]) for k, v in fast.items()}), [reference])
+        assert_equal_to_pysd(
+            xr.Dataset({k: (("run", "year"), v.to_numpy()[None]) for k, v in fast.items()}), [reference]
+        )
 
 
 def test_generator_refuses_what_it_does_not_know(model_copy):
@@ -142,9 +156,21 @@ def test_cli_batch_writes_netcdf_and_csv(tmp_path):
     samples.to_csv(tmp_path / "samples.csv", index=False)
     for name in ("results.nc", "results.csv"):
         done = subprocess.run(
-            [sys.executable, "-m", "sd_model", "batch", "--samples", str(tmp_path / "samples.csv"), "--out", str(tmp_path / name)],
-            cwd=ROOT, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "sd_model",
+                "batch",
+                "--samples",
+                str(tmp_path / "samples.csv"),
+                "--out",
+                str(tmp_path / name),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
     expected = sd_model.run_batch(samples)
     with xr.open_dataset(tmp_path / "results.nc") as written:

@@ -80,7 +80,9 @@ def test_extreme_conditions_keep_stocks_and_rates_physical():
     assert sum(k.startswith("lhs_") for k in sets) >= 500
     model = sd_model.default_model()
     defaults = model.defaults()
-    data = sd_model.run_batch(pd.DataFrame([defaults | p for p in sets.values()]), outputs=model.output_names, progress=False)
+    data = sd_model.run_batch(
+        pd.DataFrame([defaults | p for p in sets.values()]), outputs=model.output_names, progress=False
+    )
     years = pd.Index(data.year.values, name="year")
     for i, (label, params) in enumerate(sets.items()):
         results = pd.DataFrame({o: data[o].values[i] for o in model.output_names}, index=years)
@@ -124,7 +126,15 @@ def test_people_are_conserved(model, scenario):
     params = sd_model.load_scenario(scenario).parameters | {"second_relocation_round": 40_000}
     places = ["Settling In", "Integrated Residents", "Back at the Origin", "Moved Away"]
     ages = ["Children", "Working Age", "Elderly"]
-    variables = ["Awaiting Relocation", "Relocated to Date", "relocation target in force", *places, *ages, "births", "deaths"]
+    variables = [
+        "Awaiting Relocation",
+        "Relocated to Date",
+        "relocation target in force",
+        *places,
+        *ages,
+        "births",
+        "deaths",
+    ]
     dt = model.control["time_step"]
     frame = model.run_variables(params, variables=variables, saveper=dt)
     registered = frame["Awaiting Relocation"] + frame["Relocated to Date"]  # moved by registration only

@@ -58,7 +58,10 @@ def test_bad_input_gives_message_not_traceback():
         ),
         (("sd_model", "run", "--metadata", "models/model.toml"), "--metadata goes with --mdl"),
         (("robustness", "--targets", "models/nope.toml", "--n", "10"), "models/nope.toml: cannot read"),
-        (("robustness", "optimize", "--mdl", "tests/models/smooth.mdl", "--prior", "--n", "10"), "name the cost output"),
+        (
+            ("robustness", "optimize", "--mdl", "tests/models/smooth.mdl", "--prior", "--n", "10"),
+            "name the cost output",
+        ),
     ]:
         package, *args = args if args[0] in ("sd_model", "calibration", "robustness") else ("sd_model", *args)
         done = cli(*args, package=package)
@@ -92,16 +95,43 @@ def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_co
 
     out = tmp_path / "posterior"
     done = subprocess.run(
-        [sys.executable, "-m", "calibration", "--posterior", "--particles", "150", "--runs", "2", "--workers", "2", "--final-steps", "5",
-         "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "calibration",
+            "--posterior",
+            "--particles",
+            "150",
+            "--runs",
+            "2",
+            "--workers",
+            "2",
+            "--final-steps",
+            "5",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "Traceback" not in done.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["converged"] is False and done.returncode == 1
     assert "NOT CONVERGED" in done.stderr and "--particles" in done.stderr
-    for name in ("posterior.nc", "report.md", "predictive.csv", "parameters.csv", "correlations.csv", "diagnostics.csv",
-                 "predictive.png", "predictive.html", "parameters.png", "parameters.html"):  # fmt: skip
+    for name in (
+        "posterior.nc",
+        "report.md",
+        "predictive.csv",
+        "parameters.csv",
+        "correlations.csv",
+        "diagnostics.csv",
+        "predictive.png",
+        "predictive.html",
+        "parameters.png",
+        "parameters.html",
+    ):
         assert (out / name).is_file(), name
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "**NOT CONVERGED" in report and "| holdout |" in report
@@ -115,7 +145,17 @@ def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_co
 def test_run_and_batch_on_another_model(tmp_path):
     """--mdl: a modeller's own model, its constants as parameters (one per element), by PySD's names."""
     mdl = "tests/models/ten_counties.mdl"
-    done = cli("run", "--mdl", mdl, "--set", "hiring_rate=0.5", "--set", "training_coverage[c3]=0.9", "--outputs", "employed[c3]")
+    done = cli(
+        "run",
+        "--mdl",
+        mdl,
+        "--set",
+        "hiring_rate=0.5",
+        "--set",
+        "training_coverage[c3]=0.9",
+        "--outputs",
+        "employed[c3]",
+    )
     assert done.returncode == 0, done.stderr
     frame = pd.read_csv(io.StringIO(done.stdout), index_col="time")
     model = sd_model.Model(ROOT / mdl)

@@ -27,8 +27,13 @@ def test_relocation_sector_pipes_and_links(model_structure):
     dot = sector_dot(model_structure, "Relocation")
     drawn = edges(dot)
     # the chain of people: a stock -> its outflow -> the next stock, as bold pipes
-    for pipe in [("awaiting relocation", "relocation"), ("relocation", "settling in"), ("settling in", "citizenization"),
-                 ("citizenization", "integrated residents"), ("going back to the origin", "back at the origin")]:  # fmt: skip
+    for pipe in [
+        ("awaiting relocation", "relocation"),
+        ("relocation", "settling in"),
+        ("settling in", "citizenization"),
+        ("citizenization", "integrated residents"),
+        ("going back to the origin", "back at the origin"),
+    ]:
         assert drawn[pipe] is True, pipe
     assert ("relocation", "awaiting relocation") not in drawn  # a stock's use of its flow is the pipe
     assert drawn[("site capacity", "site construction")] is False  # a flow's use of its stock is a link

@@ -145,7 +145,9 @@ def test_only_a_model_that_reads_data_gets_the_files_beside_it(tmp_path, private
     GET DIRECT ...): "county support budget" is not such a call."""
     from sd_model.engine.translation import READS_DATA
 
-    assert READS_DATA.search("x = GET DIRECT DATA('data.csv', ',', 'A', 'B2')") and READS_DATA.search("GET XLS CONSTANTS(")
+    assert READS_DATA.search("x = GET DIRECT DATA('data.csv', ',', 'A', 'B2')") and READS_DATA.search(
+        "GET XLS CONSTANTS("
+    )
     assert not READS_DATA.search("county support budget = 1\n~ yuan ~ GET it right|")
     mdl = tmp_path / "small.mdl"
     mdl.write_text("county support budget = 1\n~ dmnl ~|\n" + TIME_AXIS, encoding="utf-8")

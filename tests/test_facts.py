@@ -18,7 +18,9 @@ def test_the_kpis_are_those_of_model_toml(model, tmp_path):
     declared = tomllib.loads(METADATA_FILE.read_text(encoding="utf-8"))["kpis"]
     assert sd_model.KPIS == model.kpis == tuple(declared) == model.default_outputs
     edited = tmp_path / "model.toml"
-    edited.write_text(METADATA_FILE.read_text(encoding="utf-8").replace('"fiscal_cost"]', '"fiscal_costs"]', 1), encoding="utf-8")
+    edited.write_text(
+        METADATA_FILE.read_text(encoding="utf-8").replace('"fiscal_cost"]', '"fiscal_costs"]', 1), encoding="utf-8"
+    )
     with pytest.raises(ValueError, match="kpis names 'fiscal_costs', which is not an output"):
         sd_model.Model(MODEL_FILE, edited)
 
@@ -38,7 +40,8 @@ def test_the_fixed_levers_are_those_of_targets_toml(model, tmp_path):
     )
     bad = tmp_path / "targets.toml"
     bad.write_text(
-        TARGETS_FILE.read_text(encoding="utf-8").replace('"budget_constraint"]', '"dividend_rate_historical"]'), encoding="utf-8"
+        TARGETS_FILE.read_text(encoding="utf-8").replace('"budget_constraint"]', '"dividend_rate_historical"]'),
+        encoding="utf-8",
     )
     with pytest.raises(ValueError, match="fixed_levers names 'dividend_rate_historical', which is not a lever"):
         fixed_levers(bad, model)
@@ -55,13 +58,18 @@ def test_the_horizon_is_the_models_final_time(model):
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("model.toml", 'label_en = "Employment rate of relocated labour"', 'lable_en = "x"\nlabel_en = "Employment rate of relocated labour"',
+        ("model.toml", 'label_en = "Employment rate of relocated labour"',
+         'lable_en = "x"\nlabel_en = "Employment rate of relocated labour"',
          "[[outputs]] 2 'employment_rate': unknown key 'lable_en'"),
-        ("model.toml", "headline_year = 2030", 'headline_year = "2030"', "key 'headline_year' must be an integer, got str"),
-        ("model.toml", "slider_step = 1", "slider_stepp = 1", "[[parameters]] 1 'policy_year': unknown key 'slider_stepp'"),
-        ("loops.toml", 'polarity = "R"', 'polarity = "R"\npolarty = "B"', "[[loops]] 1 'livelihood': unknown key 'polarty'"),
+        ("model.toml", "headline_year = 2030", 'headline_year = "2030"',
+         "key 'headline_year' must be an integer, got str"),
+        ("model.toml", "slider_step = 1", "slider_stepp = 1",
+         "[[parameters]] 1 'policy_year': unknown key 'slider_stepp'"),
+        ("loops.toml", 'polarity = "R"', 'polarity = "R"\npolarty = "B"',
+         "[[loops]] 1 'livelihood': unknown key 'polarty'"),
         ("targets.toml", 'aggregate = "min"', 'aggregate = "min"\nthreshold = 0.9', "unknown key 'threshold'"),
-        ("targets.toml", "fixed_levers = [", "fixed_lever = [", "unknown key 'fixed_lever'; allowed keys: fixed_levers, cost_output, policy_parameter, targets"),
+        ("targets.toml", "fixed_levers = [", "fixed_lever = [",
+         "unknown key 'fixed_lever'; allowed keys: fixed_levers, cost_output, policy_parameter, targets"),
         ("calibration.toml", "rel_sd = 0.01", "rel_sd = 0.01\nrelsd = 0.02", "unknown key 'relsd'"),
     ],
 )  # fmt: skip

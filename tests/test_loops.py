@@ -33,7 +33,9 @@ def test_every_declared_loop_is_a_loop_of_the_model_with_its_polarity(baseline_s
         members = [loop for loop, names in variables.items() if lp.name_of(names, table) is entry]
         assert members, f"{entry.name}: no loop of the model passes through {entry.variables}"
         shortest = min(members, key=lambda loop: len(variables[loop]))
-        assert polarity[shortest] == entry.polarity, f"{entry.name}: its loop {variables[shortest]} is {polarity[shortest]}"
+        assert polarity[shortest] == entry.polarity, (
+            f"{entry.name}: its loop {variables[shortest]} is {polarity[shortest]}"
+        )
 
 
 @pytest.mark.parametrize("scenario", ["baseline", "support_withdrawn", "livelihood_first"])
@@ -59,7 +61,10 @@ def test_scores_follow_the_sliders_and_name_the_story(model, table):
     already sees the policy year begin."""
     base, base_vars = lp.loop_scores(model=model, table=table)
     cut, cut_vars = lp.loop_scores({"support_taper_time": 1, "support_floor": 0.0}, model=model, table=table)
-    same = {loop: next((other for other, names in cut_vars.items() if names == key), None) for loop, key in base_vars.items()}
+    same = {
+        loop: next((other for other, names in cut_vars.items() if names == key), None)
+        for loop, key in base_vars.items()
+    }
     pairs = [(a, b) for a, b in same.items() if b is not None]
     assert len(pairs) > 50
     before, after = 0.0, 0.0
@@ -79,15 +84,35 @@ def test_scores_follow_the_sliders_and_name_the_story(model, table):
 
 def test_cli_loops_writes_the_long_table(tmp_path):
     out = tmp_path / "loops.csv"
-    done = subprocess.run([sys.executable, "-m", "sd_model", "loops", "--output", "employment_rate", "--set", "training_coverage=0.8",
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sd_model",
+            "loops",
+            "--output",
+            "employment_rate",
+            "--set",
+            "training_coverage=0.8",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith("employment_rate: 2016–")
     written = pd.read_csv(out)
     assert {"loop", "name", "polarity", "year", "score"} <= set(written.columns)
     assert (written["name"] != "").all() and written["year"].min() == 2015 and written["year"].max() == 2035
     bad = subprocess.run(
-        [sys.executable, "-m", "sd_model", "loops", "--output", "jobs"], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "sd_model", "loops", "--output", "jobs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert bad.returncode == 2 and "unknown output 'jobs'" in bad.stderr
 

@@ -13,7 +13,12 @@ import pytest
 import sd_model
 
 YEAR = 2030
-JOB_LEVERS = ("industry_jobs_per_worker", "tourism_jobs_per_worker", "public_welfare_jobs_per_worker", "entrepreneurship_support")
+JOB_LEVERS = (
+    "industry_jobs_per_worker",
+    "tourism_jobs_per_worker",
+    "public_welfare_jobs_per_worker",
+    "entrepreneurship_support",
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +90,9 @@ def test_without_work_the_sites_empty_visibly(baseline):
     """Every job lever at its low bound from 2016, and outside jobs scarce: the sites lose their people."""
     table = sd_model.default_model().parameter_table
     levers = {name: table[name].low for name in JOB_LEVERS} | {"training_coverage": table["training_coverage"].low}
-    without = sd_model.run(levers | {"policy_year": 2016, "outside_jobs_per_worker": table["outside_jobs_per_worker"].low})
+    without = sd_model.run(
+        levers | {"policy_year": 2016, "outside_jobs_per_worker": table["outside_jobs_per_worker"].low}
+    )
     with_work = sd_model.run({name: table[name].high for name in JOB_LEVERS} | {"policy_year": 2016})
     ratio = without.loc[2035, "relocated_population"] / baseline.loc[2035, "relocated_population"]
     assert ratio <= 0.9, f"{ratio:.3f} of the baseline's people still at the sites in 2035"
@@ -96,8 +103,12 @@ def test_without_work_the_sites_empty_visibly(baseline):
 def test_going_back_to_the_origin_is_circular_not_for_good(baseline):
     """The old houses were demolished: people who go back to farm come back; only moving away is for good."""
     model = sd_model.default_model()
-    frame = model.run_variables(variables=["going back to the origin", "coming back from the origin", "Back at the Origin"])
-    assert frame["coming back from the origin"].loc[2020:].sum() > 0.5 * frame["going back to the origin"].loc[2020:].sum()
+    frame = model.run_variables(
+        variables=["going back to the origin", "coming back from the origin", "Back at the Origin"]
+    )
+    assert (
+        frame["coming back from the origin"].loc[2020:].sum() > 0.5 * frame["going back to the origin"].loc[2020:].sum()
+    )
     assert baseline.loc[2035, "back_at_the_origin"] < 0.05 * baseline.loc[2035, "relocated_population"]
 
 
@@ -110,10 +121,16 @@ def test_every_lever_moves_some_kpi_after_the_policy_year(baseline):
         value = p.high if p.high - p.default >= p.default - p.low else p.low
         moved = sd_model.run({p.name: value})
         change = max(
-            float(np.nanmax(np.abs(moved[kpi].loc[2026:] - baseline[kpi].loc[2026:]) / max(baseline[kpi].abs().max(), 1e-12)))
+            float(
+                np.nanmax(
+                    np.abs(moved[kpi].loc[2026:] - baseline[kpi].loc[2026:]) / max(baseline[kpi].abs().max(), 1e-12)
+                )
+            )
             for kpi in sd_model.KPIS
         )
-        assert change >= 1e-4, f"{p.name} at {value} moves no KPI by 0.01 % of its scale after the policy year ({change:.2e})"
+        assert change >= 1e-4, (
+            f"{p.name} at {value} moves no KPI by 0.01 % of its scale after the policy year ({change:.2e})"
+        )
         pd_equal = moved.loc[:2025].equals(baseline.loc[:2025])
         assert pd_equal, f"{p.name} changes history before the policy year"
 
@@ -123,7 +140,9 @@ def test_share_reform_costs_the_capital_turned_into_shares(baseline):
     full = sd_model.run({"share_reform_coverage": 1.0})
     extra = full.loc[2035, "cumulative_fiscal_cost"] - baseline.loc[2035, "cumulative_fiscal_cost"]
     c = model.constants
-    added = (1.0 - c["share reform coverage"]) * c["eligible assets per person"] * baseline.loc[2025, "relocated_to_date"]
+    added = (
+        (1.0 - c["share reform coverage"]) * c["eligible assets per person"] * baseline.loc[2025, "relocated_to_date"]
+    )
     assert extra >= 0.9 * c["fiscal share of eligible assets"] * added  # the public funds put in, at least
 
 

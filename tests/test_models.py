@@ -20,8 +20,10 @@ from sd_model.check import TOLERANCE, relative_error
 MODELS = Path(__file__).resolve().parent / "models"
 #: model file -> "equal", or the words the refusal must contain
 EXPECTED = {
-    "builtins.mdl": "equal",  # IF THEN ELSE, XIDZ, ZIDZ, INTEGER, MODULO, PULSE, PULSE TRAIN, STEP, RAMP; SAVEPER = TIME STEP
-    "negative_modulo_and_branches.mdl": "equal",  # MODULO and INTEGER of negatives, branches on a stock's sign, an endless pulse train
+    # IF THEN ELSE, XIDZ, ZIDZ, INTEGER, MODULO, PULSE, PULSE TRAIN, STEP, RAMP; SAVEPER = TIME STEP
+    "builtins.mdl": "equal",
+    # MODULO and INTEGER of negatives, branches on a stock's sign, an endless pulse train
+    "negative_modulo_and_branches.mdl": "equal",
     "cosine_of_time.mdl": "equal",  # a flow of Time alone (crashed the generator with a CycleError before)
     "lookup_of_time.mdl": "equal",  # a flow equal to a table looked up at Time (the same)
     "smooth.mdl": "equal",  # SMOOTH
@@ -30,7 +32,8 @@ EXPECTED = {
     "delay_n_and_fixed.mdl": "equal",  # DELAY N (PySD keeps a delay time per stage), DELAY FIXED (a pipeline)
     "trend.mdl": "equal",  # TREND
     "time_step_expression.mdl": "TIME STEP changes with Time",
-    "subscripts_1d.mdl": "equal",  # a subscripted stock, DELAY1 and SMOOTH; SUM, VMIN, VMAX, PROD; a subrange; IF THEN ELSE
+    # a subscripted stock, DELAY1 and SMOOTH; SUM, VMIN, VMAX, PROD; a subrange; IF THEN ELSE
+    "subscripts_1d.mdl": "equal",
     "subscripts_2d.mdl": "equal",  # two dimensions, SUM over one, EXCEPT, a variable over a subrange, VMAX over both
     "ten_counties.mdl": "equal",  # a numbered range of 10 counties, ZIDZ, SMOOTH (the benchmark's model)
 }
@@ -69,8 +72,12 @@ def test_equal_to_pysd_or_refused_by_name(name):
     columns = list(model.engine.columns)
     for run in range(n):
         row = samples.iloc[run].to_dict()
-        frame = pysd.load(str(model.py_file)).run(params=_pysd_params(model, row), return_columns=columns, progress=False)
-        saved = [t for t in frame.index if abs(t / model.control["saveper"] - round(t / model.control["saveper"])) < 1e-9]
+        frame = pysd.load(str(model.py_file)).run(
+            params=_pysd_params(model, row), return_columns=columns, progress=False
+        )
+        saved = [
+            t for t in frame.index if abs(t / model.control["saveper"] - round(t / model.control["saveper"])) < 1e-9
+        ]
         assert len(saved) == batch.sizes["time"]
         for output, column in zip(model.output_names, columns, strict=True):
             want = frame.loc[saved, column].to_numpy(dtype=float)

@@ -53,9 +53,18 @@ def test_staying_put_ranks_right():
 
 @pytest.mark.parametrize(
     "lever",
-    ["public_service_access", "industry_jobs_per_worker", "tourism_jobs_per_worker", "public_welfare_jobs_per_worker",
-     "entrepreneurship_support", "training_coverage", "community_governance", "market_capital", "resource_pooling"],
-)  # fmt: skip
+    [
+        "public_service_access",
+        "industry_jobs_per_worker",
+        "tourism_jobs_per_worker",
+        "public_welfare_jobs_per_worker",
+        "entrepreneurship_support",
+        "training_coverage",
+        "community_governance",
+        "market_capital",
+        "resource_pooling",
+    ],
+)
 def test_services_jobs_and_training_never_lower_people_at_the_sites(lever):
     """Over the lever's range, in 30 futures drawn over every uncertainty, and from 2016 or 2026."""
     model = sd_model.default_model()
@@ -72,7 +81,9 @@ def test_services_jobs_and_training_never_lower_people_at_the_sites(lever):
         ]
         sites = sd_model.run_batch(pd.DataFrame(rows), outputs=[SITES], progress=False)[SITES].values[:, -1]
         steps = np.diff(sites.reshape(len(futures), len(levels)), axis=1)
-        assert (steps >= -1e-6 * sites.max()).all(), f"{lever} from {policy_year}: people at the sites fall by {-steps.min():.0f}"
+        assert (steps >= -1e-6 * sites.max()).all(), (
+            f"{lever} from {policy_year}: people at the sites fall by {-steps.min():.0f}"
+        )
 
 
 def test_local_job_levers_raise_local_employment_and_income():

@@ -28,7 +28,11 @@ def test_every_observation_reads_its_figure_from_the_reference_data(observations
     assert all(o.sd > 0 and o.why and o.source for o in observations)
     # every figure of the calibration table of models/README.md that is a target or a holdout
     assert len([o for o in observations if o.role == "target"]) == 15
-    assert {o.name for o in observations if o.role == "holdout"} == {"hechi_income_2022", "employed_2021", "local_jobs_2018"}
+    assert {o.name for o in observations if o.role == "holdout"} == {
+        "hechi_income_2022",
+        "employed_2021",
+        "local_jobs_2018",
+    }
 
 
 @pytest.mark.parametrize(

@@ -22,12 +22,17 @@ from sd_model.paths import METADATA_FILE, MODEL_FILE
 
 from .regression import case_run, cases, differences, read_reference, variables
 
-FIX = "if the model changed on purpose, run `python -m tests.regression` and say in the commit which outputs moved and why"
+FIX = (
+    "if the model changed on purpose, run `python -m tests.regression` "
+    "and say in the commit which outputs moved and why"
+)
 CASES = cases()
 #: Edits that leave the model's numbers unchanged, so that no regression data can catch them.
 NO_OPS = {
     "outside demand shock depth": "its default is 0, and 0 x 1.001 = 0",
-    "outside demand shock duration": "2.002 years ends the shock on the same time step as 2 years (time step 1/16 year)",
+    "outside demand shock duration": (
+        "2.002 years ends the shock on the same time step as 2 years (time step 1/16 year)"
+    ),
     "budget constraint": "its default is 0 (off), and 0 x 1.001 = 0",
     "second relocation round": "its default is 0, and 0 x 1.001 = 0",
     "county support budget": "it acts only with the budget constraint on, and no regression case turns it on",
@@ -161,4 +166,6 @@ def test_every_equation_scaled_by_a_thousandth_fails_the_regression(tmp_path):
     with ProcessPoolExecutor(max_workers=2) as pool:
         results = dict(pool.map(_caught, jobs))
     missed = {name for name, problems in results.items() if not problems}
-    assert missed == set(NO_OPS), f"scaling these equations by 1.001 changes no regression figure: {sorted(missed - set(NO_OPS))}"
+    assert missed == set(NO_OPS), (
+        f"scaling these equations by 1.001 changes no regression figure: {sorted(missed - set(NO_OPS))}"
+    )

@@ -25,7 +25,9 @@ def test_the_default_targets_read_as_declared(targets):
     by_name = {t.name: t for t in targets}
     assert set(by_name) == {"employment", "relapse", "staying", "income"}
     assert (
-        by_name["employment"].at_least and by_name["employment"].threshold == 0.9 and by_name["employment"].start == "policy_year"
+        by_name["employment"].at_least
+        and by_name["employment"].threshold == 0.9
+        and by_name["employment"].start == "policy_year"
     )
     assert not by_name["relapse"].at_least and by_name["relapse"].aggregate == "max"
     assert by_name["staying"].relative_to == 2025 and by_name["income"].per == "monitoring_line"
@@ -72,7 +74,9 @@ def test_the_robustness_share_equals_a_direct_count(model, targets):
     for name, count in met.items():
         assert table.loc[name, "share_met"] == pytest.approx(count / 30), name
     assert table.loc["all", "cost_median"] == pytest.approx(
-        np.median([sd_model.run(f.to_dict() | levers).loc[2035, "cumulative_fiscal_cost"] for _, f in worlds.iterrows()])
+        np.median(
+            [sd_model.run(f.to_dict() | levers).loc[2035, "cumulative_fiscal_cost"] for _, f in worlds.iterrows()]
+        )
     )
 
 
@@ -107,9 +111,22 @@ def test_prim_recovers_a_box_planted_in_synthetic_data():
 def test_cli_writes_robustness_boxes_report_and_charts(tmp_path):
     out = tmp_path / "rob"
     done = subprocess.run(
-        [sys.executable, "-m", "robustness", "--scenarios", "baseline,support_withdrawn", "--n", "300", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "robustness",
+            "--scenarios",
+            "baseline,support_withdrawn",
+            "--n",
+            "300",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "support_withdrawn" in done.stdout
     table = pd.read_csv(out / "robustness.csv")
@@ -117,10 +134,23 @@ def test_cli_writes_robustness_boxes_report_and_charts(tmp_path):
     boxes = pd.read_csv(out / "boxes.csv")
     assert {"scenario", "box", "coverage", "density", "parameter", "low", "high"} <= set(boxes.columns)
     assert boxes["sentence"].str.contains("misses").all()
-    for name in ("report.md", "manifest.json", "share_met.png", "share_met.html", "cost.png", "peeling.png", "peeling.html"):
+    for name in (
+        "report.md",
+        "manifest.json",
+        "share_met.png",
+        "share_met.html",
+        "cost.png",
+        "peeling.png",
+        "peeling.html",
+    ):
         assert (out / name).is_file(), name
-    bad = subprocess.run([sys.executable, "-m", "robustness", "--scenarios", "nope", "--n", "50", "--out", str(tmp_path / "x")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", "robustness", "--scenarios", "nope", "--n", "50", "--out", str(tmp_path / "x")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "unknown scenario 'nope'" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -7,8 +7,16 @@ import pytest
 import sd_model
 from sd_model.scenarios import ScenarioError
 
-REQUIRED = {"baseline", "no_follow_up", "livelihood_first", "asset_income_reform", "integrated_governance",
-            "support_sustained", "support_tapered", "support_withdrawn"}  # fmt: skip
+REQUIRED = {
+    "baseline",
+    "no_follow_up",
+    "livelihood_first",
+    "asset_income_reform",
+    "integrated_governance",
+    "support_sustained",
+    "support_tapered",
+    "support_withdrawn",
+}
 
 GOOD = """
 name = "mine"
@@ -49,7 +57,11 @@ def test_scenarios_move_kpis_as_the_papers_say():
         < late["support_tapered"]["employed_locally"]
         < late["baseline"]["employed_locally"]
     )
-    assert late["support_sustained"]["fiscal_cost"] > late["baseline"]["fiscal_cost"] > late["support_withdrawn"]["fiscal_cost"]
+    assert (
+        late["support_sustained"]["fiscal_cost"]
+        > late["baseline"]["fiscal_cost"]
+        > late["support_withdrawn"]["fiscal_cost"]
+    )
 
 
 def test_every_scenario_says_from_when_it_acts():
@@ -74,14 +86,20 @@ def test_load_by_path_and_round_trip(tmp_path):
     ("text", "pattern"),
     [
         ("name = [", r"bad.toml: not valid TOML"),
-        (GOOD.replace("training_coverage", "training_cover"), r"bad.toml: \[parameters\]: unknown parameter 'training_cover'"),
+        (
+            GOOD.replace("training_coverage", "training_cover"),
+            r"bad.toml: \[parameters\]: unknown parameter 'training_cover'",
+        ),
         (GOOD.replace("0.6", '"high"'), r"bad.toml: \[parameters\]: parameter 'training_coverage' must be a number"),
         (GOOD.replace("0.6", "7"), r"bad.toml: \[parameters\]: parameter 'training_coverage' = 7 is out of bounds"),
         (GOOD.replace("0.6", "nan"), r"bad.toml: \[parameters\]: parameter 'training_coverage' is NaN"),
         (GOOD.replace('title_zh = "我的"', ""), r"bad.toml: missing key 'title_zh'"),
         (GOOD.replace('title_en = "Mine"', "title_en = 3"), r"bad.toml: key 'title_en' must be a string"),
         (GOOD + "\n[extra]\n", r"bad.toml: unknown key 'extra'"),
-        (GOOD.replace("[parameters]\ntraining_coverage = 0.6", "parameters = 3"), r"bad.toml: key 'parameters' must be a table"),
+        (
+            GOOD.replace("[parameters]\ntraining_coverage = 0.6", "parameters = 3"),
+            r"bad.toml: key 'parameters' must be a table",
+        ),
     ],
 )
 def test_malformed_scenarios(tmp_path, text, pattern):

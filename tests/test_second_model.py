@@ -23,7 +23,9 @@ MDL = FOLDER / "workforce.mdl"
 
 
 def cli(package: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", package, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", package, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -57,7 +59,20 @@ def test_run_and_batch_from_the_command_line(model, tmp_path):
 
 def test_sensitivity_on_the_second_model(model, tmp_path):
     out = tmp_path / "morris"
-    done = cli("sensitivity", "morris", "--mdl", str(MDL), "--n", "8", "--outputs", "experts", "--years", "52", "--out", str(out))
+    done = cli(
+        "sensitivity",
+        "morris",
+        "--mdl",
+        str(MDL),
+        "--n",
+        "8",
+        "--outputs",
+        "experts",
+        "--years",
+        "52",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     indices = pd.read_csv(out / "indices.csv")
     assert set(indices["parameter"]) == {p.name for p in model.parameters}
@@ -83,8 +98,23 @@ def test_calibration_report_and_a_small_posterior(model, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Targets (fitted by the posterior)" in done.stdout and "backlog_week_8" in done.stdout
     out = tmp_path / "posterior"
-    done = cli("calibration", "--mdl", str(MDL), "--posterior", "--particles", "80", "--runs", "2", "--workers", "1",
-               "--final-steps", "4", "--out", str(out), timeout=600)  # fmt: skip
+    done = cli(
+        "calibration",
+        "--mdl",
+        str(MDL),
+        "--posterior",
+        "--particles",
+        "80",
+        "--runs",
+        "2",
+        "--workers",
+        "1",
+        "--final-steps",
+        "4",
+        "--out",
+        str(out),
+        timeout=600,
+    )
     assert done.returncode in (0, 1), done.stderr  # 1: honestly not converged with so few particles
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["model_digest"] == model.digest

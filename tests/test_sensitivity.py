@@ -25,7 +25,9 @@ def ishigami(X, names):
 
 
 def test_pipeline_reproduces_analytic_ishigami_indices():
-    ds = run_analysis("sobol", problem=ISHIGAMI, evaluate=ishigami, years_all=[0], years=[0], n=4096, seed=11, progress=False)
+    ds = run_analysis(
+        "sobol", problem=ISHIGAMI, evaluate=ishigami, years_all=[0], years=[0], n=4096, seed=11, progress=False
+    )
     for index, truth in ANALYTIC.items():
         values = ds[index].sel(output="y", year=0).values
         conf = ds[f"{index}_conf"].sel(output="y", year=0).values
@@ -34,7 +36,9 @@ def test_pipeline_reproduces_analytic_ishigami_indices():
 
 def known(method, problem, evaluate, n, seed=11):
     """Indices of ``method`` through the project's pipeline, for a function with known answers."""
-    ds = run_analysis(method, problem=problem, evaluate=evaluate, years_all=[0], years=[0], n=n, seed=seed, progress=False)
+    ds = run_analysis(
+        method, problem=problem, evaluate=evaluate, years_all=[0], years=[0], n=n, seed=seed, progress=False
+    )
     return ds.sel(output="y", year=0)
 
 
@@ -92,7 +96,9 @@ def test_sobol_second_order_on_request():
 
 
 def small(method="morris", **kwargs):
-    options = dict(params="levers", outputs=["employment_rate", "equity_income_per_capita"], years="2020,2030", progress=False)
+    options = dict(
+        params="levers", outputs=["employment_rate", "equity_income_per_capita"], years="2020,2030", progress=False
+    )
     return run_analysis(method, **(options | kwargs))
 
 
@@ -124,13 +130,21 @@ def test_resume_skips_finished_chunks(tmp_path):
         return inner(X, names)
 
     options = dict(
-        params="levers", outputs=["employment_rate"], years="2025", n=32, out=tmp_path / "run", chunk_size=100, progress=False
+        params="levers",
+        outputs=["employment_rate"],
+        years="2025",
+        n=32,
+        out=tmp_path / "run",
+        chunk_size=100,
+        progress=False,
     )
     with pytest.raises(KeyboardInterrupt):
         run_analysis("morris", evaluate=flaky, **options)
     assert len(list((tmp_path / "run" / "chunks").glob("chunk_*.npz"))) == 2
     calls.clear()
-    resumed = run_analysis("morris", evaluate=lambda X, names: calls.append(len(X)) or inner(X, names), resume=True, **options)
+    resumed = run_analysis(
+        "morris", evaluate=lambda X, names: calls.append(len(X)) or inner(X, names), resume=True, **options
+    )
     total = 32 * (len(sensitivity.pipeline.select_parameters("levers")) + 1)
     assert sum(calls) == total - 200  # the two saved chunks were not recomputed
     assert json.loads(resumed.attrs["manifest"])["chunks_reused"] == 2
@@ -162,13 +176,41 @@ def test_bad_arguments(kwargs, pattern):
 def test_cli_writes_all_files(tmp_path):
     out = tmp_path / "morris"
     done = subprocess.run(
-        [sys.executable, "-m", "sensitivity", "morris", "--params", "levers", "--outputs", "employment_rate",
-         "--years", "2025,2030", "--n", "8", "--seed", "3", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sensitivity",
+            "morris",
+            "--params",
+            "levers",
+            "--outputs",
+            "employment_rate",
+            "--years",
+            "2025,2030",
+            "--n",
+            "8",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
-    for name in ("indices.csv", "indices.nc", "samples.csv", "outputs.nc", "manifest.json", "report.md",
-                 "ranked_employment_rate.html", "ranked_employment_rate.png", "heatmap_employment_rate.png"):  # fmt: skip
+    for name in (
+        "indices.csv",
+        "indices.nc",
+        "samples.csv",
+        "outputs.nc",
+        "manifest.json",
+        "report.md",
+        "ranked_employment_rate.html",
+        "ranked_employment_rate.png",
+        "heatmap_employment_rate.png",
+    ):
         assert (out / name).is_file(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["method"] == "morris" and manifest["n"] == 8 and manifest["seed"] == 3
@@ -176,14 +218,21 @@ def test_cli_writes_all_files(tmp_path):
     table = pd.read_csv(out / "indices.csv")
     assert set(table.columns) == {"method", "output", "year", "parameter", "index", "value", "conf"}
     assert set(table["year"]) == {2025, 2030}
-    bad = subprocess.run([sys.executable, "-m", "sensitivity", "sobol", "--n", "1000", "--out", str(tmp_path / "x")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", "sensitivity", "sobol", "--n", "1000", "--out", str(tmp_path / "x")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "power of two" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_pawn_on_the_posterior_varies_only_what_the_data_leave_open(tmp_path):
     out = tmp_path / "pawn"
-    ds = run_analysis("pawn", posterior=True, n=512, outputs=["urbanization_rate"], years="2030", seed=3, progress=False, out=out)
+    ds = run_analysis(
+        "pawn", posterior=True, n=512, outputs=["urbanization_rate"], years="2030", seed=3, progress=False, out=out
+    )
     assert (out / "ranked_urbanization_rate.png").is_file() and "draws of the bundled posterior" in (
         out / "report.md"
     ).read_text()
@@ -213,8 +262,13 @@ def test_convergence_suggests_an_n_one_can_run_and_names_the_widest_interval():
     values = np.array([[[0.5, 0.3]], [[0.4, 0.2]]])
     conf = np.full_like(values, 0.01)
     conf[1, 0, 1] = 40.0  # one interval thousands of times too wide: "try N = 67108864" before
-    indices = xr.Dataset({method.main_index: (("output", "year", "parameter"), values),
-                          f"{method.main_index}_conf": (("output", "year", "parameter"), conf)}, coords=coords)  # fmt: skip
+    indices = xr.Dataset(
+        {
+            method.main_index: (("output", "year", "parameter"), values),
+            f"{method.main_index}_conf": (("output", "year", "parameter"), conf),
+        },
+        coords=coords,
+    )
     conv = convergence(indices, method, 256)
     assert not conv["converged"] and conv["suggestion_capped"]
     assert conv["suggested_n"] == 256 * MAX_N_GROWTH

@@ -50,7 +50,9 @@ def test_arrows_and_pipes_are_the_equations_dependencies(views, model_structure)
         drawn = view.arrows | {(flow, stock) for flow, stock, _ in view.pipes}
         for effect in view.defined:
             for cause in refs[effect]:
-                assert (cause, effect) in drawn, f"view {view.title}: {effect} uses {cause} but no arrow shows it; {FIX}"
+                assert (cause, effect) in drawn, (
+                    f"view {view.title}: {effect} uses {cause} but no arrow shows it; {FIX}"
+                )
 
 
 def test_references_agree_with_pysd(model):

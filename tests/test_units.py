@@ -18,7 +18,10 @@ from sd_model.paths import MODEL_FILE
 
 def issues_of(mdl_file) -> list[str]:
     """Every issue pysimlin's ``check()`` reports for ``mdl_file``, as one line each."""
-    return [f"{i.severity} {i.variable or ''}: {' '.join(i.message.split())[:300]}" for i in simlin.load(str(mdl_file)).check()]
+    return [
+        f"{i.severity} {i.variable or ''}: {' '.join(i.message.split())[:300]}"
+        for i in simlin.load(str(mdl_file)).check()
+    ]
 
 
 def test_pysimlin_check_finds_no_issue():

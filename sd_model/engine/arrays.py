@@ -114,7 +114,9 @@ def flatten(value, template: xr.DataArray) -> np.ndarray:
         value = value.reset_coords(drop=True)
         for dim in value.dims:
             if dim not in template.dims or (dim != RUN and list(value[dim].values) != list(template[dim].values)):
-                raise NotImplementedError(f"a value over {dim!r} {list(value[dim].values)} for a variable over {template.dims}")
+                raise NotImplementedError(
+                    f"a value over {dim!r} {list(value[dim].values)} for a variable over {template.dims}"
+                )
         value = value.broadcast_like(template).transpose(*template.dims)
         data = value.values
     else:

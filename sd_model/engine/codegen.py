@@ -212,9 +212,12 @@ def _is_mapping(node: ast.Call) -> bool:
     """``xr.DataArray(x.values, ...)``: PySD's subscript mapping."""
     func, args = node.func, node.args
     return (
-        isinstance(func, ast.Attribute) and func.attr == "DataArray" and bool(args)
-        and isinstance(args[0], ast.Attribute) and args[0].attr == "values"
-    )  # fmt: skip
+        isinstance(func, ast.Attribute)
+        and func.attr == "DataArray"
+        and bool(args)
+        and isinstance(args[0], ast.Attribute)
+        and args[0].attr == "values"
+    )
 
 
 class _Rewrite(ast.NodeTransformer):

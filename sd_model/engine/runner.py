@@ -10,7 +10,8 @@ mutable PySD object:
   translation takes the Euler steps (:meth:`Engine.run`), for one run on floats or many on arrays.
 
 Nothing outside this module reads PySD's private attributes. It depends only on
-:mod:`sd_model.engine.translation` and :mod:`sd_model.engine.codegen` (and the control names of :mod:`sd_model.mdl`); :class:`sd_model.Model` owns one engine.
+:mod:`sd_model.engine.translation` and :mod:`sd_model.engine.codegen` (and the control names of
+:mod:`sd_model.mdl`); :class:`sd_model.Model` owns one engine.
 """
 
 from __future__ import annotations
@@ -89,20 +90,26 @@ class Engine:
         self.py_names = dict(zip(doc["Real Name"], doc["Py Name"], strict=True))
         constants = doc[doc["Type"] == "Constant"]
         self.subscripts = {
-            row["Py Name"]: list(row["Subscripts"]) for _, row in doc.iterrows() if isinstance(row["Subscripts"], list) and row["Subscripts"]
-        }  # fmt: skip
+            row["Py Name"]: list(row["Subscripts"])
+            for _, row in doc.iterrows()
+            if isinstance(row["Subscripts"], list) and row["Subscripts"]
+        }
         self.arrays = bool(self.subscripts)
         if self.arrays:
             self._module.xr = arrays.XR  # PySD's initial values may be values per run (a run dimension)
         self.constants = {
-            row["Real Name"]: _constant(getattr(self._reference.components, row["Py Name"])()) for _, row in constants.iterrows()
+            row["Real Name"]: _constant(getattr(self._reference.components, row["Py Name"])())
+            for _, row in constants.iterrows()
         }
         self.control, self.refusal = self._controls()
         self._varied = [n for n in constants["Py Name"] if n not in CONTROL]
         self._originals = {name: getattr(self._module, name) for name in self._varied}
         if outputs is None:  # every stock, flow and auxiliary
-            outputs = [r for r, kind in zip(doc["Real Name"], doc["Type"], strict=True)
-                       if kind in ("Stateful", "Auxiliary") and r not in CONTROL_NAMES.values()]  # fmt: skip
+            outputs = [
+                r
+                for r, kind in zip(doc["Real Name"], doc["Type"], strict=True)
+                if kind in ("Stateful", "Auxiliary") and r not in CONTROL_NAMES.values()
+            ]
         unknown = [name for name in outputs if name not in self.py_names]
         if unknown:
             raise ValueError(f"output {unknown[0]!r} is not a variable of the model")
@@ -225,7 +232,9 @@ class Engine:
                         value = np.ascontiguousarray(value, dtype=float)
                         value = arrays.runs(value) if self.arrays else value
                     setattr(self._module, name, lambda v=value: v)
-                self._initialiser.time.set_control_vars(initial_time=initial, final_time=final_time, time_step=time_step)
+                self._initialiser.time.set_control_vars(
+                    initial_time=initial, final_time=final_time, time_step=time_step
+                )
                 for element in self._initialiser._stateful_elements.values():
                     element.shape_info = None  # shapes change with the number of runs: PySD sets them again
                 self._initialiser.initialize()  # PySD computes every initial state
