@@ -1,5 +1,5 @@
 # Two commands: `make run` starts the explorer, `make test` runs lint and the tests.
-# Both create .venv from requirements.txt when it is missing or older than requirements.txt.
+# Both create .venv from requirements.txt when it is missing or older than requirements.txt or pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +9,7 @@ PORT ?= 8501
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -1,2 +1,3 @@
-"""The Streamlit explorer's parts: pure helpers (charts, formatting, links, stories), the session
-(``state``), shared widgets, and one page per view under ``views/``; ``app.py`` is the frame."""
+"""The Streamlit explorer's parts: pure helpers (charts, formatting, links, stories), the model shown
+(``choice``: the project's, or any Vensim model the environment names), the session (``state``),
+shared widgets, and one page per view under ``views/``; ``app.py`` is the frame."""

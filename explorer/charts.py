@@ -22,7 +22,11 @@ from sd_model import KPIS
 from .i18n import t
 
 PEOPLE = ("awaiting_relocation", "settling_in", "integrated_residents", "back_at_the_origin", "moved_away")
-INCOME = (("wage", "wage_income_per_capita"), ("equity", "equity_income_per_capita"), ("transfer", "transfer_income_per_capita"))
+INCOME = (
+    ("wage", "wage_income_per_capita"),
+    ("equity", "equity_income_per_capita"),
+    ("transfer", "transfer_income_per_capita"),
+)
 PERCENT = ("employment_rate", "urbanization_rate")
 #: outputs shown scaled: name -> language -> (factor, unit on charts, unit on cards)
 SCALED = {"fiscal_cost": {"en": (1e-9, "bn yuan/yr", "bn"), "zh": (1e-8, "亿元/年", "亿元")}}
@@ -61,14 +65,29 @@ def vega_lite(template: Callable[..., alt.TopLevelMixin], args: tuple, table: pd
     return spec
 
 
+#: Most saved times a chart of a model on its own time units draws (its runs may save every time step).
+MAX_POINTS = 601
+
+
+def thinned(frame: pd.DataFrame, max_points: int = MAX_POINTS) -> pd.DataFrame:
+    """Every k-th row of a run, the last included, so that at most about ``max_points`` are drawn."""
+    if len(frame) <= max_points:
+        return frame
+    step = -(-(len(frame) - 1) // (max_points - 1))
+    rows = list(range(0, len(frame), step))
+    return frame.iloc[rows if rows[-1] == len(frame) - 1 else [*rows, len(frame) - 1]]
+
+
 # ---------------------------------------------------------------- KPIs over time
 
 
-def kpi_long(frames: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.DataFrame:
-    """Long table (year, kpi, label, series, value) of the KPIs of several named runs."""
+def kpi_long(frames: dict[str, pd.DataFrame], labels: dict[str, str], kpis=KPIS) -> pd.DataFrame:
+    """Long table (year, kpi, label, series, value) of the KPIs (or the outputs ``kpis``) of several
+    named runs; the time column is the runs' index (``year``, or ``time`` for a model on its own time units)."""
     parts = []
     for series, frame in frames.items():
-        part = frame[list(KPIS)].reset_index().melt("year", var_name="kpi", value_name="value")
+        time = frame.index.name or "year"
+        part = frame[list(kpis)].reset_index().melt(time, var_name="kpi", value_name="value")
         part["series"] = series
         parts.append(part)
     long = pd.concat(parts, ignore_index=True)
@@ -76,11 +95,22 @@ def kpi_long(frames: dict[str, pd.DataFrame], labels: dict[str, str]) -> pd.Data
     return long
 
 
-def kpi_table(lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str = "en") -> pd.DataFrame:
-    """The lines from :func:`kpi_long` joined with the bands, rates in percent, money scaled."""
+def time_column(table: pd.DataFrame) -> str:
+    """The time column of a long table: ``year``, or ``time`` for a model on its own time units."""
+    return "year" if "year" in table.columns else "time"
+
+
+def kpi_table(
+    lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str = "en", *, scaled: bool = True
+) -> pd.DataFrame:
+    """The lines from :func:`kpi_long` joined with the bands, rates in percent, money scaled (the
+    project's outputs; ``scaled=False`` leaves another model's values as they are)."""
     data = lines.copy()
     if bands is not None:
-        data = data.merge(bands[["year", "kpi", "q05", "q25", "q75", "q95"]], on=["year", "kpi"], how="left")
+        time = time_column(lines)
+        data = data.merge(bands[[time, "kpi", "q05", "q25", "q75", "q95"]], on=[time, "kpi"], how="left")
+    if not scaled:
+        return data
     factors = {k: 100.0 for k in PERCENT} | {k: v[lang][0] for k, v in SCALED.items()}
     units = {k: " (%)" for k in PERCENT} | {k: f" ({v[lang][1]})" for k, v in SCALED.items()}
     scale = data["kpi"].map(factors).fillna(1.0)
@@ -99,6 +129,7 @@ def kpi_template(
     bands: bool,
     ticks: tuple[int, ...],
     thin_series: str | None = None,
+    time: tuple[str, str] | None = None,
 ) -> alt.LayerChart:
     """One KPI over time: a line per series, optional 5-95 % and 25-75 % bands of ``series[0]``.
 
@@ -120,19 +151,32 @@ def kpi_template(
         Years labelled on the x axis.
     thin_series : str or None
         Series drawn as a thin grey line (the reference baseline at default assumptions).
+    time : (str, str) or None
+        The time column and the axis title of a model on its own time units (a continuous axis, the
+        ticks its own); None: whole years, ``ticks`` labelled.
     """
-    x = alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0, values=list(ticks)))
+    if time is None:
+        x = alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0, values=list(ticks)))
+    else:
+        x = alt.X(f"{time[0]}:Q", title=time[1], axis=alt.Axis(labelAngle=0, format=",~r"), scale=alt.Scale(nice=False))
     dash = (
-        alt.condition(alt.datum.series == dash_series, alt.value([5, 4]), alt.value([1, 0])) if dash_series else alt.value([1, 0])
+        alt.condition(alt.datum.series == dash_series, alt.value([5, 4]), alt.value([1, 0]))
+        if dash_series
+        else alt.value([1, 0])
     )
     colors = [GREY if name == thin_series else COLORS[i % len(COLORS)] for i, name in enumerate(series)]
-    width = alt.condition(alt.datum.series == thin_series, alt.value(1.2), alt.value(2.5)) if thin_series else alt.value(2.5)
+    width = (
+        alt.condition(alt.datum.series == thin_series, alt.value(1.2), alt.value(2.5))
+        if thin_series
+        else alt.value(2.5)
+    )
     line = alt.Chart().mark_line().encode(
         x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, sort=list(series), legend=_series_legend(series),
                         scale=alt.Scale(domain=list(series), range=colors)),
         strokeDash=dash, strokeWidth=width,
-        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("year:O"), alt.Tooltip("value:Q", format=",.3~f")],
+        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("year:O" if time is None else f"{time[0]}:Q"),
+                 alt.Tooltip("value:Q", format=",.3~f")],
     )  # fmt: skip
     layers = []
     if bands:
@@ -175,15 +219,24 @@ def kpi_spec(
     *,
     dash_series: str | None = None,
     thin_series: str | None = None,
+    time_title: str | None = None,
 ) -> dict:
-    """:func:`kpi_chart` as a Vega-Lite spec from the cached template."""
-    return vega_lite(kpi_template, *_kpi_parts(lines, bands, lang, kpi, dash_series, thin_series))
+    """:func:`kpi_chart` as a Vega-Lite spec from the cached template. ``time_title`` is the axis title
+    of a model on its own time units (a ``time`` column), whose values are drawn unscaled."""
+    return vega_lite(kpi_template, *_kpi_parts(lines, bands, lang, kpi, dash_series, thin_series, time_title))
 
 
-def _kpi_parts(lines, bands, lang: str, kpi: str, dash_series, thin_series) -> tuple[tuple, pd.DataFrame]:
+def _kpi_parts(
+    lines, bands, lang: str, kpi: str, dash_series, thin_series, time_title=None
+) -> tuple[tuple, pd.DataFrame]:
     """The template arguments and the table of one KPI's chart."""
     if kpi not in set(lines["kpi"]):
         raise ValueError(f"unknown KPI {kpi!r}; KPIs: {', '.join(dict.fromkeys(lines['kpi']))}")
+    series = tuple(dict.fromkeys(lines.loc[lines["kpi"] == kpi, "series"]))
+    if time_title is not None:
+        table = kpi_table(lines[lines["kpi"] == kpi], bands, lang, scaled=False).reset_index(drop=True)
+        time = (time_column(table), time_title)
+        return (lang, str(table["label"].iloc[0]), series, dash_series, bands is not None, (), thin_series, time), table
     table = kpi_table(lines[lines["kpi"] == kpi], bands, lang).reset_index(drop=True)
     years = sorted(table["year"].unique())
     ticks = tuple(int(y) for y in years[::TICK_EVERY])
@@ -245,7 +298,9 @@ def income_template(lang: str) -> alt.LayerChart:
         .encode(
             x=x,
             y=alt.Y("value:Q", title=t("yuan", lang), stack="zero"),
-            color=alt.Color("source:N", title=None, sort=[t(k, lang) for k, _ in INCOME], legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "source:N", title=None, sort=[t(k, lang) for k, _ in INCOME], legend=alt.Legend(orient="bottom")
+            ),
             tooltip=["source:N", "year:O", alt.Tooltip("value:Q", format=",.0f")],
         )
         .transform_filter(~alt.datum.is_line)

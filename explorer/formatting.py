@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from sd_model.formatting import format_number
+
 from .charts import PERCENT, SCALED
 
 
@@ -34,6 +36,23 @@ def format_delta(name: str, delta: float, lang: str = "en") -> str:
         return f"±0 {unit}" if text[1:] == "0.00" else f"{text} {unit}"
     text = f"{delta:+,.0f}"
     return "±0" if text[1:] == "0" else text
+
+
+def format_value(value: float) -> str:
+    """An output of a model other than the project's as a card shows it: thousands separated from 1,000,
+    else four significant digits (:func:`sd_model.formatting.format_number`)."""
+    return format_number(float(value))
+
+
+def format_change(delta: float, value: float) -> str:
+    """Change from the baseline of an output of another model, to the precision its value is shown
+    with (:func:`format_value`): ``+12.5``, ``-1,204``; ``±0`` when it rounds away."""
+    if not math.isfinite(delta):
+        return "—"
+    size = abs(value) if math.isfinite(value) and value else abs(delta)
+    decimals = 0 if size >= 1000 or size == 0 else max(0, 3 - math.floor(math.log10(size)))
+    text = f"{delta:+,.{decimals}f}"
+    return "±0" if not text.strip("+-0.,") else text
 
 
 def slider_step(low: float, high: float) -> float:

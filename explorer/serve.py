@@ -1,4 +1,11 @@
-"""``python -m explorer.serve [streamlit options]``: the explorer, warm before its first visitor.
+"""``python -m explorer.serve [--mdl PATH [--metadata PATH]] [streamlit options]``: the explorer, warm
+before its first visitor.
+
+``--mdl`` shows another Vensim model than the project's (its metadata: ``--metadata``, else the
+``model.toml`` beside it, else none); the model is loaded and checked before the warm-up and passed
+to the explorer's script in the environment (``SD_MODEL_MDL``, ``SD_MODEL_METADATA``), so that
+``SD_MODEL_MDL=PATH streamlit run app.py`` shows it too. A model that cannot be loaded is one line
+on stderr and exit status 2.
 
 ``streamlit run app.py`` executes the script only when a browser connects, so the first visitor
 waits for everything a fresh process does once: importing PySD, xarray, SciPy and Altair, loading the
@@ -10,12 +17,69 @@ process: the first visitor's run finds the modules, the model and the chart temp
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 from sd_model.paths import ROOT
 
 APP = ROOT / "app.py"
+#: The options of this command (the rest are Streamlit's), and the environment variable each sets.
+MODEL_OPTIONS = {"--mdl": "SD_MODEL_MDL", "--metadata": "SD_MODEL_METADATA"}
+
+
+class UsageError(ValueError):
+    """A bad ``--mdl`` or ``--metadata``; the message is one line."""
+
+
+def model_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Split ``--mdl PATH`` and ``--metadata PATH`` (or ``=PATH``) from the Streamlit options.
+
+    Returns
+    -------
+    env : dict
+        Environment variable to value (:data:`MODEL_OPTIONS`).
+    rest : list of str
+        The other arguments, for ``streamlit run``.
+    """
+    env, rest, words = {}, [], iter(argv)
+    for word in words:
+        name, equals, value = word.partition("=")
+        if name not in MODEL_OPTIONS:
+            rest.append(word)
+            continue
+        value = value if equals else next(words, "")
+        if not value or value.startswith("--"):
+            raise UsageError(f"{name} needs a path")
+        env[MODEL_OPTIONS[name]] = value
+    if "SD_MODEL_METADATA" in env and "SD_MODEL_MDL" not in env:
+        raise UsageError("--metadata needs --mdl (the project's model has its own metadata)")
+    return env, rest
+
+
+def choose_model(argv: list[str]) -> list[str]:
+    """Load and check the model of ``--mdl``/``--metadata`` (or of the environment), and set the
+    environment the explorer's script reads; return the Streamlit options.
+
+    Raises
+    ------
+    UsageError
+        For an option without its path, a missing file, or a model that does not load (one line).
+    """
+    env, rest = model_options(argv)
+    from explorer import choice
+
+    try:
+        files = choice.model_files(os.environ | env)
+        choice.load_chosen(files)
+    except choice.ModelChoiceError as err:
+        raise UsageError(str(err)) from None
+    for variable, value in zip((choice.MDL_ENV, choice.METADATA_ENV), files, strict=True):
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
+    return rest
 
 
 def warm(languages=("en", "zh")) -> float:
@@ -58,6 +122,11 @@ def main(argv=None) -> int:
     from streamlit import config
 
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        argv = choose_model(argv)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     # Read the configuration with the server's own options before warming up, so that starting the
     # server afterwards changes nothing (Streamlit warns of a [server] change otherwise); the warm-up
     # runs outside a server, which Streamlit's script-context logger would report on every call.

@@ -13,7 +13,7 @@ from robustness import analysis as robustness
 from sd_model.scenarios import ScenarioError, parse_scenario
 
 from . import stories, urlstate
-from .compute import cached_scenarios, cached_stories, model
+from .compute import band_sources, cached_scenarios, cached_stories, default_shown, lever_names, model
 from .i18n import LANGUAGES, t
 
 #: The views, in navigation order; the first is the default page. Each is ``explorer/views/NAME.py``.
@@ -41,6 +41,8 @@ def on_load_front_member() -> None:
 
 def band_source() -> str:
     """Where the bands' futures come from: the posterior, or the full ranges when the stress test is on."""
+    if "posterior" not in band_sources():  # a model without a posterior
+        return "ranges"
     return "ranges" if st.session_state.get("bands_full_ranges") else "posterior"
 
 
@@ -56,6 +58,15 @@ def apply_values(values: dict[str, float]) -> None:
 
 def current_values() -> dict[str, float]:
     return {p.name: float(st.session_state[key(p.name)]) for p in model().parameters}
+
+
+def shown_outputs() -> tuple[str, ...]:
+    """The outputs on the cards and charts: the model's KPIs, else those picked in the sidebar (at
+    first its first stocks, :func:`explorer.compute.default_shown`)."""
+    m = model()
+    if m.kpis:
+        return tuple(m.kpis)
+    return tuple(name for name in st.session_state.get("shown_outputs", default_shown()) if name in m.output_names)
 
 
 def preset_values() -> dict[str, float]:
@@ -95,6 +106,8 @@ def init_state() -> str | None:
     elif story is not None:
         warnings.append(f"unknown story {story!r}; stories: {', '.join(cached_stories())}")
     apply_values(preset_values() | params)
+    if not model().kpis:
+        st.session_state["shown_outputs"] = list(default_shown())
     st.session_state["_link_has_values"] = bool(params)
     st.session_state["link_warnings"] = warnings
     return view
@@ -147,8 +160,9 @@ def on_reset(name: str) -> None:
 
 
 def on_reset_assumptions() -> None:
+    levers = lever_names()
     for p in model().parameters:
-        if p.kind != "lever":
+        if p.name not in levers:
             st.session_state[key(p.name)] = p.default
 
 

@@ -9,7 +9,9 @@ from sd_model.parameters import Parameter, ParameterError, unknown_name_message
 RESERVED = ("preset", "lang", "view", "story")
 
 
-def parse_query(query: dict[str, str], table: dict[str, Parameter]) -> tuple[dict[str, float], dict[str, str], list[str]]:
+def parse_query(
+    query: dict[str, str], table: dict[str, Parameter]
+) -> tuple[dict[str, float], dict[str, str], list[str]]:
     """Split a query string into parameter values, other settings and warnings.
 
     A tampered or out-of-range value is dropped (the default applies) with a warning naming it;

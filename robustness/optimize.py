@@ -25,6 +25,7 @@ import platypus
 
 import sd_model
 from sd_model.scenarios import Scenario
+from sd_model.words import phrase
 
 from .experiments import futures, run_experiment
 from .targets import fixed_levers, read_objectives, read_targets, target_outputs
@@ -207,41 +208,17 @@ def front_scenarios(
     front: pd.DataFrame, names: list[str], model: sd_model.Model | None = None, units: str = "yuan"
 ) -> list[Scenario]:
     """Each front member as a scenario holding the levers that differ from their defaults; ``units`` of
-    the cost (yuan: in billions, as the project's model reports it)."""
+    the cost (yuan: in billions, as the project's model reports it). Titles from :mod:`sd_model.words`."""
     model = model or sd_model.default_model()
     defaults = model.defaults()
+    kind = "front_yuan" if units == "yuan" else "front_cost"
     scenarios = []
     for i, (_, row) in enumerate(front.iterrows()):
         params = {name: round(float(row[name]), 6) for name in names if not np.isclose(row[name], defaults[name])}
-        if units != "yuan":  # another model's cost, in its own units
-            cost = f"{row['cost_median']:,.4g} {units}".strip()
-            scenarios.append(
-                Scenario(
-                    name=f"front_{i + 1:02d}",
-                    title_en=f"Robust front {i + 1}: {row['share_all']:.0%} of futures, cost {cost}",
-                    title_zh=f"稳健前沿{i + 1}：{row['share_all']:.0%}的情形达标，成本{cost}",
-                    description_en=f"A lever setting on the Pareto front of cost (median {cost}) against the share of "
-                    f"futures meeting every target ({row['share_all']:.1%}); found by python -m robustness optimize.",
-                    description_zh=f"成本（中位数{cost}）与全部目标达成情形占比（{row['share_all']:.1%}）的帕累托前沿上的"
-                    "一组政策设置；由 python -m robustness optimize 求得。",
-                    parameters=params,
-                )
-            )
-            continue
-        scenarios.append(
-            Scenario(
-                name=f"front_{i + 1:02d}",
-                title_en=f"Robust front {i + 1}: {row['share_all']:.0%} of futures, "
-                f"{row['cost_median'] / 1e9:.1f} bn yuan",
-                title_zh=f"稳健前沿{i + 1}：{row['share_all']:.0%}的情形达标，{row['cost_median'] / 1e8:.0f}亿元",
-                description_en=f"A lever setting on the Pareto front of cumulative fiscal cost to 2035 (median "
-                f"{row['cost_median'] / 1e9:.2f} bn yuan) against the share of futures meeting every target "
-                f"({row['share_all']:.1%}); found by python -m robustness optimize.",
-                description_zh=f"到2035年累计财政成本（中位数{row['cost_median'] / 1e8:.0f}亿元）与全部目标达成情形占比"
-                f"（{row['share_all']:.1%}）的帕累托前沿上的一组政策设置；由 python -m robustness optimize 求得。",
-                parameters=params,
-            )
-        )
+        fields = dict(member=i + 1, share=row["share_all"], cost=row["cost_median"], units=units)
+        texts = {f"{part}_{lang}": phrase(f"{kind}_{part}", lang, **fields) for part in ("title", "description")
+                 for lang in ("en", "zh")}  # fmt: skip
+        scenarios.append(Scenario(name=f"front_{i + 1:02d}", parameters=params, **texts))
     return scenarios
 
 

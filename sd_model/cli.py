@@ -133,6 +133,8 @@ def cmd_cost(args) -> int:
 
 
 def cmd_loops(args) -> int:
+    from diagrams.structure import structure
+
     from .loop_dominance import (
         dominant_periods,
         loop_scores,
@@ -142,7 +144,6 @@ def cmd_loops(args) -> int:
         name_scores,
         read_periods,
     )
-    from .structure import structure
     from .words import loop_sentence
 
     if args.out:
@@ -221,8 +222,9 @@ def cmd_check(args) -> int:
 def cmd_sketch(args) -> int:
     from pathlib import Path
 
+    from diagrams.sketch import generate_sketch, read_sketch, write_sketch
+
     from .paths import MODEL_FILE
-    from .sketch import generate_sketch, read_sketch, write_sketch
 
     mdl = Path(args.mdl) if args.mdl else MODEL_FILE
     if not mdl.is_file():

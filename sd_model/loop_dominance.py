@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diagrams.structure import Structure, canonical, structure
+
 from . import spec
 from .model import Model, load_model
 from .parameters import in_language
 from .paths import MODELS_DIR, beside
-from .structure import Structure, canonical, structure
 
 LOOPS_FILE = MODELS_DIR / "loops.toml"
 POLARITIES = ("R", "B")

@@ -34,11 +34,38 @@ PHRASES = {
     "between": {"en": "{label} between {low:.3g} and {high:.3g}", "zh": "{label} {low:.3g}–{high:.3g}"},
     "above": {"en": "{label} above {low:.3g}", "zh": "{label}高于{low:.3g}"},
     "below": {"en": "{label} below {high:.3g}", "zh": "{label}低于{high:.3g}"},
+    # A member of the robust front (robustness.optimize), its cost in yuan (the project's model)...
+    "front_yuan_title": {
+        "en": "Robust front {member}: {share:.0%} of futures, {cost_bn:.1f} bn yuan",
+        "zh": "稳健前沿{member}：{share:.0%}的情形达标，{cost_yi:.0f}亿元",
+    },
+    "front_yuan_description": {
+        "en": "A lever setting on the Pareto front of cumulative fiscal cost to 2035 (median {cost_bn:.2f} bn yuan) "
+        "against the share of futures meeting every target ({share:.1%}); found by python -m robustness optimize.",
+        "zh": "到2035年累计财政成本（中位数{cost_yi:.0f}亿元）与全部目标达成情形占比（{share:.1%}）的帕累托前沿上的"
+        "一组政策设置；由 python -m robustness optimize 求得。",
+    },
+    # ... or in the units of another model's cost output.
+    "front_cost_title": {
+        "en": "Robust front {member}: {share:.0%} of futures, cost {cost_text}",
+        "zh": "稳健前沿{member}：{share:.0%}的情形达标，成本{cost_text}",
+    },
+    "front_cost_description": {
+        "en": "A lever setting on the Pareto front of cost (median {cost_text}) against the share of futures meeting "
+        "every target ({share:.1%}); found by python -m robustness optimize.",
+        "zh": "成本（中位数{cost_text}）与全部目标达成情形占比（{share:.1%}）的帕累托前沿上的一组政策设置；"
+        "由 python -m robustness optimize 求得。",
+    },
 }
 
 
 def phrase(name: str, lang: str = "en", **fields) -> str:
-    """The phrase ``name`` in ``lang`` (``"zh"`` or else English), its fields filled in."""
+    """The phrase ``name`` in ``lang`` (``"zh"`` or else English), its fields filled in. A ``cost`` field
+    also gives ``cost_bn`` (billions), ``cost_yi`` (亿, 1e8) and ``cost_text`` (four digits and ``units``)."""
+    if "cost" in fields:
+        cost = fields["cost"]
+        text = f"{cost:,.4g} {fields.get('units', '')}".strip()
+        fields |= {"cost_bn": cost / 1e9, "cost_yi": cost / 1e8, "cost_text": text}
     return PHRASES[name]["zh" if lang == "zh" else "en"].format(**fields)
 
 

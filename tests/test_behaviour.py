@@ -14,8 +14,8 @@ import pytest
 from scipy.stats import qmc
 
 import sd_model
+from diagrams.structure import structure
 from sd_model.paths import MODEL_FILE
-from sd_model.structure import structure
 
 FRACTIONS = [
     "employment_rate",

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from diagrams.structure import structure
 from explorer.diagram import sector_dot
-from sd_model.structure import structure
 
 from .conftest import MODEL_FILE
 

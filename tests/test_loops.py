@@ -124,7 +124,7 @@ def test_pysimlin_runs_the_mdl_equal_to_pysd(model, case):
     units in the run. (Flows that cancel to zero, such as registration, 710,000 people minus the sum
     of five stocks, come out as 1e-10 people in one engine and 2e-11 in the other: rounding of the
     operands, 1e-16 of them, that no per-value tolerance can pass.)"""
-    from sd_model.structure import canonical, structure
+    from diagrams.structure import canonical, structure
 
     reference = regression.read_reference(case)
     run = lp.simlin_model(regression.cases()[case], model).run(analyze_loops=False).results

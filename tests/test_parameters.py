@@ -7,9 +7,9 @@ import re
 import pytest
 
 import sd_model
+from diagrams.mdl import read_equations
 from sd_model import parameter_frame
 from sd_model.cli import markdown_table
-from sd_model.mdl import read_equations
 from sd_model.paths import MODEL_FILE, MODELS_DIR
 
 

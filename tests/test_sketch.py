@@ -8,9 +8,9 @@ import pysd
 import pytest
 
 import sd_model
+from diagrams.sketch import generate_sketch, read_sketch
+from diagrams.structure import TIME_SETTINGS, canonical, structure
 from sd_model.cli import main as cli
-from sd_model.sketch import generate_sketch, read_sketch
-from sd_model.structure import TIME_SETTINGS, canonical, structure
 
 from .conftest import MODEL_FILE
 

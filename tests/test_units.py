@@ -12,7 +12,7 @@ import shutil
 
 import simlin
 
-from sd_model.mdl import read_equations
+from diagrams.mdl import read_equations
 from sd_model.paths import MODEL_FILE
 
 

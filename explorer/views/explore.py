@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-import sd_model
 from explorer import charts, compute, state
 from explorer.exchange import current_scenario
 from explorer.i18n import t
@@ -15,10 +14,16 @@ from sd_model.formatting import format_number
 
 def export_import(values: dict[str, float], results, language: str) -> None:
     with st.expander(t("export", language), expanded=False):
-        scenario = current_scenario(values, compute.model().defaults(), compute.cached_scenarios()[st.session_state["preset"]])
+        scenario = current_scenario(
+            values, compute.model().defaults(), compute.cached_scenarios()[st.session_state["preset"]]
+        )
         cols = st.columns(2)
         cols[0].download_button(
-            t("export_toml", language), scenario.to_toml(), file_name="scenario.toml", mime="application/toml", key="export_toml"
+            t("export_toml", language),
+            scenario.to_toml(),
+            file_name="scenario.toml",
+            mime="application/toml",
+            key="export_toml",
         )
         cols[1].download_button(
             t("export_csv", language), results.to_csv(), file_name="results.csv", mime="text/csv", key="export_csv"
@@ -40,7 +45,9 @@ def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
         summary = {t("extra_cost", language): effect["extra_cost_yuan"]}
         summary |= {t(gain, language): effect[gain] for gain in GAINS}
         summary |= {t(f"per_{gain}", language): effect[f"yuan_per_{gain}"] for gain in GAINS}
-        st.dataframe(pd.Series(summary, name="").to_frame().style.format(format_number, na_rep="—"), key="yuan_scenario")
+        st.dataframe(
+            pd.Series(summary, name="").to_frame().style.format(format_number, na_rep="—"), key="yuan_scenario"
+        )
         shown = pd.DataFrame(
             {
                 t("lever", language): [model.parameter_table[name].label(language) for name in table.index],
@@ -49,11 +56,13 @@ def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
             }
             | {t(f"per_{gain}", language): table[f"yuan_per_{gain}"] for gain in GAINS}
         )
-        st.dataframe(shown.style.format(format_number, subset=shown.columns[2:], na_rep="—"), hide_index=True, key="yuan_levers")
+        st.dataframe(
+            shown.style.format(format_number, subset=shown.columns[2:], na_rep="—"), hide_index=True, key="yuan_levers"
+        )
 
 
 def robustness_strip(shares, baseline_shares, source: str, language: str) -> None:
-    """Share of the futures in which each target of ``models/targets.toml`` holds, at the current levers."""
+    """Share of the futures in which each target of the targets file holds, at the current levers."""
     targets = compute.cached_targets()
     items = [(x.name, x.short(language)) for x in targets] + [("all", t("all_targets", language))]
     st.markdown(f"**{t('robustness_strip', language)}**")
@@ -62,20 +71,34 @@ def robustness_strip(shares, baseline_shares, source: str, language: str) -> Non
         colour = "green" if share >= 0.9 else "orange" if share >= 0.6 else "red"
         column.markdown(f":{colour}-background[**{share:.0%}**] {label}")
         column.caption(t("strip_vs_baseline", language, share=f"{baseline_shares[name]:.0%}"))
-    st.caption(t(f"strip_note_{source}", language, n=compute.ENSEMBLE_RUNS))
+    note = source if "posterior" in compute.band_sources() else "prior"
+    st.caption(t(f"strip_note_{note}", language, n=compute.ENSEMBLE_RUNS, file=compute.targets_label()))
 
 
-def show(language: str) -> None:
-    st.caption(t("subtitle", language))
-    values = state.current_values()
-    results, baseline = compute.run_of(values), compute.policy_baseline(values)
-    kpi_cards(results, baseline, language)  # first, so that the cards change before the ensemble runs
-    assumptions_note(values, language)
-    levers = {p.name: values[p.name] for p in sd_model.parameters("lever")}
+def futures_panel(values: dict[str, float], language: str):
+    """The robustness strip (where the model has targets), and the bands of the charts (where it has
+    futures) with their source; what a model lacks is said in a line."""
+    if not compute.has_futures():
+        st.caption(t("no_futures", language))
+        return None, None
+    levers = {p.name: values[p.name] for p in compute.lever_parameters()}
     source = state.band_source()
-    bands, shares = compute.cached_futures(tuple(sorted(levers.items())), source)
-    base_levers = {p.name: p.default for p in sd_model.parameters("lever")}
-    robustness_strip(shares, compute.cached_futures(tuple(sorted(base_levers.items())), source)[1], source, language)
+    shown = state.shown_outputs()
+    bands, shares = compute.cached_futures(tuple(sorted(levers.items())), source, shown)
+    targets, problem = compute.cached_target_file()
+    if problem:
+        st.warning(t("bad_targets", language, error=problem))
+    elif targets:
+        base_levers = {p.name: p.default for p in compute.lever_parameters()}
+        base_shares = compute.cached_futures(tuple(sorted(base_levers.items())), source, shown)[1]
+        robustness_strip(shares, base_shares, source, language)
+    else:
+        st.caption(t("no_targets", language, file=compute.targets_label()))
+    return bands, source
+
+
+def charts_section(values, results, baseline, bands, source, language: str) -> None:
+    """The shown outputs over time against the baseline, with bands and their note and switch."""
     st.subheader(t("kpi_chart", language))
     frames = {t("series_scenario", language): results, t("series_baseline", language): baseline}
     reference = None
@@ -83,16 +106,42 @@ def show(language: str) -> None:
         reference = t("series_reference", language)
         frames[reference] = compute.baseline()
     kpi_grid(frames, bands, language, dash=t("series_baseline", language), thin=reference, key="chart_kpi")
-    st.caption(t(f"band_note_{source}", language, n=compute.ENSEMBLE_RUNS))
-    st.toggle(t("bands_full_ranges", language), key="bands_full_ranges", help=t("bands_full_ranges_help", language))
-    if st.toggle(t("why_open", language), key="why_open"):
-        baseline_values = values | {p.name: p.default for p in sd_model.parameters("lever")}
-        why_panel(values, baseline_values, language)
+    if source is None:
+        return
+    if "posterior" in compute.band_sources():
+        st.caption(t(f"band_note_{source}", language, n=compute.ENSEMBLE_RUNS))
+        st.toggle(t("bands_full_ranges", language), key="bands_full_ranges", help=t("bands_full_ranges_help", language))
+    else:  # no posterior beside the model: the full ranges are all there is
+        st.caption(t("band_note_prior", language, n=compute.ENSEMBLE_RUNS))
+
+
+def relocation_charts(results, language: str) -> None:
+    """Where the relocated people are, and their income: the project's model only."""
+    names = set(compute.model().output_names)
+    if not (set(charts.PEOPLE) | {c for _, c in charts.INCOME} | {"monitoring_line"}) <= names:
+        return
     left, right = st.columns(2)
     labels = compute.labels(language)
     left.vega_lite_chart(spec=charts.people_spec(charts.people_long(results, labels), language), key="chart_people")
     right.vega_lite_chart(spec=charts.income_spec(charts.income_long(results, language), language), key="chart_income")
-    what_a_yuan_buys(values, language)
+
+
+def show(language: str) -> None:
+    st.caption(t("subtitle" if compute.is_project() else "subtitle_model", language))
+    values = state.current_values()
+    results, baseline = compute.run_of(values), compute.policy_baseline(values)
+    kpi_cards(results, baseline, language)  # first, so that the cards change before the ensemble runs
+    assumptions_note(values, language)
+    bands, source = futures_panel(values, language)
+    charts_section(values, results, baseline, bands, source, language)
+    if st.toggle(t("why_open", language), key="why_open"):
+        baseline_values = values | {p.name: p.default for p in compute.lever_parameters()}
+        why_panel(values, baseline_values, language)
+    relocation_charts(results, language)
+    if compute.has_costs():
+        what_a_yuan_buys(values, language)
+    else:
+        st.caption(t("no_costs", language))
     export_import(values, results, language)
 
 

@@ -20,7 +20,8 @@ def show(language: str) -> None:
     for file, problem in problems.items():
         st.warning(t("story_skipped", language, file=file, problem=problem))
     if not all_stories:
-        st.info(t("no_stories", language))
+        folder = compute.relative(compute.stories_folder())
+        st.info(t("no_stories", language, folder=f"{folder}/"))
         return
     st.selectbox(
         t("story", language),
@@ -39,9 +40,15 @@ def show(language: str) -> None:
         table = compute.model().parameter_table
         st.caption(t("locked", language) + ": " + ", ".join(table[n].label(language) for n in step.locked))
     cols = st.columns([1, 1, 4])
-    cols[0].button(t("previous", language), key="story_prev", on_click=state.on_story_move, args=(-1,), disabled=index == 0)
+    cols[0].button(
+        t("previous", language), key="story_prev", on_click=state.on_story_move, args=(-1,), disabled=index == 0
+    )
     cols[1].button(
-        t("next", language), key="story_next", on_click=state.on_story_move, args=(1,), disabled=index == len(story.steps) - 1
+        t("next", language),
+        key="story_next",
+        on_click=state.on_story_move,
+        args=(1,),
+        disabled=index == len(story.steps) - 1,
     )
     values = state.current_values()
     results, baseline = compute.run_of(values), compute.policy_baseline(values)

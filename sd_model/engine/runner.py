@@ -11,7 +11,7 @@ mutable PySD object:
 
 Nothing outside this module reads PySD's private attributes. It depends only on
 :mod:`sd_model.engine.translation` and :mod:`sd_model.engine.codegen` (and the control names of
-:mod:`sd_model.mdl`); :class:`sd_model.Model` owns one engine.
+:mod:`diagrams.mdl`); :class:`sd_model.Model` owns one engine.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..mdl import CONTROL_NAMES
+from diagrams.mdl import CONTROL_NAMES
+
 from . import arrays
 from .codegen import CONTROL, compile_loop
 from .translation import load_pysd

@@ -7,7 +7,7 @@ the sector's stocks in a row, each flow of a stock's ``INTEG`` as a valve with i
 other stock, or to a cloud), the sector's other variables placed near what they are linked to, and a
 grey shadow for each variable that lives in another sector. Every dependency of a variable is an
 arrow. The structure it draws (sectors, dependencies, the flows of each stock) comes from
-:mod:`sd_model.structure`, which the explorer's diagrams and the conservation tests also read. Vensim opens the
+:mod:`diagrams.structure`, which the explorer's diagrams and the conservation tests also read. Vensim opens the
 result as it is and lets a modeller rearrange it; :func:`read_sketch` reads any sketch back so that
 a test can check that the views still agree with the equations.
 

@@ -1,7 +1,7 @@
 """The model's structure as its equations state it: sectors, dependencies, the flows of each stock.
 
-Read from the equation text of the ``.mdl`` (:mod:`sd_model.mdl`), not from a translation, so that the
-explorer's diagrams, the Vensim sketch writer (:mod:`sd_model.sketch`) and the conservation tests
+Read from the equation text of the ``.mdl`` (:mod:`diagrams.mdl`), not from a translation, so that the
+explorer's diagrams, the Vensim sketch writer (:mod:`diagrams.sketch`) and the conservation tests
 share one reading; a test checks it against PySD's dependency graph.
 """
 
