@@ -13,7 +13,6 @@ import pandas as pd
 
 from sd_model.paths import REFERENCE_DIR
 
-RELOCATION_TARGET = 710_000  # people relocated in Guangxi 2016-2020
 CENSUS_YEAR = 2020
 #: an observation is met when the model lies within this many observation errors (sd) of it
 WITHIN_SD = 2.0

@@ -44,11 +44,22 @@ def share_chart(table: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     )
 
 
-def cost_chart(table: pd.DataFrame) -> alt.Chart:
-    """Robustness (share of futures meeting every target) against median cumulative cost."""
-    data = table[table["target"] == "all"].assign(cost_billion=lambda d: d["cost_median"] / 1e9)
+def cost_axis(model: sd_model.Model, objectives) -> tuple[str, float]:
+    """Title and divisor of the cost axis: billions for a cost in yuan (the project's model), else the
+    cost output's label and units as they are."""
+    output = next(o for o in model.outputs if o.name == objectives.cost_output)
+    final = f"{model.times()[-1]:g}"
+    if output.units == "yuan":
+        return f"{output.label_en} by {final}, median (billion yuan)", 1e9
+    return f"{output.label_en} at {final}, median ({output.units or 'its units'})", 1.0
+
+
+def cost_chart(table: pd.DataFrame, title: str = "cumulative fiscal cost to 2035, median (billion yuan)",
+               scale: float = 1e9) -> alt.Chart:  # fmt: skip
+    """Robustness (share of futures meeting every target) against median cost (divided by ``scale``)."""
+    data = table[table["target"] == "all"].assign(cost_billion=lambda d: d["cost_median"] / scale)
     base = alt.Chart(data).encode(
-        x=alt.X("cost_billion:Q", title="cumulative fiscal cost to 2035, median (billion yuan)"),
+        x=alt.X("cost_billion:Q", title=title),
         y=alt.Y("share_met:Q", title="share of futures meeting every target", axis=alt.Axis(format="%")),
     )
     return (
@@ -116,11 +127,10 @@ def run_robustness(
         table.to_csv(out / "robustness.csv", index=False)
         boxes.to_csv(out / "boxes.csv", index=False)
         labels = {t.name: t.short_en for t in targets} | {"all": "all targets"}
-        for name, chart in (
-            ("share_met", share_chart(table, labels)),
-            ("cost", cost_chart(table)),
-            ("peeling", trajectory_chart(trajectories)),
-        ):
+        charts = {"share_met": share_chart(table, labels), "peeling": trajectory_chart(trajectories)}
+        if objectives.cost_output:
+            charts["cost"] = cost_chart(table, *cost_axis(model, objectives))
+        for name, chart in charts.items():
             for suffix in ("png", "html"):
                 chart.save(str(out / f"{name}.{suffix}"))
         info = {
@@ -129,6 +139,7 @@ def run_robustness(
             "seed": seed,
             "futures": "full ranges" if prior else "posterior",
             "targets_file": str(targets_file),
+            "cost": list(cost_axis(model, objectives)) if objectives.cost_output else None,
             "model_digest": model.digest,
             "runs": len(frame),
             "seconds_evaluating": round(evaluated - started, 2),
@@ -144,6 +155,7 @@ def report_text(table: pd.DataFrame, boxes: pd.DataFrame, targets, info: dict) -
     names = [t.name for t in targets] + ["all"]
     pivot = table.pivot(index="scenario", columns="target", values="share_met").loc[info["scenarios"], names]
     cost = table[table["target"] == "all"].set_index("scenario").loc[info["scenarios"]]
+    cost_title, scale = info.get("cost") or ("cost (none named)", 1.0)
     lines = [
         "# Robustness of the scenarios",
         "",
@@ -159,7 +171,7 @@ def report_text(table: pd.DataFrame, boxes: pd.DataFrame, targets, info: dict) -
         "",
         "## Share of futures meeting each target",
         "",
-        "| scenario | " + " | ".join(names) + " | cost to 2035, median (bn yuan) | regret (all), mean |",
+        "| scenario | " + " | ".join(names) + f" | {cost_title} | regret (all), mean |",
         "|---|" + "---|" * (len(names) + 2),
     ]
     for scenario, row in pivot.iterrows():
@@ -167,7 +179,7 @@ def report_text(table: pd.DataFrame, boxes: pd.DataFrame, targets, info: dict) -
         lines.append(
             f"| {scenario} | "
             + " | ".join(f"{row[n]:.1%}" for n in names)
-            + f" | {c['cost_median'] / 1e9:.2f} | {c['regret_mean']:.3f} |"
+            + f" | {c['cost_median'] / scale:.4g} | {c['regret_mean']:.3f} |"
         )
     lines += [
         "",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import sd_model
-from calibration.fit import RELOCATION_TARGET, WITHIN_SD, calibration_report, census_rebasing_offset, urbanization_fit
+from calibration.fit import WITHIN_SD, calibration_report, census_rebasing_offset, urbanization_fit
+from calibration.observations import read_observations
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +52,10 @@ def test_hechi_a_poorer_prefecture_lies_below_the_province(baseline):
 
 
 def test_moving_in_mostly_complete_by_end_2019(baseline):
-    assert baseline.loc[2019, "relocated_to_date"] >= 0.95 * RELOCATION_TARGET
-    assert baseline.loc[2016, "relocated_to_date"] <= 0.6 * RELOCATION_TARGET  # S-shaped, not instant
+    # the published programme total (about 710,000, data/reference/relocation_facts.csv)
+    target = next(o.value for o in read_observations() if o.name == "relocated_by_2020")
+    assert baseline.loc[2019, "relocated_to_date"] >= 0.95 * target
+    assert baseline.loc[2016, "relocated_to_date"] <= 0.6 * target  # S-shaped, not instant
 
 
 def test_urbanization_rmspe_at_most_3_percent(baseline):
