@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sd_model.paths import ROOT
@@ -109,7 +109,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_file: Path, *, timeout: float = 90.0, script: Path | None = None) -> Iterator[str]:
+def streamlit_server(
+    log_file: Path, *, timeout: float = 90.0, script: Path | None = None, args: Sequence[str] = ()
+) -> Iterator[str]:
     """Run the explorer as ``make run`` does (:mod:`explorer.serve`) in a subprocess; yield its URL
     once it answers its health check.
 
@@ -122,16 +124,20 @@ def streamlit_server(log_file: Path, *, timeout: float = 90.0, script: Path | No
     script : Path, optional
         Another Streamlit script, run with ``streamlit run`` in its own folder (which holds its
         ``.streamlit/config.toml``), instead of the explorer.
+    args : sequence of str
+        More arguments of :mod:`explorer.serve` (``["--mdl", PATH]`` opens it on another model).
     """
     port = free_port()
     where = ["--server.port", str(port), "--server.address", "127.0.0.1"]
     if script is None:
-        command, cwd = [sys.executable, "-m", "explorer.serve", *where], ROOT
+        command, cwd = [sys.executable, "-m", "explorer.serve", *args, *where], ROOT
     else:
         command, cwd = [sys.executable, "-m", "streamlit", "run", str(script), *where], Path(script).parent
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "w") as log:
-        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+        # the model comes from the arguments, never from a variable left in the test's environment
+        env = {k: v for k, v in os.environ.items() if k not in ("SD_MODEL_MDL", "SD_MODEL_METADATA")}
+        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout

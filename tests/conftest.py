@@ -40,3 +40,18 @@ def edit_constant(mdl_file, vensim_name: str, value: str) -> None:
 
 
 __all__ = ["METADATA_FILE", "MODEL_FILE", "edit_constant"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's, found or installed by ``python -m tests.browser``) driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM_FLAGS, HOW_TO, find_chromium
+
+    chromium = find_chromium()
+    assert chromium is not None, HOW_TO  # `make test` installs one first (python -m tests.browser)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

@@ -6,12 +6,12 @@ import re
 import shutil
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 import sd_model
 from sd_model.paths import ROOT
 
-from .browser import CHROMIUM_FLAGS, HOW_TO, find_chromium, streamlit_server
+from .browser import streamlit_server
 
 # One xdist worker runs them all, so one server and one browser serve the module.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -23,16 +23,6 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 def server():
     with streamlit_server(ARTIFACTS / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = find_chromium()
-    assert chromium is not None, HOW_TO  # `make test` installs one first (python -m tests.browser)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def equity_card(page):

@@ -3,24 +3,16 @@ of ``models/examples/workforce/``, started as ``python -m explorer.serve --mdl P
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 import sd_model
 from explorer.formatting import format_value
 from sd_model.paths import ROOT
 
-from .browser import CHROMIUM_FLAGS, HOW_TO, find_chromium, free_port
+from .browser import streamlit_server
 
 # One xdist worker runs the browser tests, so that the servers and browsers do not compete.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -29,49 +21,10 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 WORKFORCE = ROOT / "models" / "examples" / "workforce" / "workforce.mdl"
 
 
-@contextlib.contextmanager
-def explorer_on(mdl: Path, log_file: Path, *, timeout: float = 120.0) -> Iterator[str]:
-    """``python -m explorer.serve --mdl MDL`` on a free local port (as :func:`tests.browser.streamlit_server`
-    runs the project's); yield its URL once it answers its health check."""
-    port = free_port()
-    command = [sys.executable, "-m", "explorer.serve", "--mdl", str(mdl)]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
-    env = {k: v for k, v in os.environ.items() if k not in ("SD_MODEL_MDL", "SD_MODEL_METADATA")}
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_file, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"the explorer did not start on {mdl.name}; see {log_file}") from None
-                    time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
-
-
 @pytest.fixture(scope="module")
 def server():
-    with explorer_on(WORKFORCE, ARTIFACTS / "streamlit_workforce.log") as url:
+    with streamlit_server(ARTIFACTS / "streamlit_workforce.log", timeout=120, args=["--mdl", str(WORKFORCE)]) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = find_chromium()
-    assert chromium is not None, HOW_TO  # `make test` installs one first (python -m tests.browser)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def card_value(page, label: str):
