@@ -489,8 +489,11 @@ def _outputs(builders: list[Builder], code: Writer, auxiliaries, auxiliary_code,
             ordered[builder.name] = builder
         elif (output := builder.output(code)) is not None:
             body.append(f"{builder.name} = {output}")
-    graph = {n: {d for d in deps[n] if d in auxiliaries or d in ordered} for n in auxiliaries}
-    graph |= {name: {d for d in builder.dependencies if d in auxiliaries} for name, builder in ordered.items()}
+    # Sorted predecessors: the order of independent auxiliaries, and so the generated text, is the same
+    # in every process (not that of a set, which changes with PYTHONHASHSEED); the compiled kernel's
+    # cache is keyed by that text.
+    graph = {n: sorted(d for d in deps[n] if d in auxiliaries or d in ordered) for n in auxiliaries}
+    graph |= {name: sorted(d for d in builder.dependencies if d in auxiliaries) for name, builder in ordered.items()}
     try:
         full_order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as err:

@@ -17,7 +17,9 @@ Nothing outside this module reads PySD's private attributes. It depends only on
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ from diagrams.mdl import CONTROL_NAMES
 
 from . import arrays
 from .codegen import CONTROL, compile_loop
+from .compiled import CompiledFallbackWarning, NotCompiled, compile_kernel, use_compiled
 from .translation import load_pysd
 
 
@@ -128,6 +131,7 @@ class Engine:
         self.py_columns = [f"{py}[{label}]" if label else py for _, py, label in self.column_parts]
         self._py_file = py_file
         self._compiled = {}  # delay orders -> (loop, source), generated at the first run: PySD's loop works without it
+        self._kernels = {}  # generated source -> compiled kernel, or None where the NumPy loop runs it
         self._compile_lock = threading.Lock()
         self._defaults = {
             self.py_names[real]: value
@@ -191,8 +195,11 @@ class Engine:
         per_save = round(self.control["saveper"] / time_step)
         return steps, per_save, steps // per_save + 1
 
-    def run(self, n: int, values: Mapping[str, float | np.ndarray], final_time: float, time_step: float) -> np.ndarray:
-        """Run ``n`` parameter sets at once with the generated loop.
+    def run(
+        self, n: int, values: Mapping[str, float | np.ndarray], final_time: float, time_step: float, compiled=None
+    ) -> np.ndarray:
+        """Run ``n`` parameter sets at once with the generated loop, compiled (:mod:`.compiled`) where
+        the model allows and ``compiled`` is not False (default: unless ``SD_MODEL_ENGINE=numpy``).
 
         Parameters
         ----------
@@ -215,9 +222,24 @@ class Engine:
         steps, per_save, rows = self.saves(final_time, time_step)
         result = np.empty((len(self.columns), n, rows))
         constants, states, orders = self._initialise(values, final_time, time_step)
-        loop = self._compiled_loop(orders)[0]  # refuses a construct it has no form for, before any step
-        loop(constants, states, initial, time_step, steps, per_save, result)
+        loop, source = self._compiled_loop(orders)  # refuses a construct it has no form for, before any step
+        kernel = self._kernel(source) if (use_compiled() if compiled is None else compiled) else None
+        if kernel is not None:
+            kernel.run(constants, states, initial, time_step, steps, per_save, result)
+        else:
+            loop(constants, states, initial, time_step, steps, per_save, result)
         return result
+
+    def _kernel(self, source: str):
+        """The compiled kernel of a generated loop, or None (with one warning naming why) where the
+        compiled path does not cover it: the NumPy loop runs it then."""
+        if source not in self._kernels:
+            try:
+                self._kernels[source] = compile_kernel(source)
+            except NotCompiled as err:
+                warnings.warn(f"{Path(self._py_file).stem}: {err}; the NumPy loop runs it", CompiledFallbackWarning, 3)
+                self._kernels[source] = None
+        return self._kernels[source]
 
     def _initialise(self, values, final_time: float, time_step: float) -> tuple[dict, dict, dict]:
         """PySD's initial state for ``values``: (constants, states, delay orders) by Python name."""

@@ -1,0 +1,231 @@
+"""The generated Euler loop compiled to machine code with Numba, runs spread over every core.
+
+The NumPy loop of :mod:`sd_model.engine.codegen` evaluates each equation on arrays of runs, one
+Python statement per equation per time step: for one run, nearly all its time is the interpreter's.
+This module takes that same generated source (not a second model) and rewrites it as a kernel over
+scalars: one run per iteration of a ``numba.prange`` loop over the runs, the equations, the saves and
+the Euler step exactly as generated, with the constants and initial states packed into two arrays
+``(runs, k)``. Numba compiles it with LLVM, without fast-math, so each operation is the IEEE operation
+NumPy performs on the same values (the one exception: transcendental functions such as ``exp`` come
+from LLVM's math library, not NumPy's, and may differ in the last bit).
+
+The kernel's module is written to the translation cache (:func:`sd_model.paths.cache_dir`) under the
+SHA-256 of its text, checked against that name before it is imported, and Numba caches its machine
+code beside it: only the first use after a model change compiles. A loop this rewrite does not cover
+(a subscripted model, whose values are DataArrays) raises :class:`NotCompiled` naming why, and the
+engine runs the NumPy loop instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..paths import cache_dir
+
+#: The first line of the generated NumPy loop.
+HEADER = "def euler_loop(c, s, t, dt, steps, per_save, out):"
+#: The kernel's type: constants and states ``(runs, k)``, t0, dt, steps, steps per save, out
+#: ``(outputs, runs, saves)``; given, so that Numba compiles (and caches) when the module is imported.
+SIGNATURE = "void(float64[:, ::1], float64[:, ::1], float64, float64, int64, int64, float64[:, :, ::1])"
+#: Folder (under the translation cache) of the compiled kernels' modules.
+KERNELS = "kernels"
+
+_CONSTANT = re.compile(r"^    (\w+) = c\['(\w+)'\]$")
+_STATE = re.compile(r"^    (\w+) = s\['([\w.]+)'\](?:\[(\d+)\])?$")
+_LOOKUP = re.compile(r"^    (_l[xy]_\w+) = np\.asarray\((\[.*\]), dtype=float\)$")
+_CHECK = re.compile(r"^    if len\(s\['([\w.]+)'\]\) != (\d+): raise NotImplementedError\((.*)\)$")
+_SAVE = re.compile(r"^(\s+out\[\d+), :, (save\] = .*)$")
+
+
+class NotCompiled(NotImplementedError):
+    """A generated loop the compiled path does not cover; the message names what."""
+
+
+class CompiledFallbackWarning(UserWarning):
+    """A model runs in the NumPy loop because the compiled path does not cover it (the message says why)."""
+
+
+def use_compiled() -> bool:
+    """Whether runs go through the compiled kernel: yes, unless ``SD_MODEL_ENGINE=numpy`` (for comparing
+    the two, and for a machine where Numba cannot compile)."""
+    choice = os.environ.get("SD_MODEL_ENGINE", "compiled")
+    if choice not in ("compiled", "numpy"):
+        raise ValueError(f"SD_MODEL_ENGINE must be 'compiled' or 'numpy', got {choice!r}")
+    return choice == "compiled"
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A compiled loop and how to fill its arrays.
+
+    Attributes
+    ----------
+    constants : tuple of str
+        Keys of the constants dict, in the columns of the kernel's constants array.
+    states : tuple of (str, int or None)
+        Keys of the states dict (and the stage of a staged state), in the columns of its states array.
+    checks : tuple of (str, int)
+        State key and the number of stages the loop was generated for (PySD may lower a delay's order).
+    function : callable
+        ``kernel(C, S, t0, dt, steps, per_save, out)``, compiled.
+    path : Path
+        The module it was compiled from.
+    """
+
+    constants: tuple[str, ...]
+    states: tuple[tuple[str, int | None], ...]
+    checks: tuple[tuple[str, int], ...]
+    function: object
+    path: Path
+
+    def run(self, c: dict, s: dict, t0: float, dt: float, steps: int, per_save: int, out: np.ndarray) -> None:
+        """Run the kernel on the constants ``c`` and states ``s`` of the NumPy loop, filling ``out``."""
+        n = out.shape[1]
+        for key, length in self.checks:
+            if len(s[key]) != length:
+                raise NotImplementedError(
+                    f"{key}: PySD set its order to {len(s[key])}; the loop was generated for {length}"
+                )
+        C = np.empty((n, len(self.constants)))
+        for j, key in enumerate(self.constants):
+            C[:, j] = c[key]
+        S = np.empty((n, len(self.states)))
+        for j, (key, stage) in enumerate(self.states):
+            S[:, j] = s[key] if stage is None else np.asarray(s[key])[stage]
+        with _launch_lock:  # Numba's default (workqueue) threads run one parallel launch at a time
+            self.function(C, S, float(t0), float(dt), int(steps), int(per_save), out)
+
+
+def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
+    """The module text of the compiled kernel for a generated NumPy loop, and its constants, states and
+    checks (see :class:`Kernel`).
+
+    Raises
+    ------
+    NotCompiled
+        For a loop over subscripted values, or a line of the prelude this rewrite does not know.
+    """
+    lines = source.splitlines()
+    if not lines or lines[0] != HEADER:
+        raise NotCompiled("not a generated Euler loop")
+    if "xr." in source or "_tpl_" in source:
+        raise NotCompiled("a subscripted model (its values are DataArrays) is not compiled")
+    if ".pipe'" in source:
+        raise NotCompiled("DELAY FIXED (a pipeline whose length the delay time sets in each run) is not compiled")
+    loop_at = next(i for i, line in enumerate(lines) if line == "    for step in range(steps + 1):")
+    constants, states, checks, lookups, prelude = [], [], [], [], []
+    for line in lines[1:loop_at]:
+        prelude.append(_prelude_line(line, constants, states, checks, lookups))
+    body = [_SAVE.sub(r"\1, r, \2", line) for line in lines[loop_at:]]
+    if any("s[" in line or "c[" in line or ":, save]" in line for line in prelude + body):
+        raise NotCompiled("the loop reads its inputs in a way the compiled path does not know")
+    text = "\n".join(
+        [
+            '"""A compiled Euler loop, generated by sd_model.engine.compiled from the NumPy loop of one model."""',
+            "import numpy as np",
+            "from numba import njit, prange",
+            "",
+            *lookups,
+            "",
+            "",
+            "@njit(cache=True)",
+            "def _where(condition, a, b):",
+            "    return a if condition else b",
+            "",
+            "",
+            f"@njit({SIGNATURE!r}, cache=True, parallel=True, error_model='numpy')",
+            "def kernel(C, S, t0, dt, steps, per_save, out):",
+            "    for r in prange(C.shape[0]):",
+            "        t = t0",
+            *("    " + line for line in prelude if line),
+            *("    " + line for line in body),
+            "",
+        ]
+    )
+    return text, tuple(constants), tuple(states), tuple(checks)
+
+
+def _prelude_line(line: str, constants: list, states: list, checks: list, lookups: list) -> str:
+    """A line before the time loop, rewritten to read the kernel's arrays (or moved, or dropped)."""
+    if line == "    n = out.shape[1]":
+        return ""
+    if match := _CONSTANT.match(line):
+        constants.append(match[2])
+        return f"    {match[1]} = C[r, {len(constants) - 1}]"
+    if match := _STATE.match(line):
+        states.append((match[2], None if match[3] is None else int(match[3])))
+        return f"    {match[1]} = S[r, {len(states) - 1}]"
+    if match := _LOOKUP.match(line):
+        lookups.append(f"{match[1]} = np.array({match[2]}, dtype=np.float64)")
+        return ""
+    if match := _CHECK.match(line):
+        checks.append((match[1], int(match[2])))
+        return ""
+    return line
+
+
+_kernels: dict[str, Kernel] = {}
+_kernels_lock = threading.Lock()
+_launch_lock = threading.Lock()
+
+
+def compile_kernel(source: str) -> Kernel:
+    """The compiled kernel of a generated NumPy loop: from this process's cache, else from the module
+    on disk (Numba's machine code beside it), else written and compiled now.
+
+    Raises
+    ------
+    NotCompiled
+        For a loop the rewrite does not cover, or one Numba cannot compile (its message names why).
+    """
+    text, constants, states, checks = kernel_source(source)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with _kernels_lock:
+        if digest not in _kernels:
+            path = _module_file(text, digest)
+            module = _import(path, digest)
+            _kernels[digest] = Kernel(constants, states, checks, module.kernel, path)
+        return _kernels[digest]
+
+
+def _module_file(text: str, digest: str) -> Path:
+    """The kernel's module in the cache, written if absent, and checked: its name is the hash of its text."""
+    folder = cache_dir() / KERNELS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"kernel_{digest[:32]}.py"
+    if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        partial = path.with_suffix(f".{threading.get_ident()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)  # atomic: another process sees the old file or the whole new one
+    return path
+
+
+def _import(path: Path, digest: str):
+    """Import a kernel module after checking that its bytes are the text whose hash names it."""
+    import numba
+
+    if "NUMBA_THREADING_LAYER" not in os.environ:
+        # Numba's own thread pool: safe in a process forked after a kernel ran (GNU OpenMP is not), and
+        # the launch lock makes it safe for the explorer's threads.
+        numba.config.THREADING_LAYER = "workqueue"
+    if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        raise NotCompiled(f"{path}: changed since it was written; not imported")
+    name = f"_sd_model_kernel_{digest[:32]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # Numba's cache locates functions through their module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:  # a Numba typing or lowering error: the NumPy loop runs the model
+        del sys.modules[name]
+        raise NotCompiled(f"Numba cannot compile the loop: {' '.join(str(err).split())[:200]}") from None
+    return module

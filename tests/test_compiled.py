@@ -1,0 +1,100 @@
+"""The compiled engine (Numba) gives the NumPy loop's numbers: on the project's model at its defaults
+and across its full bounds, on every scalar model of tests/models, a run alone as inside a batch; a
+subscripted model says it runs in the NumPy loop; a tampered kernel module is never imported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import qmc
+
+import sd_model
+from sd_model.engine import compiled
+from sd_model.paths import ROOT
+
+#: The compiled kernel against the NumPy loop: equal but for the last bits of LLVM's exp against NumPy's.
+RTOL = 1e-12
+
+
+def both(model: sd_model.Model, columns: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(compiled, NumPy) results of the engine for ``columns`` (engine names) over ``n`` runs."""
+    ft, dt = model.control["final_time"], model.control["time_step"]
+    return model.engine.run(n, columns, ft, dt, compiled=True), model.engine.run(n, columns, ft, dt, compiled=False)
+
+
+def assert_close(a: np.ndarray, b: np.ndarray) -> None:
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    np.testing.assert_allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=RTOL, atol=0)
+
+
+def test_the_project_model_runs_compiled_and_equal_across_its_bounds():
+    model = sd_model.default_model()
+    model.run()
+    kernels = [k for k in model.engine._kernels.values() if k is not None]
+    assert kernels, "the project's model should run in the compiled kernel"
+    unit = qmc.LatinHypercube(d=len(model.parameters), seed=7).random(300)
+    columns = {
+        model.spec.slots[p.name].constant: p.low + unit[:, j] * (p.high - p.low) for j, p in enumerate(model.parameters)
+    }
+    fast, reference = both(model, columns, 300)
+    assert_close(fast, reference)
+    assert np.mean(fast == reference) > 0.9  # most values bit for bit
+
+
+def test_a_run_alone_equals_the_same_run_in_a_batch():
+    model = sd_model.default_model()
+    rng = np.random.default_rng(3)
+    samples = {p.name: rng.uniform(p.low, p.high, 50) for p in model.parameters if p.kind == "lever"}
+    batch = sd_model.run_batch(pd.DataFrame(samples), outputs=list(model.output_names))
+    for i in (0, 17, 49):
+        alone = model.run({name: float(values[i]) for name, values in samples.items()})
+        for name in model.output_names:
+            np.testing.assert_array_equal(batch[name].isel(run=i).to_numpy(), alone[name].to_numpy())
+
+
+#: Models the compiled path does not cover, and the construct its warning names.
+FALLBACKS = {
+    "delay_n_and_fixed.mdl": "DELAY FIXED",
+    "subscripts_1d.mdl": "subscripted model",
+    "subscripts_2d.mdl": "subscripted model",
+    "ten_counties.mdl": "subscripted model",
+}
+
+
+@pytest.mark.parametrize("mdl", sorted(p.name for p in (ROOT / "tests" / "models").glob("*.mdl")))
+def test_every_test_model_compiled_equals_numpy_or_says_why_not(mdl):
+    model = sd_model.load_model(ROOT / "tests" / "models" / mdl)
+    model.engine._kernels.clear()
+    try:
+        if mdl in FALLBACKS:
+            with pytest.warns(compiled.CompiledFallbackWarning, match=f"{FALLBACKS[mdl]}.*the NumPy loop runs it"):
+                fast, reference = both(model, {}, 3)
+        else:
+            fast, reference = both(model, {}, 3)
+            assert None not in model.engine._kernels.values(), f"{mdl} should run compiled"
+    except NotImplementedError as refused:  # a model the generator refuses (by name) is refused by both
+        assert "changes with Time" in str(refused), refused
+        return
+    assert_close(fast, reference)
+
+
+def test_a_tampered_kernel_module_is_written_again_not_imported(tmp_path, monkeypatch):
+    monkeypatch.setenv("SD_MODEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(compiled, "_kernels", {})
+    model = sd_model.load_model(ROOT / "tests" / "models" / "smooth.mdl")
+    source = model.engine.source
+    kernel = compiled.compile_kernel(source)
+    marker = tmp_path / "executed"
+    text = kernel.path.read_text(encoding="utf-8")
+    kernel.path.write_text(f"open({str(marker)!r}, 'w').close()\n" + text, encoding="utf-8")
+    monkeypatch.setattr(compiled, "_kernels", {})
+    again = compiled.compile_kernel(source)
+    assert again.path == kernel.path and again.path.read_text(encoding="utf-8") == text
+    assert not marker.exists()
+
+
+def test_the_engine_choice_is_checked(monkeypatch):
+    monkeypatch.setenv("SD_MODEL_ENGINE", "fortran")
+    with pytest.raises(ValueError, match="SD_MODEL_ENGINE must be 'compiled' or 'numpy', got 'fortran'"):
+        sd_model.default_model().run()
