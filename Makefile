@@ -54,6 +54,8 @@ bench: setup browser
 	$(PY) benchmarks/bench_robustness.py --optimize
 	$(PY) benchmarks/bench_sensitivity.py
 	$(PY) benchmarks/bench_subscripts.py
+	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_peers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts
