@@ -523,7 +523,8 @@ class Model:
         final_time, time_step = self.check_controls(final_time, time_step)
         result = self.evaluate(1, values, self.output_names, final_time, time_step)
         index = pd.Index(self.times(final_time, time_step), name=self.time_name)
-        return pd.DataFrame({name: result[name][0] for name in self.output_names}, index=index)
+        table = np.column_stack([result[name][0] for name in self.output_names])  # one block: a fast frame
+        return pd.DataFrame(table, index=index, columns=list(self.output_names))
 
     def run_pysd(self, params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
         """Like :meth:`run`, but stepped by PySD's own ``Model.run`` (slower; the reference)."""

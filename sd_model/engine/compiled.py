@@ -36,6 +36,10 @@ HEADER = "def euler_loop(c, s, t, dt, steps, per_save, out):"
 #: The kernel's type: constants and states ``(runs, k)``, t0, dt, steps, steps per save, out
 #: ``(outputs, runs, saves)``; given, so that Numba compiles (and caches) when the module is imported.
 SIGNATURE = "void(float64[:, ::1], float64[:, ::1], float64, float64, int64, int64, float64[:, :, ::1])"
+#: One run's: its row ``r`` first.
+RUN_SIGNATURE = SIGNATURE.replace("void(", "void(int64, ", 1)
+#: Fewer runs than this run on the calling thread: waking the pool costs more than it saves.
+PARALLEL_MIN = 16
 #: Folder (under the translation cache) of the compiled kernels' modules.
 KERNELS = "kernels"
 
@@ -75,8 +79,9 @@ class Kernel:
         Keys of the states dict (and the stage of a staged state), in the columns of its states array.
     checks : tuple of (str, int)
         State key and the number of stages the loop was generated for (PySD may lower a delay's order).
-    function : callable
-        ``kernel(C, S, t0, dt, steps, per_save, out)``, compiled.
+    function, serial : callable
+        ``kernel(C, S, t0, dt, steps, per_save, out)``, compiled: the runs spread over the cores, or
+        one after the other on the calling thread.
     path : Path
         The module it was compiled from.
     """
@@ -85,6 +90,7 @@ class Kernel:
     states: tuple[tuple[str, int | None], ...]
     checks: tuple[tuple[str, int], ...]
     function: object
+    serial: object
     path: Path
 
     def run(self, c: dict, s: dict, t0: float, dt: float, steps: int, per_save: int, out: np.ndarray) -> None:
@@ -101,8 +107,12 @@ class Kernel:
         S = np.empty((n, len(self.states)))
         for j, (key, stage) in enumerate(self.states):
             S[:, j] = s[key] if stage is None else np.asarray(s[key])[stage]
-        with _launch_lock:  # Numba's default (workqueue) threads run one parallel launch at a time
-            self.function(C, S, float(t0), float(dt), int(steps), int(per_save), out)
+        args = (C, S, float(t0), float(dt), int(steps), int(per_save), out)
+        if n < PARALLEL_MIN:
+            self.serial(*args)
+            return
+        with _launch_lock:  # Numba's workqueue threads run one parallel launch at a time
+            self.function(*args)
 
 
 def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
@@ -142,12 +152,23 @@ def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
             "    return a if condition else b",
             "",
             "",
-            f"@njit({SIGNATURE!r}, cache=True, parallel=True, error_model='numpy')",
+            f"@njit({RUN_SIGNATURE!r}, cache=True, error_model='numpy')",
+            "def run_one(r, C, S, t0, dt, steps, per_save, out):",
+            "    t = t0",
+            *(line for line in prelude if line),
+            *body,
+            "",
+            "",
+            f"@njit({SIGNATURE!r}, cache=True, parallel=True)",
             "def kernel(C, S, t0, dt, steps, per_save, out):",
             "    for r in prange(C.shape[0]):",
-            "        t = t0",
-            *("    " + line for line in prelude if line),
-            *("    " + line for line in body),
+            "        run_one(r, C, S, t0, dt, steps, per_save, out)",
+            "",
+            "",
+            f"@njit({SIGNATURE!r}, cache=True)",
+            "def kernel_serial(C, S, t0, dt, steps, per_save, out):",
+            "    for r in range(C.shape[0]):",
+            "        run_one(r, C, S, t0, dt, steps, per_save, out)",
             "",
         ]
     )
@@ -193,7 +214,7 @@ def compile_kernel(source: str) -> Kernel:
         if digest not in _kernels:
             path = _module_file(text, digest)
             module = _import(path, digest)
-            _kernels[digest] = Kernel(constants, states, checks, module.kernel, path)
+            _kernels[digest] = Kernel(constants, states, checks, module.kernel, module.kernel_serial, path)
         return _kernels[digest]
 
 
