@@ -2,14 +2,16 @@
 
 Usage::
 
-    git clone https://github.com/SDXorg/test-models   # any folder of construct-level .mdl files
-    python benchmarks/engine_coverage.py test-models/tests [--csv coverage.csv]
+    git clone https://github.com/SDXorg/test-models
+    python benchmarks/engine_coverage.py test-models [--csv coverage.csv]   # its tests/ and samples/
+    python benchmarks/engine_coverage.py test-models/tests other/folder      # any folders of .mdl files
 
-Each model goes through :func:`sd_model.check.check_model`: PySD's own run against the generated
-loop (two runs in one batch), every column at every saved time. Models PySD itself cannot run are
-left out of the shares. Prints one line per model and the shares with and without subscripts;
-exits 1 if any model differs from PySD or crashes the engine (the engine must give PySD's numbers
-or refuse by name).
+Each model goes through :func:`sd_model.check.check_model`: PySD's own run against the engine's
+default path (the compiled kernel; ``SD_MODEL_ENGINE=numpy`` for the NumPy loop), two runs in one
+batch, every column at every saved time. Models PySD itself cannot run are left out of the shares.
+Prints one line per model, a table per folder (equal, refused, differs, crashed, PySD fails) and the
+shares with and without subscripts; exits 1 if any model differs from PySD or crashes the engine (the
+engine must give PySD's numbers or refuse by name, with a ``NotImplementedError`` of one line).
 """
 
 from __future__ import annotations
@@ -25,30 +27,38 @@ import pandas as pd
 from sd_model.check import check_model
 
 TARGETS = {False: 0.80, True: 0.50}  # share equal to PySD: without subscripts, with subscripts
+#: The folders of SDXorg/test-models checked when its clone is given.
+SUBFOLDERS = ("tests", "samples")
+STATUSES = ("equal", "refused", "differs", "crashed", "pysd-fails")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="folder searched for .mdl files (recursively)")
-    parser.add_argument("--csv", type=Path, help="write the per-model table here")
-    args = parser.parse_args(argv)
-    rows = []
-    for mdl in sorted(args.folder.rglob("*.mdl")):
-        start = time.perf_counter()
-        try:
-            check = check_model(mdl)
-            row = {"status": check.status, "subscripted": check.subscripted, "detail": check.detail}
-        except Exception as err:  # an engine bug: counted, shown, and the script fails
-            row = {"status": "crashed", "subscripted": None, "detail": f"{type(err).__name__}: {err}"}
-            traceback.print_exc()
-        row |= {"model": str(mdl.relative_to(args.folder)), "seconds": round(time.perf_counter() - start, 2)}
-        rows.append(row)
-        print(
-            f"{row['status']:10s} {row['model']}" + (f"  ({row['detail'][:100]})" if row["detail"] else ""), flush=True
-        )
-    table = pd.DataFrame(rows)
-    if args.csv:
-        table.to_csv(args.csv, index=False)
+def folders(paths: list[Path]) -> list[Path]:
+    """The folders to search: a clone of SDXorg/test-models stands for its :data:`SUBFOLDERS`."""
+    found = []
+    for path in paths:
+        parts = [path / name for name in SUBFOLDERS if (path / name).is_dir()]
+        found += parts if len(parts) == len(SUBFOLDERS) else [path]
+    return found
+
+
+def check_row(mdl: Path) -> dict:
+    """One model's verdict; an exception other than a refusal is a crash (an engine bug), its traceback shown."""
+    start = time.perf_counter()
+    try:
+        check = check_model(mdl)
+        row = {"status": check.status, "subscripted": check.subscripted, "detail": check.detail}
+        if check.status == "refused" and (not check.detail or "\n" in check.detail):
+            row["status"] = "crashed"  # a refusal must name its construct in one line
+    except Exception as err:
+        row = {"status": "crashed", "subscripted": None, "detail": f"{type(err).__name__}: {err}"}
+        traceback.print_exc()
+    return row | {"seconds": round(time.perf_counter() - start, 2)}
+
+
+def summary(table: pd.DataFrame) -> bool:
+    """Print the table per folder and the shares; True when the shares meet :data:`TARGETS`."""
+    counts = table.groupby("folder")["status"].value_counts().unstack(fill_value=0)
+    print(counts.reindex(columns=list(STATUSES), fill_value=0).to_string())
     print()
     runnable = table[table["status"] != "pysd-fails"]
     print(f"{len(table)} models; PySD runs {len(runnable)}; {len(table) - len(runnable)} left out (PySD fails on them)")
@@ -63,11 +73,31 @@ def main(argv=None) -> int:
             f"{counts.get('refused', 0)} refused by name, {counts.get('differs', 0)} differ"
         )
         ok &= share >= target
+    return ok
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, nargs="+", help="folders searched for .mdl files (recursively)")
+    parser.add_argument("--csv", type=Path, help="write the per-model table here")
+    args = parser.parse_args(argv)
+    rows = []
+    for folder in folders(args.folder):
+        for mdl in sorted(folder.rglob("*.mdl")):
+            row = check_row(mdl) | {"folder": folder.name, "model": str(mdl.relative_to(folder))}
+            rows.append(row)
+            detail = f"  ({row['detail'][:100]})" if row["detail"] else ""
+            print(f"{row['status']:10s} {row['folder']}/{row['model']}{detail}", flush=True)
+    table = pd.DataFrame(rows)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    print()
+    ok = summary(table)
     bad = table[table["status"].isin(["differs", "crashed"])]
-    print(f"differ or crash: {len(bad)}" + "".join(f"\n  {r.model}: {r.detail}" for r in bad.itertuples()))
-    refusals = runnable[runnable["status"] == "refused"]
+    print(f"differ or crash: {len(bad)}" + "".join(f"\n  {r.folder}/{r.model}: {r.detail}" for r in bad.itertuples()))
+    refusals = table[table["status"] == "refused"]
     if len(refusals):
-        print("refusals:\n" + "\n".join(f"  {r.model}: {r.detail[:110]}" for r in refusals.itertuples()))
+        print("refusals:\n" + "\n".join(f"  {r.folder}/{r.model}: {r.detail[:110]}" for r in refusals.itertuples()))
     return 0 if ok and bad.empty else 1
 
 

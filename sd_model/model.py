@@ -246,7 +246,7 @@ def _saved_times(engine: Engine, axis: TimeAxis, final_time: float, time_step: f
     initial, saveper = engine.control["initial_time"], engine.control["saveper"]
     if axis.whole_years:
         return np.arange(round(initial), round(final_time) + 1, round(saveper))
-    return initial + np.arange(engine.saves(final_time, time_step)[2]) * saveper
+    return engine.saved_times(final_time, time_step)  # every SAVEPER, or where PySD saves (Engine.saves)
 
 
 def _engine_values(engine: Engine, slots: Mapping[str, Slot], columns: dict, n: int) -> dict:
@@ -425,14 +425,22 @@ class Model:
         return float(final_time), float(time_step)
 
     def _check_time_steps(self, final_time: float, time_step: float) -> tuple[float, float]:
-        """Controls on a ``time`` axis: any time axis whose saves fall on whole time steps."""
+        """Controls on a ``time`` axis: any time axis whose saves fall on whole time steps. The model's own
+        TIME STEP with its own SAVEPER (and FINAL TIME) are run as PySD runs them, or refused by the engine
+        with ``NotImplementedError`` (:meth:`Engine.saves`): only a time step (or final time) given here
+        must divide them."""
         initial, saveper = self.control["initial_time"], self.control["saveper"]
         if not final_time > initial:
             raise ParameterError(f"final_time must be after INITIAL TIME {initial:g}, got {final_time:g}")
         if not time_step > 0:
             raise ParameterError(f"time_step must be positive, got {time_step:g}")
-        for what, span in (("SAVEPER", saveper), ("final_time - INITIAL TIME", final_time - initial)):
-            if abs(span / time_step - round(span / time_step)) > 1e-9 or round(span / time_step) < 1:
+        own_step = time_step == self.control["time_step"] and saveper > 0
+        checks = (
+            ("SAVEPER", saveper, own_step),
+            ("final_time - INITIAL TIME", final_time - initial, own_step and final_time == self.control["final_time"]),
+        )
+        for what, span, own in checks:
+            if not own and (abs(span / time_step - round(span / time_step)) > 1e-9 or round(span / time_step) < 1):
                 raise ParameterError(f"{what} ({span:g}) must be a whole number of time steps ({time_step:g})")
         return final_time, time_step
 

@@ -372,7 +372,14 @@ REGISTRY: dict[str, type[Builder]] = {
 }
 
 #: The Vensim functions behind PySD objects the generator refuses, for refusals a modeller can read.
-REFUSED = {"SampleIfTrue": "SAMPLE IF TRUE", "Forecast": "FORECAST"}
+REFUSED = {
+    "SampleIfTrue": "SAMPLE IF TRUE",
+    "Forecast": "FORECAST",
+    "ExtConstant": "GET XLS CONSTANTS / GET DIRECT CONSTANTS",
+    "ExtData": "GET XLS DATA / GET DIRECT DATA",
+    "ExtLookup": "GET XLS LOOKUPS / GET DIRECT LOOKUPS",
+    "Macro": ":MACRO:",
+}
 
 #: The order of the constructs in the parts of the loop where it is not :data:`REGISTRY`'s. Any order
 #: gives the same numbers (in a part, each variable writes names of its own only, and reads only what

@@ -45,11 +45,17 @@ class Translation:
     subscripts: dict[str, list[str]] = field(default_factory=dict)  # subscripted variable -> its dimensions
     subscript_dict: dict[str, list[str]] = field(default_factory=dict)  # dimension -> elements
     functions: set[str] = field(default_factory=set)  # names the module imports from pysd.py_backend.functions
+    #: PySD name -> name in the generated code, for a variable named as one of the loop's own names (:data:`LOOP_NAMES`)
+    renamed: dict[str, str] = field(default_factory=dict)
 
     @property
     def arrays(self) -> bool:
         """True when some variable is subscripted: values are DataArrays with a ``run`` dimension."""
         return bool(self.subscripts)
+
+    def local(self, name: str) -> str:
+        """The name in the generated code of the variable PySD names ``name``."""
+        return self.renamed.get(name, name)
 
 
 def _decorator_subscripts(node: ast.FunctionDef) -> list[str]:
@@ -111,6 +117,49 @@ class _Module:
             self.expressions[node.name] = value
 
 
+#: The generated loop's own names (its arguments and counters, the names :mod:`sd_model.engine.compiled`
+#: gives the kernel it makes of the loop, the modules it reads): a model variable PySD names so (``c`` in
+#: a model with constants ``a``, ``b`` and ``c``) is renamed in the generated code, never shadowing them.
+LOOP_NAMES = {
+    *("c", "s", "t", "dt", "steps", "per_save", "out", "n", "step", "save", "euler_loop"),
+    *("r", "t0", "C", "S", "run_one", "kernel", "kernel_serial", "njit", "prange", "np", "xr"),
+}
+
+
+class _Rename(ast.NodeTransformer):
+    """Rename model variables (their definitions and every ``name(...)`` call) in a translated module."""
+
+    def __init__(self, names: dict[str, str]):
+        self.names = names
+
+    def visit_FunctionDef(self, node: ast.FunctionDef):
+        node.name = self.names.get(node.name, node.name)
+        return self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id in self.names:
+            node.func.id = self.names[node.func.id]
+        return node
+
+
+def _renames(module: _Module) -> dict[str, str]:
+    """Model variables named as one of :data:`LOOP_NAMES` or as a name a definition in several statements
+    assigns (it becomes a local of a nested function of the loop) -> a name of their own (``c_``)."""
+    variables = {*module.expressions, *module.bodies, *module.objects, *module.lookups}
+    bodies = [s for body in module.bodies.values() for s in body]
+    assigned = {n.id for s in bodies for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    taken = variables | LOOP_NAMES | GLOBALS | assigned
+    renamed = {}
+    for name in sorted(variables & (LOOP_NAMES | GLOBALS | assigned)):
+        local = name + "_"
+        while local in taken:
+            local += "_"
+        renamed[name] = local
+        taken.add(local)
+    return renamed
+
+
 def read_translation(py_file: str | Path) -> Translation:
     """Parse the PySD-translated module into expressions, bodies and a builder per PySD object.
 
@@ -119,15 +168,27 @@ def read_translation(py_file: str | Path) -> Translation:
     NotImplementedError
         For a PySD object no builder knows (:func:`sd_model.engine.builders.build`), naming its Vensim function.
     """
+    tree = ast.parse(Path(py_file).read_text(encoding="utf-8"))
     module = _Module()
-    for node in ast.parse(Path(py_file).read_text(encoding="utf-8")).body:
+    for node in tree.body:
         module.read(node)
-    # A stateful object called inside an expression (``DELAY1(a, 2) + DELAY3(b, 3)``) becomes a variable
-    # of its own, named as PySD names the object.
+    renamed = _renames(module)
+    if renamed:  # read again, the clashing variables renamed everywhere
+        module = _Module()
+        for node in _Rename(renamed).visit(tree).body:
+            module.read(node)
+    # A stateful object called inside an expression (``DELAY1(a, 2) + DELAY3(b, 3)``) or inside another
+    # object's arguments (``SMOOTH(DELAY3(a, 2), 3)``) becomes a variable of its own, named as PySD names the object.
     sources = [*module.expressions.values(), *(s for body in module.bodies.values() for s in body)]
+    sources += [argument for call in module.calls.values() for argument in call.args]
     calls = [n for e in sources for n in ast.walk(e) if isinstance(n, ast.Call)]
     called = {n.func.id for n in calls if isinstance(n.func, ast.Name)}
-    inline = {name: name for name in module.calls if name in called and not name.startswith("_hardcodedlookup_")}
+    owned = set(module.objects.values())  # objects whose variable returns their output
+    inline = {
+        name: name
+        for name in module.calls
+        if name in called and name not in owned and not name.startswith("_hardcodedlookup_")
+    }
     # Lookups last: a model's refusals name its stateful objects first.
     objects = module.objects | inline | module.lookups
     builders = {name: build(name, stateful, module.calls.get(stateful)) for name, stateful in objects.items()}
@@ -138,6 +199,7 @@ def read_translation(py_file: str | Path) -> Translation:
         subscripts=module.subscripts,
         subscript_dict=module.subscript_dict,
         functions=module.functions,
+        renamed=renamed,
     )
 
 
@@ -311,6 +373,9 @@ class _Rewrite(ast.NodeTransformer):
     def _method(self, node: ast.Call) -> ast.expr:
         """A call of an attribute: NumPy's functions; with ``arrays``, xarray's and DataArray methods."""
         func = node.func
+        if isinstance(func, ast.Attribute) and ast.unparse(func.value) == "np.random":
+            message = f"np.random.{func.attr}() (a RANDOM function of Vensim): random draws have no generated form"
+            raise NotImplementedError(message)
         if isinstance(func, ast.Attribute) and _name(func.value) == "np":
             if self.arrays and not (func.attr in ARRAY_NUMPY or isinstance(getattr(np, func.attr, None), np.ufunc)):
                 raise NotImplementedError(f"np.{func.attr}() on subscripted values has no generated form")
@@ -433,6 +498,8 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     builder's update.
     """
     tr = translation
+    keys = dict(zip(map(tr.local, constants), constants, strict=True))  # name in the loop -> key in ``c``
+    constants, outputs = list(keys), [tr.local(name) for name in outputs]
     builders = list(tr.builders.values())
     for builder in in_order(builders, "resolve"):
         builder.resolve(orders or {})
@@ -442,7 +509,9 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     for builder in in_order(builders, "visit"):
         builder.visit(code)
     lines = ["def euler_loop(c, s, t, dt, steps, per_save, out):", "    n = out.shape[1]"]
-    lines += [f"    {name} = c[{name!r}]" for name in constants]
+    # A subscripted constant as every subscripted value of the loop: its dimensions in PySD's order, runs last
+    # (and so never read as a number per run: the compiled kernel leaves such a loop to NumPy).
+    lines += [f"    {name} = {code.shaped(name, f'c[{key!r}]')}" for name, key in keys.items()]
     lines += ["    initial_time = c['initial_time']", "    final_time = c['final_time']", "    saveper = c['saveper']"]
     lines += ["    " + line for line in part_lines(builders, "initial", code) + functions]
     lines += ["    save = 0", "    for step in range(steps + 1):"]

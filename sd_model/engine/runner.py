@@ -16,6 +16,7 @@ Nothing outside this module reads PySD's private attributes. It depends only on
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,36 @@ def _stages(state):
 def _keep_array(value):
     """Stand-in for ``float`` in the translated module: MIN/MAX results stay arrays."""
     return value
+
+
+#: PySD's relative precision of the final and saved times (``pysd.py_backend.components.Time.rprec``).
+RPREC = 1e-5
+
+
+@functools.lru_cache(maxsize=256)
+def pysd_saves(initial: float, final_time: float, time_step: float, saveper: float) -> tuple[int, int, int]:
+    """(steps, steps per save, saved rows) of PySD's loop (``Model._integrate`` and ``Time``).
+
+    PySD adds ``time_step`` to the time at each step, from ``initial`` while ``t + time_step * RPREC <
+    final_time``, and saves at each time (the last included) whose distance from ``initial`` is within
+    ``time_step * RPREC`` of a multiple of ``saveper``. That is every ``saveper / time_step`` steps when
+    SAVEPER is a whole number of time steps; otherwise at the steps where the two meet (SAVEPER 0.1
+    with TIME STEP 1/128: every 64 steps, 0.5 apart). The generated loop saves every ``per_save``
+    steps from the first: saved steps not so spaced are refused with ``NotImplementedError``.
+    """
+    prec = time_step * RPREC
+    count = max(int(np.ceil((final_time - initial) / time_step)), 0) + 2
+    times = np.add.accumulate(np.r_[initial, np.full(count, time_step)])  # PySD's float times, one by one
+    steps = int(np.argmax(times + prec >= final_time))
+    delay = times[: steps + 1] - initial
+    saved = np.flatnonzero((np.remainder(delay, saveper) < prec) | (np.remainder(-delay, saveper) < prec))
+    per_save = int(saved[1]) if len(saved) > 1 else steps + 1
+    if not np.array_equal(saved, np.arange(0, steps + 1, per_save)):
+        raise NotImplementedError(
+            f"SAVEPER {saveper:.12g} with TIME STEP {time_step:.12g}: PySD saves at steps not evenly spaced "
+            f"({', '.join(map(str, saved[:4]))}, ...); the generated loop saves every so many steps"
+        )
+    return steps, per_save, steps // per_save + 1
 
 
 class Engine:
@@ -190,10 +221,18 @@ class Engine:
             return self._compiled[key]
 
     def saves(self, final_time: float, time_step: float) -> tuple[int, int, int]:
-        """(steps, steps per save, saved rows) of a run to ``final_time`` with ``time_step``."""
-        steps = round((final_time - self.control["initial_time"]) / time_step)
-        per_save = round(self.control["saveper"] / time_step)
-        return steps, per_save, steps // per_save + 1
+        """(steps, steps per save, saved rows) of a run to ``final_time`` with ``time_step``, as PySD's
+        loop takes and saves them (:func:`pysd_saves`); ``NotImplementedError`` where PySD's saved steps
+        are not evenly spaced."""
+        return pysd_saves(self.control["initial_time"], final_time, time_step, self.control["saveper"])
+
+    def saved_times(self, final_time: float, time_step: float) -> np.ndarray:
+        """The times of the saved rows of a run: INITIAL TIME, then every SAVEPER; every ``per_save``
+        time steps where SAVEPER is not a whole number of time steps (PySD saves there)."""
+        initial, saveper = self.control["initial_time"], self.control["saveper"]
+        _, per_save, rows = self.saves(final_time, time_step)
+        every = saveper if abs(saveper / time_step - per_save) <= 1e-9 else per_save * time_step
+        return initial + np.arange(rows) * every
 
     def run(
         self, n: int, values: Mapping[str, float | np.ndarray], final_time: float, time_step: float, compiled=None
@@ -235,6 +274,8 @@ class Engine:
         compiled path does not cover it: the NumPy loop runs it then."""
         if source not in self._kernels:
             try:
+                if self.arrays:  # from the translation, not the text: a loop of constants only has no DataArray
+                    raise NotCompiled("a subscripted model (its values are DataArrays) is not compiled")
                 self._kernels[source] = compile_kernel(source)
             except NotCompiled as err:
                 warnings.warn(f"{Path(self._py_file).stem}: {err}; the NumPy loop runs it", CompiledFallbackWarning, 3)
