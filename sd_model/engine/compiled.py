@@ -136,6 +136,7 @@ def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
     for line in lines[1:loop_at]:
         prelude.append(_prelude_line(line, constants, states, checks, lookups))
     body = [_SAVE.sub(r"\1, r, \2", line) for line in lines[loop_at:]]
+    prelude, body = ([_scalar_calls(line) for line in part] for part in (prelude, body))
     if any("s[" in line or "c[" in line or ":, save]" in line for line in prelude + body):
         raise NotCompiled("the loop reads its inputs in a way the compiled path does not know")
     text = "\n".join(
@@ -147,11 +148,7 @@ def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
             *lookups,
             "",
             "",
-            "@njit(cache=True)",
-            "def _where(condition, a, b):",
-            "    return a if condition else b",
-            "",
-            "",
+            HELPERS,
             f"@njit({RUN_SIGNATURE!r}, cache=True, error_model='numpy')",
             "def run_one(r, C, S, t0, dt, steps, per_save, out):",
             "    t = t0",
@@ -173,6 +170,64 @@ def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
         ]
     )
     return text, tuple(constants), tuple(states), tuple(checks)
+
+
+#: NumPy functions whose scalar forms Numba would build through arrays (an allocation per call): the
+#: kernel calls these scalar functions, which compute what NumPy computes for one value.
+_SCALAR_FORMS = {"np.minimum(": "_minimum(", "np.maximum(": "_maximum(", "np.interp(": "_interp("}
+
+#: The kernel module's scalar helpers: NumPy's own rules for one value (NaN first, ties to the first
+#: argument; ``interp`` as ``numpy/_core/src/multiarray/compiled_base.c`` computes one point).
+HELPERS = """
+@njit(cache=True, inline="always")
+def _where(condition, a, b):
+    return a if condition else b
+
+
+@njit(cache=True, inline="always")
+def _minimum(a, b):
+    return a if (a <= b or a != a) else b
+
+
+@njit(cache=True, inline="always")
+def _maximum(a, b):
+    return a if (a >= b or a != a) else b
+
+
+@njit(cache=True)
+def _interp(x, xp, fp):
+    n = xp.shape[0]
+    if x != x:
+        return x
+    if x > xp[n - 1]:
+        return fp[n - 1]
+    if x < xp[0]:
+        return fp[0]
+    lo, hi = 0, n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if xp[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    j = hi if xp[hi] <= x else lo
+    if j == n - 1 or xp[j] == x:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    value = slope * (x - xp[j]) + fp[j]
+    if value != value:
+        value = slope * (x - xp[j + 1]) + fp[j + 1]
+        if value != value and fp[j] == fp[j + 1]:
+            value = fp[j]
+    return value
+
+"""
+
+
+def _scalar_calls(line: str) -> str:
+    for numpy_form, scalar_form in _SCALAR_FORMS.items():
+        line = line.replace(numpy_form, scalar_form)
+    return line
 
 
 def _prelude_line(line: str, constants: list, states: list, checks: list, lookups: list) -> str:
