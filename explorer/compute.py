@@ -27,7 +27,7 @@ from calibration.posterior import calibrated_parameters, posterior_draws
 from diagrams.structure import Structure, structure
 from robustness import analysis as robustness
 from robustness.experiments import futures
-from robustness.targets import read_objectives, read_targets, targets_file
+from robustness.targets import Objectives, read_objectives, read_targets, targets_file
 from sd_model import costs, loop_dominance
 from sd_model.paths import ROOT, beside
 from sd_model.scenarios import Scenario, ScenarioError
@@ -164,9 +164,10 @@ def cached_futures(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Bands of the shown outputs (default: the KPIs) and the share of futures meeting each target, at these levers."""
     if is_project():
-        return ensemble.futures_run(dict(levers), n=ENSEMBLE_RUNS, source=source, targets=cached_targets())
+        return ensemble.futures_run(dict(levers), n=ENSEMBLE_RUNS, source=source, targets=cached_targets(),
+                                    objectives=cached_objectives())  # fmt: skip
     return ensemble.futures_run(dict(levers), n=ENSEMBLE_RUNS, source=source, targets=cached_targets(), model=model(),
-                                outputs=shown or default_shown())  # fmt: skip
+                                outputs=shown or default_shown(), objectives=cached_objectives())  # fmt: skip
 
 
 def has_futures() -> bool:
@@ -223,12 +224,18 @@ def relative(path: Path) -> str:
 
 
 @st.cache_resource(show_spinner=False)
+def cached_objectives() -> Objectives:
+    """The cost output, policy parameter and fixed levers of the targets file, read once (none where the
+    file does not read: the page says so where targets are shown)."""
+    try:
+        return read_objectives(model=model())
+    except (OSError, ValueError):
+        return Objectives()
+
+
 def cost_output() -> str | None:
     """The output whose final value is a policy's cost (``cost_output`` of the targets file), or None."""
-    try:
-        return read_objectives(model=model()).cost_output
-    except (OSError, ValueError):
-        return None
+    return cached_objectives().cost_output
 
 
 @st.cache_data(show_spinner=False)
@@ -480,5 +487,5 @@ def units_of(record, language: str) -> str:
 
 __all__ = ["MDL_ENV", "METADATA_ENV", "ModelChoiceError", "load_chosen", "model_files", "one_line"]  # (from .choice)
 
-_RESOURCES = (_loaded, default_shown, has_posterior, cached_target_file, cost_output, cached_loop_table,
+_RESOURCES = (_loaded, default_shown, has_posterior, cached_target_file, cached_objectives, cached_loop_table,
               cached_loop_periods, cached_structure)  # fmt: skip

@@ -42,6 +42,7 @@ def futures_run(
     targets=None,
     model: sd_model.Model | None = None,
     outputs=None,
+    objectives=None,
 ):
     """The KPIs (or ``outputs``) and what the targets read, over ``n`` futures with ``levers`` fixed (one batch).
 
@@ -56,7 +57,8 @@ def futures_run(
     targets = read_targets(model=model) if targets is None else targets
     shown = list(sd_model.KPIS if outputs is None else outputs)
     outputs = list(dict.fromkeys(shown + target_outputs(targets)))
-    experiment = run_experiment([levers], uncertainty_samples(n, seed, source, model), outputs, model=model)
+    worlds = uncertainty_samples(n, seed, source, model)
+    experiment = run_experiment([levers], worlds, outputs, model=model, objectives=objectives)
     dataset = experiment.data
     axis = time_axis(dataset)
     parts = []

@@ -62,7 +62,7 @@ def read_objectives(path: str | Path | None = None, model: sd_model.Model | None
         raise ValueError(f"{path}: cost_output {cost!r} is not an output of the model")
     if policy is not None and policy not in model.parameter_table:
         raise ValueError(f"{path}: policy_parameter {policy!r} is not a parameter of the model")
-    return Objectives(cost, policy, fixed_levers(path, model))
+    return Objectives(cost, policy, _checked_levers(doc.get("fixed_levers", []), path, model))
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,11 @@ def fixed_levers(path: str | Path | None = None, model: sd_model.Model | None = 
     """The levers the robust-front search keeps at their defaults (``fixed_levers`` of a targets file)."""
     model = model or sd_model.default_model()
     path = path or targets_file(model)
-    names = spec.read(path, spec.TARGETS).get("fixed_levers", [])
+    return _checked_levers(spec.read(path, spec.TARGETS).get("fixed_levers", []), path, model)
+
+
+def _checked_levers(names, path, model: sd_model.Model) -> tuple[str, ...]:
+    """``fixed_levers`` of the targets file ``path``, each a lever of ``model``."""
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"{path}: fixed_levers must be a list of lever names")
     for name in names:

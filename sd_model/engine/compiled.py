@@ -122,13 +122,12 @@ def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
     Raises
     ------
     NotCompiled
-        For a loop over subscripted values, or a line of the prelude this rewrite does not know.
+        For DELAY FIXED, or a line this rewrite does not know. (Whether a model is subscripted, and so
+        not compiled, the engine asks its translation: :meth:`sd_model.engine.Engine.run`.)
     """
     lines = source.splitlines()
     if not lines or lines[0] != HEADER:
         raise NotCompiled("not a generated Euler loop")
-    if "xr." in source or "_tpl_" in source:
-        raise NotCompiled("a subscripted model (its values are DataArrays) is not compiled")
     if ".pipe'" in source:
         raise NotCompiled("DELAY FIXED (a pipeline whose length the delay time sets in each run) is not compiled")
     loop_at = next(i for i, line in enumerate(lines) if line == "    for step in range(steps + 1):")
