@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -12,9 +10,11 @@ import pandas as pd
 import sd_model
 from sd_model.paths import ROOT
 
+from .commands import run_module
+
 
 def cli(*args, package="sd_model"):
-    return subprocess.run([sys.executable, "-m", package, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return run_module(package, *args, timeout=120)
 
 
 def test_params_lists_every_parameter():
@@ -82,7 +82,7 @@ def test_unwritable_outputs_give_one_line_before_any_work(tmp_path):
         (["sensitivity", "bundle", "--out", "/proc/x"], "cannot create folder /proc/x"),
         (["calibration", "--posterior", "--out", "/proc/x"], "cannot create folder /proc/x"),
     ]:
-        done = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        done = run_module(*command, timeout=120)
         assert done.returncode == 2, (command, done.stderr)
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0] and lines[0].startswith("error: "), (command, done.stderr)
@@ -94,26 +94,19 @@ def test_calibrate_posterior_writes_draws_report_and_charts_and_says_when_not_co
     import json
 
     out = tmp_path / "posterior"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "calibration",
-            "--posterior",
-            "--particles",
-            "150",
-            "--runs",
-            "2",
-            "--workers",
-            "2",
-            "--final-steps",
-            "5",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    done = run_module(
+        "calibration",
+        "--posterior",
+        "--particles",
+        "150",
+        "--runs",
+        "2",
+        "--workers",
+        "2",
+        "--final-steps",
+        "5",
+        "--out",
+        str(out),
         timeout=300,
     )
     assert "Traceback" not in done.stderr

@@ -11,9 +11,10 @@ import pytest
 
 import sd_model
 from sd_model import loop_dominance as lp
-from sd_model.paths import ROOT
 from sd_model.words import loop_sentence
 from tests import regression
+
+from .commands import run_module
 
 
 @pytest.fixture(scope="module")
@@ -84,22 +85,15 @@ def test_scores_follow_the_sliders_and_name_the_story(model, table):
 
 def test_cli_loops_writes_the_long_table(tmp_path):
     out = tmp_path / "loops.csv"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sd_model",
-            "loops",
-            "--output",
-            "employment_rate",
-            "--set",
-            "training_coverage=0.8",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    done = run_module(
+        "sd_model",
+        "loops",
+        "--output",
+        "employment_rate",
+        "--set",
+        "training_coverage=0.8",
+        "--out",
+        str(out),
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
@@ -107,13 +101,7 @@ def test_cli_loops_writes_the_long_table(tmp_path):
     written = pd.read_csv(out)
     assert {"loop", "name", "polarity", "year", "score"} <= set(written.columns)
     assert (written["name"] != "").all() and written["year"].min() == 2015 and written["year"].max() == 2035
-    bad = subprocess.run(
-        [sys.executable, "-m", "sd_model", "loops", "--output", "jobs"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = run_module("sd_model", "loops", "--output", "jobs", timeout=120)
     assert bad.returncode == 2 and "unknown output 'jobs'" in bad.stderr
 
 
@@ -144,8 +132,6 @@ def test_pysimlin_runs_the_mdl_equal_to_pysd(model, case):
 
 
 def test_sd_model_loops_is_a_function_of_the_package(model):
-    import subprocess
-    import sys
 
     done = subprocess.run(
         [sys.executable, "-c", "import sd_model; print(callable(sd_model.loops))"], capture_output=True, text=True

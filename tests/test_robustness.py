@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +10,8 @@ import sd_model
 from robustness import analysis as rob
 from robustness.experiments import futures
 from robustness.targets import TARGETS_FILE, read_targets
-from sd_model.paths import ROOT
+
+from .commands import run_module
 
 
 @pytest.fixture(scope="module")
@@ -110,22 +108,8 @@ def test_prim_recovers_a_box_planted_in_synthetic_data():
 
 def test_cli_writes_robustness_boxes_report_and_charts(tmp_path):
     out = tmp_path / "rob"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "robustness",
-            "--scenarios",
-            "baseline,support_withdrawn",
-            "--n",
-            "300",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = run_module(
+        "robustness", "--scenarios", "baseline,support_withdrawn", "--n", "300", "--out", str(out), timeout=300
     )
     assert done.returncode == 0, done.stderr
     assert "support_withdrawn" in done.stdout
@@ -144,13 +128,7 @@ def test_cli_writes_robustness_boxes_report_and_charts(tmp_path):
         "peeling.html",
     ):
         assert (out / name).is_file(), name
-    bad = subprocess.run(
-        [sys.executable, "-m", "robustness", "--scenarios", "nope", "--n", "50", "--out", str(tmp_path / "x")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = run_module("robustness", "--scenarios", "nope", "--n", "50", "--out", str(tmp_path / "x"), timeout=120)
     assert bad.returncode == 2 and "unknown scenario 'nope'" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -18,14 +17,14 @@ import pytest
 import sd_model
 from sd_model.paths import ROOT
 
+from .commands import run_module
+
 FOLDER = ROOT / "models" / "examples" / "workforce"
 MDL = FOLDER / "workforce.mdl"
 
 
 def cli(package: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", package, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
+    done = run_module(package, *args, timeout=timeout)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 

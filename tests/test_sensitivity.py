@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -13,8 +11,9 @@ import xarray as xr
 from SALib.test_functions import Ishigami
 
 import sensitivity
-from sd_model.paths import ROOT
 from sensitivity.pipeline import model_evaluator, run_analysis
+
+from .commands import run_module
 
 ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
 ANALYTIC = {"S1": [0.3139, 0.4424, 0.0], "ST": [0.5576, 0.4424, 0.2437]}
@@ -175,28 +174,21 @@ def test_bad_arguments(kwargs, pattern):
 
 def test_cli_writes_all_files(tmp_path):
     out = tmp_path / "morris"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sensitivity",
-            "morris",
-            "--params",
-            "levers",
-            "--outputs",
-            "employment_rate",
-            "--years",
-            "2025,2030",
-            "--n",
-            "8",
-            "--seed",
-            "3",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    done = run_module(
+        "sensitivity",
+        "morris",
+        "--params",
+        "levers",
+        "--outputs",
+        "employment_rate",
+        "--years",
+        "2025,2030",
+        "--n",
+        "8",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
@@ -218,13 +210,7 @@ def test_cli_writes_all_files(tmp_path):
     table = pd.read_csv(out / "indices.csv")
     assert set(table.columns) == {"method", "output", "year", "parameter", "index", "value", "conf"}
     assert set(table["year"]) == {2025, 2030}
-    bad = subprocess.run(
-        [sys.executable, "-m", "sensitivity", "sobol", "--n", "1000", "--out", str(tmp_path / "x")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = run_module("sensitivity", "sobol", "--n", "1000", "--out", str(tmp_path / "x"), timeout=120)
     assert bad.returncode == 2 and "power of two" in bad.stderr and "Traceback" not in bad.stderr
 
 
