@@ -31,7 +31,8 @@ import pandas as pd
 from scipy.stats import qmc
 
 import sd_model
-from sd_model.paths import ROOT, cache_dir
+from engine.cache import cache_dir
+from sd_model.paths import ROOT
 
 
 def samples(model: sd_model.Model, n: int, seed: int = 0) -> pd.DataFrame:

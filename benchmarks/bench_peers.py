@@ -5,7 +5,7 @@ Runs the same Vensim model in
 1. PySD's own loop (``pysd.load`` of the translation this project caches; ``Model.run`` per run);
 2. pysimlin (Simlin's engine, ``simlin.load`` of the ``.mdl``; a fresh ``Sim`` with overrides per run);
 3. SDEverywhere: the npm packages are installed by this script into ``<cache>/sdeverywhere``
-   (:func:`sd_model.paths.cache_dir`; ``npm install --prefix``, reused afterwards), JavaScript is
+   (:func:`engine.cache.cache_dir`; ``npm install --prefix``, reused afterwards), JavaScript is
    generated from the ``.mdl`` (``sde generate --outformat=js``, or the same call into
    ``@sdeverywhere/compile`` where the CLI cannot be installed) and run in node by a small harness
    that times one run and a loop of runs with fresh inputs through ``@sdeverywhere/runtime``;
@@ -47,8 +47,9 @@ import numpy as np
 from scipy.stats import qmc
 
 import sd_model
-from sd_model.engine.compiled import CompiledFallbackWarning
-from sd_model.paths import MODEL_FILE, cache_dir
+from engine.cache import cache_dir
+from engine.compiled import CompiledFallbackWarning
+from sd_model.paths import MODEL_FILE
 
 #: npm packages: the CLI (preferred), the compiler it wraps (fallback) and the runtime that runs generated JS.
 SDE_CLI = "@sdeverywhere/cli@^0.7"

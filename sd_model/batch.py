@@ -1,7 +1,7 @@
 """Vectorised ensembles: the model run for many parameter sets at once, locally or on Dask.
 
 No equation is written twice: every run goes through :meth:`sd_model.Model.evaluate`, whose engine
-(:mod:`sd_model.engine`) lets PySD compute the initial states and steps code generated from PySD's
+(:mod:`engine`) lets PySD compute the initial states and steps code generated from PySD's
 translation, on arrays of shape ``(n,)``. This module validates samples, cuts them into chunks and
 sends the chunks to the engine in this process or to a Dask cluster.
 """

@@ -39,8 +39,9 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
     """Run ``mdl_file`` at its own settings with PySD and with the engine (``runs`` copies in one
     batch) and compare every column at every saved time. An error of the engine other than a
     refusal is raised, not reported: it is a bug."""
+    from engine.translation import ModelFileError, load_pysd, translated_file
+
     from .batch import run_batch
-    from .engine.translation import ModelFileError, load_pysd, translated_file
     from .model import Model
 
     name = str(mdl_file)

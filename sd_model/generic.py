@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 
-from .engine.arrays import element_labels
-from .engine.codegen import CONTROL
+from engine.arrays import element_labels
+from engine.codegen import CONTROL
+
 from .parameters import Parameter, Slot, split_comment
 
 #: The kind of every parameter of a model without metadata.

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .engine import Engine
-from .engine.arrays import RUN
-from .engine.translation import model_digest, translated_file
+from engine import Engine
+from engine.arrays import RUN
+from engine.translation import model_digest, translated_file
+
 from .generic import generic_parameters
 from .parameters import (
     Parameter,
@@ -502,7 +503,7 @@ class Model:
         """Simulate the model once.
 
         PySD translates the model and computes the initial state; the time steps run in code
-        generated from PySD's translation (:mod:`sd_model.engine.codegen`), which gives the same numbers
+        generated from PySD's translation (:mod:`engine.codegen`), which gives the same numbers
         as PySD's own loop (:meth:`run_pysd`, checked by the tests) about ten times faster.
 
         Parameters

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import qmc
 
 import sd_model
-from sd_model.engine import compiled
+from engine import compiled
 from sd_model.paths import ROOT
 
 #: The compiled kernel against the NumPy loop: equal but for the last bits of LLVM's exp against NumPy's.

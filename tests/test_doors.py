@@ -12,8 +12,8 @@ import warnings
 import pytest
 
 import sd_model
+from engine.translation import MANIFEST, ModelFileError, translated_file
 from sd_model.cli import main
-from sd_model.engine.translation import MANIFEST, ModelFileError, translated_file
 from sd_model.model import MAX_STEPS
 from sd_model.scenarios import ScenarioError, parse_scenario
 from sd_model.spec import MAX_TOML_CHARS
@@ -143,7 +143,7 @@ def test_a_tampered_translation_is_translated_again_not_imported(tmp_path, priva
 def test_only_a_model_that_reads_data_gets_the_files_beside_it(tmp_path, private_cache):
     """The files beside a model are linked into its translation only when it reads data (GET XLS,
     GET DIRECT ...): "county support budget" is not such a call."""
-    from sd_model.engine.translation import READS_DATA
+    from engine.translation import READS_DATA
 
     assert READS_DATA.search("x = GET DIRECT DATA('data.csv', ',', 'A', 'B2')") and READS_DATA.search(
         "GET XLS CONSTANTS("

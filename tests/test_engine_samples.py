@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import sd_model
+from engine.runner import pysd_saves
 from sd_model.check import TOLERANCE, check_model, relative_error
-from sd_model.engine.runner import pysd_saves
 from sd_model.parameters import ParameterError
 
 SAMPLES = Path(__file__).resolve().parent / "models" / "sdxorg"

@@ -17,7 +17,7 @@ import pytest
 
 import sd_model
 from diagrams.mdl import read_equations
-from sd_model.engine.translation import load_pysd
+from engine.translation import load_pysd
 from sd_model.paths import METADATA_FILE, MODEL_FILE
 
 from .regression import case_run, cases, differences, read_reference, variables

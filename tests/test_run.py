@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import sd_model
-from sd_model.engine.translation import translated_file
+from engine.translation import translated_file
 from sd_model.paths import METADATA_FILE
 
 from .conftest import edit_constant

@@ -1,7 +1,7 @@
 """Translate a Vensim ``.mdl`` once with PySD and reuse the translation.
 
 PySD translation of the model takes a few hundred milliseconds; loading the translated Python file
-takes a few. Translations are cached under :func:`sd_model.paths.cache_dir`, keyed by the SHA-256 of
+takes a few. Translations are cached under :func:`engine.cache.cache_dir`, keyed by the SHA-256 of
 the ``.mdl`` text and the PySD version, so an edited model is translated again and an unchanged one
 never is. The source file is copied before translation: PySD writes its output beside its input and
 nothing may write into the repository. A model that reads data files (``GET XLS``, ``GET DIRECT``)
@@ -22,7 +22,7 @@ import numpy as np
 import pysd
 from pysd.py_backend.lookups import HardcodedLookups
 
-from ..paths import cache_dir
+from .cache import cache_dir
 
 
 def model_digest(mdl_file: Path) -> str:

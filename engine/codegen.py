@@ -5,7 +5,7 @@ wrappers; for this model that is about 50,000 calls a run. This module reads the
 that PySD wrote (with :mod:`ast`), takes each variable's expression exactly as PySD wrote it, and
 emits one function that evaluates the auxiliaries in dependency order and takes PySD's Euler step
 (``state + ddt * dt``) for every stock, delay, smooth and trend, in a plain loop. Each construct
-that PySD translates to an object has a builder of its own (:mod:`sd_model.engine.builders`), which
+that PySD translates to an object has a builder of its own (:mod:`engine.builders`), which
 writes its lines in each part of the loop. The same code runs on floats (one run) and on arrays of
 shape ``(n,)`` (a batch). Initial states come from PySD itself (``Model.initialize``). Nothing is
 written by hand: a model that uses a construct this generator does not know is refused with
@@ -117,7 +117,7 @@ class _Module:
             self.expressions[node.name] = value
 
 
-#: The generated loop's own names (its arguments and counters, the names :mod:`sd_model.engine.compiled`
+#: The generated loop's own names (its arguments and counters, the names :mod:`engine.compiled`
 #: gives the kernel it makes of the loop, the modules it reads): a model variable PySD names so (``c`` in
 #: a model with constants ``a``, ``b`` and ``c``) is renamed in the generated code, never shadowing them.
 LOOP_NAMES = {
@@ -166,7 +166,7 @@ def read_translation(py_file: str | Path) -> Translation:
     Raises
     ------
     NotImplementedError
-        For a PySD object no builder knows (:func:`sd_model.engine.builders.build`), naming its Vensim function.
+        For a PySD object no builder knows (:func:`engine.builders.build`), naming its Vensim function.
     """
     tree = ast.parse(Path(py_file).read_text(encoding="utf-8"))
     module = _Module()
@@ -286,7 +286,7 @@ class _Rewrite(ast.NodeTransformer):
     """``name()`` -> ``name``; ``float(x)`` -> ``x``; ``lookup(x)`` -> ``np.interp(x, X, Y)``;
     ``step``/``ramp``/``pulse`` -> their time-dependent form; ``if_then_else`` -> ``_where``;
     :data:`BUILTINS` -> their NumPy form. With ``arrays`` (a subscripted model), ``.values`` and
-    ``float`` go through :mod:`sd_model.engine.arrays` and only known functions and methods are kept."""
+    ``float`` go through :mod:`engine.arrays` and only known functions and methods are kept."""
 
     def __init__(self, components: set[str], lookups: set[str], arrays: bool = False):
         self.components = components
@@ -445,7 +445,7 @@ GLOBALS = {"np", "xr", "_where", "_subscript_dict", "_relabel", "_scalar", "_int
 
 class Writer:
     """PySD's expressions as generated code, for :func:`generate_source` and the builders
-    (:class:`sd_model.engine.builders.Code`).
+    (:class:`engine.builders.Code`).
 
     Parameters
     ----------
@@ -493,7 +493,7 @@ def generate_source(translation: Translation, constants: list[str], outputs: lis
     expression); without it, the written order, and a refusal where there is none.
 
     The loop has five parts: before it, each builder's state read from ``s``
-    (:meth:`~sd_model.engine.builders.Builder.initial`); in each step, the outputs of the builders
+    (:meth:`~engine.builders.Builder.initial`); in each step, the outputs of the builders
     and the auxiliaries in dependency order, the saved rows, every builder's derivative, then every
     builder's update.
     """
@@ -647,7 +647,7 @@ def _copy(node: ast.expr) -> ast.expr:
 
 def namespace(translation: Translation) -> dict:
     """The names the generated code reads: NumPy; for a subscripted model also xarray (its
-    ``DataArray`` taking values per run), the subscripts and :mod:`sd_model.engine.arrays`' helpers."""
+    ``DataArray`` taking values per run), the subscripts and :mod:`engine.arrays`' helpers."""
     if not translation.arrays:
         return {"np": np, "_where": np.where}
     import pysd.py_backend.functions as pysd_functions

@@ -1,7 +1,7 @@
 """Runs as one more dimension of PySD's subscripted values: the helpers of the generated code.
 
 In a subscripted model PySD computes with :class:`xarray.DataArray` values whose dimensions are
-the model's subscripts. The generated loop (:mod:`sd_model.engine.codegen`) keeps PySD's expressions and
+the model's subscripts. The generated loop (:mod:`engine.codegen`) keeps PySD's expressions and
 adds one dimension, ``run``, always last, to every value that differs between runs: element-wise
 arithmetic, ``SUM``/``PROD``/``VMIN``/``VMAX`` over named dimensions, ``.loc`` selections and
 ``.expand_dims`` at a position then give PySD's values for every run at once. Where PySD leaves

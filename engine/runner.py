@@ -6,11 +6,11 @@ mutable PySD object:
 - the *reference*: PySD's own ``Model.run`` loop (:meth:`Engine.run_pysd`), the numbers every
   faster path is checked against;
 - the *initialiser*: PySD computes the initial state of every stock for parameter values that may
-  be arrays over runs; from there the code that :mod:`sd_model.engine.codegen` generates from the same
+  be arrays over runs; from there the code that :mod:`engine.codegen` generates from the same
   translation takes the Euler steps (:meth:`Engine.run`), for one run on floats or many on arrays.
 
 Nothing outside this module reads PySD's private attributes. It depends only on
-:mod:`sd_model.engine.translation` and :mod:`sd_model.engine.codegen` (and the control names of
+:mod:`engine.translation` and :mod:`engine.codegen` (and the control names of
 :mod:`diagrams.mdl`); :class:`sd_model.Model` owns one engine.
 """
 
@@ -88,7 +88,7 @@ class Engine:
     Parameters
     ----------
     py_file : str or Path
-        A model translated by PySD (see :func:`sd_model.engine.translation.translated_file`).
+        A model translated by PySD (see :func:`engine.translation.translated_file`).
     outputs : sequence of str or None
         Vensim names of the variables :meth:`run` returns, in order; None for every stock, flow and
         auxiliary.
@@ -110,7 +110,7 @@ class Engine:
         (``Stock A[north]``; ``stock_a[north]`` by Python name), in PySD's order.
     arrays : bool
         True for a subscripted model: the generated loop runs on DataArrays with a last ``run``
-        dimension (:mod:`sd_model.engine.arrays`).
+        dimension (:mod:`engine.arrays`).
     """
 
     def __init__(self, py_file, outputs: Sequence[str] | None = None):

@@ -5,14 +5,14 @@ its own (``Integ(...)``, ``Delay(...)``, ...) that the translated module constru
 variables return their output, and a hard-coded lookup to a ``HardcodedLookups`` object; PySD builds
 each from a builder of its own (``pysd.builders.python.python_expressions_builder``). Here too: a
 :class:`Builder` reads one such object from the translated module and writes the lines it needs in
-each part of the loop that :func:`sd_model.engine.codegen.generate_source` assembles (its state read
+each part of the loop that :func:`engine.codegen.generate_source` assembles (its state read
 from PySD's initial state, its output, its derivative, its Euler update). :data:`REGISTRY` maps
 PySD's class names to builders; an object of any other class is refused with
 :class:`NotImplementedError` naming the Vensim function.
 
 Adding a construct is one subclass of :class:`Builder` and its entry in :data:`REGISTRY` (and, when
 PySD's initial state holds more than ``element.state``, the reading of it in
-:meth:`sd_model.engine.runner.Engine._initialise`).
+:meth:`engine.runner.Engine._initialise`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import ClassVar, Protocol
 
 
 class Code(Protocol):
-    """What a builder asks of the generator (:class:`sd_model.engine.codegen.Writer`)."""
+    """What a builder asks of the generator (:class:`engine.codegen.Writer`)."""
 
     def expr(self, node: ast.expr) -> str:
         """PySD's expression ``node`` as generated code."""
