@@ -29,7 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import trace
+from .arrays import RUN
 from .cache import cache_dir
+from .trace import Block, block_size
 
 #: The first line of the generated NumPy loop.
 HEADER = "def euler_loop(c, s, t, dt, steps, per_save, out):"
@@ -73,10 +76,9 @@ class Kernel:
 
     Attributes
     ----------
-    constants : tuple of str
-        Keys of the constants dict, in the columns of the kernel's constants array.
-    states : tuple of (str, int or None)
-        Keys of the states dict (and the stage of a staged state), in the columns of its states array.
+    constants, states : tuple of Block
+        The columns of the kernel's constants and states arrays: for each key of the NumPy loop's
+        dicts (and the stage of a staged state), one column per element (:data:`engine.trace.Block`).
     checks : tuple of (str, int)
         State key and the number of stages the loop was generated for (PySD may lower a delay's order).
     function, serial : callable
@@ -86,8 +88,8 @@ class Kernel:
         The module it was compiled from.
     """
 
-    constants: tuple[str, ...]
-    states: tuple[tuple[str, int | None], ...]
+    constants: tuple[Block, ...]
+    states: tuple[Block, ...]
     checks: tuple[tuple[str, int], ...]
     function: object
     serial: object
@@ -101,18 +103,32 @@ class Kernel:
                 raise NotImplementedError(
                     f"{key}: PySD set its order to {len(s[key])}; the loop was generated for {length}"
                 )
-        C = np.empty((n, len(self.constants)))
-        for j, key in enumerate(self.constants):
-            C[:, j] = c[key]
-        S = np.empty((n, len(self.states)))
-        for j, (key, stage) in enumerate(self.states):
-            S[:, j] = s[key] if stage is None else np.asarray(s[key])[stage]
+        C, S = _pack(c, self.constants, n), _pack(s, self.states, n)
         args = (C, S, float(t0), float(dt), int(steps), int(per_save), out)
         if n < PARALLEL_MIN:
             self.serial(*args)
             return
         with _launch_lock:  # Numba's workqueue threads run one parallel launch at a time
             self.function(*args)
+
+
+def _pack(values: dict, blocks: tuple[Block, ...], n: int) -> np.ndarray:
+    """The kernel's ``(n, columns)`` array of the NumPy loop's values: one column per element of each
+    block, elements in the order of the block's dimensions; a value the same for every run broadcast."""
+    packed = np.empty((n, sum(block_size(block) for block in blocks)))
+    j = 0
+    for block in blocks:
+        key, stage, dims, _ = block
+        value = values[key] if stage is None else values[key][stage]
+        if dims:
+            order = [*dims, RUN] if RUN in value.dims else list(dims)
+            data = np.asarray(value.transpose(*order).values, dtype=float).reshape(block_size(block), -1)
+            packed[:, j : j + data.shape[0]] = data.T
+            j += data.shape[0]
+        else:
+            packed[:, j] = np.asarray(value, dtype=float).reshape(-1) if np.ndim(value) else value
+            j += 1
+    return packed
 
 
 def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
@@ -138,20 +154,48 @@ def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
     prelude, body = ([_scalar_calls(line) for line in part] for part in (prelude, body))
     if any("s[" in line or "c[" in line or ":, save]" in line for line in prelude + body):
         raise NotCompiled("the loop reads its inputs in a way the compiled path does not know")
-    text = "\n".join(
+    constants = [(key, None, (), ()) for key in constants]
+    states = [(key, stage, (), ()) for key, stage in states]
+    return _module(lookups, [line for line in prelude if line] + body), tuple(constants), tuple(states), tuple(checks)
+
+
+def traced_source(source: str, names: dict, c: dict, s: dict, rows: int) -> tuple[str, tuple, tuple, tuple]:
+    """:func:`kernel_source` for a subscripted model: the generated loop traced on symbols
+    (:mod:`engine.trace`), one scalar variable per element; ``names`` is its namespace, ``c`` and
+    ``s`` one run's constants and states, ``rows`` the rows of its ``out``.
+
+    Raises
+    ------
+    NotCompiled
+        Naming what the trace cannot follow.
+    """
+    if ".pipe'" in source:
+        raise NotCompiled("DELAY FIXED (a pipeline whose length the delay time sets in each run) is not compiled")
+    c, s = ({key: trace.one_run(value) for key, value in values.items()} for values in (c, s))
+    try:
+        traced = trace.Trace(source, names, c, s, rows)
+        body, tables = trace.kernel_body(traced)
+    except trace.TraceError as err:
+        raise NotCompiled(f"a subscripted loop the trace cannot follow ({err})") from None
+    checks = tuple((m[1], int(m[2])) for m in map(_CHECK.match, source.splitlines()) if m)
+    return _module(tables, body), tuple(traced.constants), tuple(traced.states), checks
+
+
+def _module(tables: list[str], body: list[str]) -> str:
+    """The kernel module's text: lookup tables, helpers, ``run_one`` with ``body``, the two kernels."""
+    return "\n".join(
         [
             '"""A compiled Euler loop, generated by engine.compiled from the NumPy loop of one model."""',
             "import numpy as np",
             "from numba import njit, prange",
             "",
-            *lookups,
+            *tables,
             "",
             "",
             HELPERS,
             f"@njit({RUN_SIGNATURE!r}, cache=True, error_model='numpy')",
             "def run_one(r, C, S, t0, dt, steps, per_save, out):",
             "    t = t0",
-            *(line for line in prelude if line),
             *body,
             "",
             "",
@@ -168,7 +212,6 @@ def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
             "",
         ]
     )
-    return text, tuple(constants), tuple(states), tuple(checks)
 
 
 #: NumPy functions whose scalar forms Numba would build through arrays (an allocation per call): the
@@ -191,6 +234,26 @@ def _minimum(a, b):
 @njit(cache=True, inline="always")
 def _maximum(a, b):
     return a if (a >= b or a != a) else b
+
+
+@njit(cache=True, inline="always")
+def _fmin(a, b):
+    return b if a != a else (a if (a <= b or b != b) else b)
+
+
+@njit(cache=True, inline="always")
+def _fmax(a, b):
+    return b if a != a else (a if (a >= b or b != b) else b)
+
+
+@njit(cache=True, inline="always")
+def _nz(a):
+    return 0.0 if a != a else a
+
+
+@njit(cache=True, inline="always")
+def _nz1(a):
+    return 1.0 if a != a else a
 
 
 @njit(cache=True)
@@ -253,16 +316,23 @@ _kernels_lock = threading.Lock()
 _launch_lock = threading.Lock()
 
 
-def compile_kernel(source: str) -> Kernel:
+def compile_kernel(source: str, arrays: tuple | None = None) -> Kernel:
     """The compiled kernel of a generated NumPy loop: from this process's cache, else from the module
     on disk (Numba's machine code beside it), else written and compiled now.
+
+    Parameters
+    ----------
+    source : str
+        The generated NumPy loop.
+    arrays : tuple, optional
+        For a subscripted model, ``(names, c, s, rows)`` of :func:`traced_source`.
 
     Raises
     ------
     NotCompiled
         For a loop the rewrite does not cover, or one Numba cannot compile (its message names why).
     """
-    text, constants, states, checks = kernel_source(source)
+    text, constants, states, checks = kernel_source(source) if arrays is None else traced_source(source, *arrays)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with _kernels_lock:
         if digest not in _kernels:

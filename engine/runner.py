@@ -262,21 +262,22 @@ class Engine:
         result = np.empty((len(self.columns), n, rows))
         constants, states, orders = self._initialise(values, final_time, time_step)
         loop, source = self._compiled_loop(orders)  # refuses a construct it has no form for, before any step
-        kernel = self._kernel(source) if (use_compiled() if compiled is None else compiled) else None
+        use = use_compiled() if compiled is None else compiled
+        kernel = self._kernel(source, (loop.__globals__, constants, states, len(self.columns))) if use else None
         if kernel is not None:
             kernel.run(constants, states, initial, time_step, steps, per_save, result)
         else:
             loop(constants, states, initial, time_step, steps, per_save, result)
         return result
 
-    def _kernel(self, source: str):
+    def _kernel(self, source: str, arrays: tuple):
         """The compiled kernel of a generated loop, or None (with one warning naming why) where the
-        compiled path does not cover it: the NumPy loop runs it then."""
+        compiled path does not cover it: the NumPy loop runs it then. A subscripted model's loop (known
+        from the translation, not the text: a loop of constants only has no DataArray) is traced with
+        ``arrays``, ``(namespace, constants, states, rows)`` (:func:`engine.compiled.traced_source`)."""
         if source not in self._kernels:
             try:
-                if self.arrays:  # from the translation, not the text: a loop of constants only has no DataArray
-                    raise NotCompiled("a subscripted model (its values are DataArrays) is not compiled")
-                self._kernels[source] = compile_kernel(source)
+                self._kernels[source] = compile_kernel(source, arrays if self.arrays else None)
             except NotCompiled as err:
                 warnings.warn(f"{Path(self._py_file).stem}: {err}; the NumPy loop runs it", CompiledFallbackWarning, 3)
                 self._kernels[source] = None

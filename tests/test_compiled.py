@@ -1,6 +1,7 @@
 """The compiled engine (Numba) gives the NumPy loop's numbers: on the project's model at its defaults
-and across its full bounds, on every scalar model of tests/models, a run alone as inside a batch; a
-subscripted model says it runs in the NumPy loop; a tampered kernel module is never imported."""
+and across its full bounds, on every model of tests/models (subscripted ones traced into one variable
+per element), a run alone as inside a batch; a model the compiled path does not cover says it runs in
+the NumPy loop; a tampered kernel module is never imported."""
 
 from __future__ import annotations
 
@@ -56,9 +57,6 @@ def test_a_run_alone_equals_the_same_run_in_a_batch():
 #: Models the compiled path does not cover, and the construct its warning names.
 FALLBACKS = {
     "delay_n_and_fixed.mdl": "DELAY FIXED",
-    "subscripts_1d.mdl": "subscripted model",
-    "subscripts_2d.mdl": "subscripted model",
-    "ten_counties.mdl": "subscripted model",
 }
 
 
@@ -77,6 +75,30 @@ def test_every_test_model_compiled_equals_numpy_or_says_why_not(mdl):
         assert "changes with Time" in str(refused), refused
         return
     assert_close(fast, reference)
+
+
+def test_a_subscripted_model_runs_compiled_and_equal_across_its_bounds_per_element():
+    """ten_counties: every element of its subscripted constants varied over its bounds, each run its own
+    values (``run`` the last dimension of the DataArrays the kernel's columns are packed from)."""
+    model = sd_model.load_model(ROOT / "tests" / "models" / "ten_counties.mdl")
+    model.engine._kernels.clear()
+    unit = qmc.LatinHypercube(d=len(model.parameters), seed=11).random(200)
+    samples = pd.DataFrame({p.name: p.low + unit[:, j] * (p.high - p.low) for j, p in enumerate(model.parameters)})
+    assert any("[" in name for name in samples)
+    fast = sd_model.run_batch(samples, model=model, outputs=list(model.output_names))
+    assert [k for k in model.engine._kernels.values() if k is not None], "ten_counties should run compiled"
+    model.engine._kernels.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SD_MODEL_ENGINE", "numpy")
+        reference = sd_model.run_batch(samples, model=model, outputs=list(model.output_names))
+    for name in model.output_names:
+        assert_close(fast[name].to_numpy(), reference[name].to_numpy())
+    # the elements are not mixed up: county c7's employment moves with c7's own training coverage
+    low, high = dict(samples.iloc[0]), dict(samples.iloc[0])
+    low["training_coverage[c7]"], high["training_coverage[c7]"] = 0.0, 1.0
+    runs = {k: model.run(v).iloc[-1] for k, v in (("low", low), ("high", high))}
+    moved = [c for c in runs["low"].index if runs["low"][c] != runs["high"][c]]
+    assert "employed[c7]" in moved and "employed[c6]" not in moved
 
 
 def test_a_tampered_kernel_module_is_written_again_not_imported(tmp_path, monkeypatch):
