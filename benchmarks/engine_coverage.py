@@ -47,10 +47,11 @@ def check_row(mdl: Path) -> dict:
     try:
         check = check_model(mdl)
         row = {"status": check.status, "subscripted": check.subscripted, "detail": check.detail}
+        row["compiled"] = check.compiled if check.status in ("equal", "differs") else ""
         if check.status == "refused" and (not check.detail or "\n" in check.detail):
             row["status"] = "crashed"  # a refusal must name its construct in one line
     except Exception as err:
-        row = {"status": "crashed", "subscripted": None, "detail": f"{type(err).__name__}: {err}"}
+        row = {"status": "crashed", "subscripted": None, "detail": f"{type(err).__name__}: {err}", "compiled": ""}
         traceback.print_exc()
     return row | {"seconds": round(time.perf_counter() - start, 2)}
 
@@ -95,6 +96,12 @@ def main(argv=None) -> int:
     ok = summary(table)
     bad = table[table["status"].isin(["differs", "crashed"])]
     print(f"differ or crash: {len(bad)}" + "".join(f"\n  {r.folder}/{r.model}: {r.detail}" for r in bad.itertuples()))
+    ran = table[table["compiled"] != ""]
+    fell_back = ran[ran["compiled"] != "yes"]
+    print(
+        f"compiled: {len(ran) - len(fell_back)} of the {len(ran)} models the engine runs; the NumPy loop ran "
+        f"{len(fell_back)}" + "".join(f"\n  {r.folder}/{r.model}: {r.compiled[:110]}" for r in fell_back.itertuples())
+    )
     refusals = table[table["status"] == "refused"]
     if len(refusals):
         print("refusals:\n" + "\n".join(f"  {r.folder}/{r.model}: {r.detail[:110]}" for r in refusals.itertuples()))

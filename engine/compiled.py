@@ -1,19 +1,20 @@
 """The generated Euler loop compiled to machine code with Numba, runs spread over every core.
 
-The NumPy loop of :mod:`engine.codegen` evaluates each equation on arrays of runs, one
-Python statement per equation per time step: for one run, nearly all its time is the interpreter's.
-This module takes that same generated source (not a second model) and rewrites it as a kernel over
-scalars: one run per iteration of a ``numba.prange`` loop over the runs, the equations, the saves and
-the Euler step exactly as generated, with the constants and initial states packed into two arrays
-``(runs, k)``. Numba compiles it with LLVM, without fast-math, so each operation is the IEEE operation
-NumPy performs on the same values (the one exception: transcendental functions such as ``exp`` come
-from LLVM's math library, not NumPy's, and may differ in the last bit).
+The NumPy loop of :mod:`engine.codegen` evaluates each equation on arrays of runs, one Python
+statement per equation per time step: for one run, nearly all its time is the interpreter's. This
+module compiles that same generated loop (not a second model): :mod:`engine.trace` runs it once on
+symbols, which gives every saved value and every state's next value as a scalar expression (one
+variable per element of a subscripted value), and those expressions become the body of a kernel over
+scalars: one run per iteration of a ``numba.prange`` loop, with the constants and initial states
+packed into two arrays ``(runs, columns)``. Numba compiles it with LLVM, without fast-math, so each
+operation is the IEEE operation NumPy performs on the same values (the exceptions: transcendental
+functions such as ``exp`` come from LLVM's math library, not NumPy's, and may differ in the last bit;
+a ``SUM`` over elements adds them in order, where NumPy may add pairwise).
 
 The kernel's module is written to the translation cache (:func:`engine.cache.cache_dir`) under the
 SHA-256 of its text, checked against that name before it is imported, and Numba caches its machine
-code beside it: only the first use after a model change compiles. A loop this rewrite does not cover
-(a subscripted model, whose values are DataArrays) raises :class:`NotCompiled` naming why, and the
-engine runs the NumPy loop instead.
+code beside it: only the first use after a model change compiles. A loop the trace cannot follow, or
+DELAY FIXED, raises :class:`NotCompiled` naming why, and the engine runs the NumPy loop instead.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ from .arrays import RUN
 from .cache import cache_dir
 from .trace import Block, block_size
 
-#: The first line of the generated NumPy loop.
-HEADER = "def euler_loop(c, s, t, dt, steps, per_save, out):"
 #: The kernel's type: constants and states ``(runs, k)``, t0, dt, steps, steps per save, out
 #: ``(outputs, runs, saves)``; given, so that Numba compiles (and caches) when the module is imported.
 SIGNATURE = "void(float64[:, ::1], float64[:, ::1], float64, float64, int64, int64, float64[:, :, ::1])"
@@ -46,11 +45,7 @@ PARALLEL_MIN = 16
 #: Folder (under the translation cache) of the compiled kernels' modules.
 KERNELS = "kernels"
 
-_CONSTANT = re.compile(r"^    (\w+) = c\['(\w+)'\]$")
-_STATE = re.compile(r"^    (\w+) = s\['([\w.]+)'\](?:\[(\d+)\])?$")
-_LOOKUP = re.compile(r"^    (_l[xy]_\w+) = np\.asarray\((\[.*\]), dtype=float\)$")
 _CHECK = re.compile(r"^    if len\(s\['([\w.]+)'\]\) != (\d+): raise NotImplementedError\((.*)\)$")
-_SAVE = re.compile(r"^(\s+out\[\d+), :, (save\] = .*)$")
 
 
 class NotCompiled(NotImplementedError):
@@ -115,69 +110,62 @@ class Kernel:
 def _pack(values: dict, blocks: tuple[Block, ...], n: int) -> np.ndarray:
     """The kernel's ``(n, columns)`` array of the NumPy loop's values: one column per element of each
     block, elements in the order of the block's dimensions; a value the same for every run broadcast."""
-    packed = np.empty((n, sum(block_size(block) for block in blocks)))
-    j = 0
+    columns = []
     for block in blocks:
         key, stage, dims, _ = block
         value = values[key] if stage is None else values[key][stage]
         if dims:
             order = [*dims, RUN] if RUN in value.dims else list(dims)
-            data = np.asarray(value.transpose(*order).values, dtype=float).reshape(block_size(block), -1)
-            packed[:, j : j + data.shape[0]] = data.T
-            j += data.shape[0]
+            columns.extend(np.asarray(value.transpose(*order).values, dtype=float).reshape(block_size(block), -1))
         else:
-            packed[:, j] = np.asarray(value, dtype=float).reshape(-1) if np.ndim(value) else value
-            j += 1
-    return packed
+            columns.append(value)
+    if n == 1:  # one run: a row of numbers (arrays of one run read as their number)
+        try:
+            row = np.array(columns, dtype=float)
+        except ValueError:  # numbers and arrays of one run mixed
+            row = None
+        if row is None or row.shape != (len(columns),):
+            row = np.array([np.asarray(c, dtype=float).reshape(-1)[0] for c in columns])
+        return row[None, :]
+    packed = np.empty((len(columns), n))
+    for j, column in enumerate(columns):
+        packed[j] = column
+    return np.ascontiguousarray(packed.T)
 
 
-def kernel_source(source: str) -> tuple[str, tuple, tuple, tuple]:
-    """The module text of the compiled kernel for a generated NumPy loop, and its constants, states and
-    checks (see :class:`Kernel`).
+def kernel_source(source: str, names: dict, c: dict, s: dict, rows: int) -> tuple[str, tuple, tuple, tuple]:
+    """The module text of the compiled kernel for a generated NumPy loop, and its constants, states
+    (:class:`Kernel`) and checks: the loop traced on symbols (:mod:`engine.trace`), one scalar variable
+    per element of a subscripted value.
 
-    Raises
-    ------
-    NotCompiled
-        For DELAY FIXED, or a line this rewrite does not know. (Whether a model is subscripted, and so
-        not compiled, the engine asks its translation: :meth:`engine.Engine.run`.)
-    """
-    lines = source.splitlines()
-    if not lines or lines[0] != HEADER:
-        raise NotCompiled("not a generated Euler loop")
-    if ".pipe'" in source:
-        raise NotCompiled("DELAY FIXED (a pipeline whose length the delay time sets in each run) is not compiled")
-    loop_at = next(i for i, line in enumerate(lines) if line == "    for step in range(steps + 1):")
-    constants, states, checks, lookups, prelude = [], [], [], [], []
-    for line in lines[1:loop_at]:
-        prelude.append(_prelude_line(line, constants, states, checks, lookups))
-    body = [_SAVE.sub(r"\1, r, \2", line) for line in lines[loop_at:]]
-    prelude, body = ([_scalar_calls(line) for line in part] for part in (prelude, body))
-    if any("s[" in line or "c[" in line or ":, save]" in line for line in prelude + body):
-        raise NotCompiled("the loop reads its inputs in a way the compiled path does not know")
-    constants = [(key, None, (), ()) for key in constants]
-    states = [(key, stage, (), ()) for key, stage in states]
-    return _module(lookups, [line for line in prelude if line] + body), tuple(constants), tuple(states), tuple(checks)
-
-
-def traced_source(source: str, names: dict, c: dict, s: dict, rows: int) -> tuple[str, tuple, tuple, tuple]:
-    """:func:`kernel_source` for a subscripted model: the generated loop traced on symbols
-    (:mod:`engine.trace`), one scalar variable per element; ``names`` is its namespace, ``c`` and
-    ``s`` one run's constants and states, ``rows`` the rows of its ``out``.
+    Parameters
+    ----------
+    source : str
+        The generated NumPy loop.
+    names : dict
+        The namespace it runs in.
+    c, s : dict
+        Constants and states as the NumPy loop receives them (only their first run is read, for the
+        elements of each value).
+    rows : int
+        The rows of its ``out``.
 
     Raises
     ------
     NotCompiled
-        Naming what the trace cannot follow.
+        For DELAY FIXED, or naming what the trace cannot follow.
     """
     if ".pipe'" in source:
         raise NotCompiled("DELAY FIXED (a pipeline whose length the delay time sets in each run) is not compiled")
-    c, s = ({key: trace.one_run(value) for key, value in values.items()} for values in (c, s))
+    checks = tuple((m[1], int(m[2])) for m in map(_CHECK.match, source.splitlines()) if m)
+    staged = {key for key, _ in checks}
+    c = {key: trace.one_run(value) for key, value in c.items()}
+    s = {key: trace.one_run(value, key in staged) for key, value in s.items()}
     try:
         traced = trace.Trace(source, names, c, s, rows)
         body, tables = trace.kernel_body(traced)
     except trace.TraceError as err:
-        raise NotCompiled(f"a subscripted loop the trace cannot follow ({err})") from None
-    checks = tuple((m[1], int(m[2])) for m in map(_CHECK.match, source.splitlines()) if m)
+        raise NotCompiled(f"a loop the trace cannot follow ({err})") from None
     return _module(tables, body), tuple(traced.constants), tuple(traced.states), checks
 
 
@@ -214,18 +202,9 @@ def _module(tables: list[str], body: list[str]) -> str:
     )
 
 
-#: NumPy functions whose scalar forms Numba would build through arrays (an allocation per call): the
-#: kernel calls these scalar functions, which compute what NumPy computes for one value.
-_SCALAR_FORMS = {"np.minimum(": "_minimum(", "np.maximum(": "_maximum(", "np.interp(": "_interp("}
-
 #: The kernel module's scalar helpers: NumPy's own rules for one value (NaN first, ties to the first
 #: argument; ``interp`` as ``numpy/_core/src/multiarray/compiled_base.c`` computes one point).
 HELPERS = """
-@njit(cache=True, inline="always")
-def _where(condition, a, b):
-    return a if condition else b
-
-
 @njit(cache=True, inline="always")
 def _minimum(a, b):
     return a if (a <= b or a != a) else b
@@ -286,60 +265,31 @@ def _interp(x, xp, fp):
 """
 
 
-def _scalar_calls(line: str) -> str:
-    for numpy_form, scalar_form in _SCALAR_FORMS.items():
-        line = line.replace(numpy_form, scalar_form)
-    return line
-
-
-def _prelude_line(line: str, constants: list, states: list, checks: list, lookups: list) -> str:
-    """A line before the time loop, rewritten to read the kernel's arrays (or moved, or dropped)."""
-    if line == "    n = out.shape[1]":
-        return ""
-    if match := _CONSTANT.match(line):
-        constants.append(match[2])
-        return f"    {match[1]} = C[r, {len(constants) - 1}]"
-    if match := _STATE.match(line):
-        states.append((match[2], None if match[3] is None else int(match[3])))
-        return f"    {match[1]} = S[r, {len(states) - 1}]"
-    if match := _LOOKUP.match(line):
-        lookups.append(f"{match[1]} = np.array({match[2]}, dtype=np.float64)")
-        return ""
-    if match := _CHECK.match(line):
-        checks.append((match[1], int(match[2])))
-        return ""
-    return line
-
-
-_kernels: dict[str, Kernel] = {}
+_kernels: dict[tuple, Kernel] = {}
 _kernels_lock = threading.Lock()
 _launch_lock = threading.Lock()
 
 
-def compile_kernel(source: str, arrays: tuple | None = None) -> Kernel:
+def compile_kernel(source: str, names: dict, c: dict, s: dict, rows: int) -> Kernel:
     """The compiled kernel of a generated NumPy loop: from this process's cache, else from the module
     on disk (Numba's machine code beside it), else written and compiled now.
 
-    Parameters
-    ----------
-    source : str
-        The generated NumPy loop.
-    arrays : tuple, optional
-        For a subscripted model, ``(names, c, s, rows)`` of :func:`traced_source`.
+    The arguments are :func:`kernel_source`'s.
 
     Raises
     ------
     NotCompiled
         For a loop the rewrite does not cover, or one Numba cannot compile (its message names why).
     """
-    text, constants, states, checks = kernel_source(source) if arrays is None else traced_source(source, *arrays)
+    text, constants, states, checks = kernel_source(source, names, c, s, rows)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = (digest, constants, states, checks)  # two models may share a kernel's text, not their columns' names
     with _kernels_lock:
-        if digest not in _kernels:
+        if key not in _kernels:
             path = _module_file(text, digest)
             module = _import(path, digest)
-            _kernels[digest] = Kernel(constants, states, checks, module.kernel, module.kernel_serial, path)
-        return _kernels[digest]
+            _kernels[key] = Kernel(constants, states, checks, module.kernel, module.kernel_serial, path)
+        return _kernels[key]
 
 
 def _module_file(text: str, digest: str) -> Path:

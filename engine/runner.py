@@ -47,6 +47,39 @@ def _stages(state):
     return state
 
 
+#: Initial states kept per engine (one run's each: a few kilobytes).
+INITIAL_CACHE = 256
+
+
+def _copied(states: dict) -> dict:
+    return {name: value.copy() if isinstance(value, (np.ndarray, list)) else value for name, value in states.items()}
+
+
+def _initial_constants(dependencies: dict, constants: set[str]) -> frozenset[str] | None:
+    """The constants reached from the initial values of PySD's stateful objects (and from every input of
+    a delay or smooth, whose order PySD sets at initialisation), or None for a name the graph does not
+    explain."""
+    found, seen = set(), set()
+    todo = [name for name, entry in dependencies.items() if isinstance(entry, dict) and "initial" in entry]
+    while todo:
+        name = todo.pop()
+        if name in seen or name in CONTROL or name == "time" or name == "__lookup__":
+            continue
+        seen.add(name)
+        entry = dependencies.get(name)
+        if name in constants:
+            found.add(name)
+        elif not isinstance(entry, dict):
+            return None
+        elif "initial" in entry:
+            todo += list(entry["initial"] or {})
+            if name.startswith(("_delay", "_smooth")):
+                todo += list(entry.get("step") or {})
+        else:
+            todo += list(entry)
+    return frozenset(found)
+
+
 def _keep_array(value):
     """Stand-in for ``float`` in the translated module: MIN/MAX results stay arrays."""
     return value
@@ -172,6 +205,9 @@ class Engine:
         self._held = dict(self._defaults)  # the values the reference's PySD object holds now
         self._reference_lock = threading.Lock()
         self._initialiser_lock = threading.Lock()
+        self._defaults_read = None  # every constant's value, read at the first run
+        self._initial_names = False  # initial_constants(), worked out at the first run
+        self._initial_states = {}  # initial_key -> (states, orders): the last INITIAL_CACHE
 
     def _controls(self) -> tuple[dict[str, float], str | None]:
         """The simulation controls, and why the generated loop cannot run the model (or None).
@@ -272,39 +308,79 @@ class Engine:
 
     def _kernel(self, source: str, arrays: tuple):
         """The compiled kernel of a generated loop, or None (with one warning naming why) where the
-        compiled path does not cover it: the NumPy loop runs it then. A subscripted model's loop (known
-        from the translation, not the text: a loop of constants only has no DataArray) is traced with
-        ``arrays``, ``(namespace, constants, states, rows)`` (:func:`engine.compiled.traced_source`)."""
+        compiled path does not cover it: the NumPy loop runs it then. ``arrays`` is ``(namespace,
+        constants, states, rows)`` of the loop (:func:`engine.compiled.kernel_source`)."""
         if source not in self._kernels:
             try:
-                self._kernels[source] = compile_kernel(source, arrays if self.arrays else None)
+                self._kernels[source] = compile_kernel(source, *arrays)
             except NotCompiled as err:
                 warnings.warn(f"{Path(self._py_file).stem}: {err}; the NumPy loop runs it", CompiledFallbackWarning, 3)
                 self._kernels[source] = None
         return self._kernels[source]
 
     def _initialise(self, values, final_time: float, time_step: float) -> tuple[dict, dict, dict]:
-        """PySD's initial state for ``values``: (constants, states, delay orders) by Python name."""
+        """PySD's initial state for ``values``: (constants, states, delay orders) by Python name.
+
+        The states of one run are kept (the last :data:`INITIAL_CACHE`) under the values of the
+        constants they depend on (:meth:`initial_constants`): a run that changes only other constants
+        (a policy lever, say) starts from them without asking PySD again."""
         initial = self.control["initial_time"]
+        given = {name: self._given(value) for name, value in values.items()}
+        constants = self._default_constants() | given
+        constants |= {"initial_time": initial, "final_time": final_time, "saveper": self.control["saveper"]}
+        key = self._initial_key(given, final_time, time_step)
+        if key is not None and key in self._initial_states:
+            states, orders = self._initial_states[key]
+            return constants, _copied(states), dict(orders)
+        states, orders = self._pysd_initial(given, final_time, time_step)
+        if key is not None and all(np.ndim(v) <= 1 and not isinstance(v, xr.DataArray) for v in states.values()):
+            self._initial_states[key] = (_copied(states), dict(orders))
+            while len(self._initial_states) > INITIAL_CACHE:
+                self._initial_states.pop(next(iter(self._initial_states)))
+        return constants, states, orders
+
+    def _given(self, value):
+        """A constant's value as the loops take it: a float, an array of runs, or a DataArray."""
+        if isinstance(value, xr.DataArray):
+            return value  # a subscripted constant, its dimensions named (and ``run`` when it varies)
+        if np.ndim(value) == 0:
+            return float(value)
+        value = np.ascontiguousarray(value, dtype=float)
+        return arrays.runs(value) if self.arrays else value
+
+    def _default_constants(self) -> dict:
+        """Every constant's value in the model, read from PySD once."""
+        if self._defaults_read is None:
+            with self._initialiser_lock:
+                self._defaults_read = {name: getattr(self._module, name)() for name in self._varied}
+        return dict(self._defaults_read)
+
+    def initial_constants(self) -> frozenset[str] | None:
+        """The constants (Python names) the initial states and delay orders depend on, read from PySD's
+        dependency graph; None where the graph holds something this reading does not know (then no
+        initial state is reused)."""
+        if self._initial_names is False:
+            self._initial_names = _initial_constants(self.dependencies, set(self._varied))
+        return self._initial_names
+
+    def _initial_key(self, given: dict, final_time: float, time_step: float):
+        names = self.initial_constants()
+        if names is None or any(not isinstance(given[n], float) for n in names & given.keys()):
+            return None
+        return (final_time, time_step, tuple(sorted((n, given[n]) for n in names & given.keys())))
+
+    def _pysd_initial(self, given: dict, final_time: float, time_step: float) -> tuple[dict, dict]:
+        """PySD computes every initial state with the constants ``given`` set: (states, delay orders)."""
         with self._initialiser_lock:
             try:
-                for name, value in values.items():
-                    if isinstance(value, xr.DataArray):
-                        pass  # a subscripted constant, its dimensions named (and ``run`` when it varies)
-                    elif np.ndim(value) == 0:
-                        value = float(value)
-                    else:
-                        value = np.ascontiguousarray(value, dtype=float)
-                        value = arrays.runs(value) if self.arrays else value
+                for name, value in given.items():
                     setattr(self._module, name, lambda v=value: v)
                 self._initialiser.time.set_control_vars(
-                    initial_time=initial, final_time=final_time, time_step=time_step
+                    initial_time=self.control["initial_time"], final_time=final_time, time_step=time_step
                 )
                 for element in self._initialiser._stateful_elements.values():
                     element.shape_info = None  # shapes change with the number of runs: PySD sets them again
-                self._initialiser.initialize()  # PySD computes every initial state
-                constants = {name: getattr(self._module, name)() for name in self._varied}
-                constants |= {"initial_time": initial, "final_time": final_time, "saveper": self.control["saveper"]}
+                self._initialiser.initialize()
                 states, orders = {}, {}
                 for name, element in self._initialiser._stateful_elements.items():
                     states[name] = _stages(element.state)
@@ -315,10 +391,10 @@ class Engine:
                     elif getattr(element, "order", None) is not None:
                         orders[name] = int(element.order)
             finally:
-                for name in values:
+                for name in given:
                     setattr(self._module, name, self._originals[name])
                 self._initialiser.clean_caches()
-        return constants, states, orders
+        return states, orders
 
     def run_pysd(
         self, values: Mapping[str, float], variables: Sequence[str], final_time: float, time_step: float, saveper: float

@@ -251,9 +251,10 @@ _STATE_LINE = re.compile(r"^    (\w+) = (?:_last\()?s\['([\w.]+)'\](?:\[(\d+)\])
 LOOP_LINE = "    for step in range(steps + 1):"
 
 
-def one_run(value):
-    """The first run's value of a constant or state (its ``run`` dimension, or run axis, dropped)."""
-    if isinstance(value, list):
+def one_run(value, staged: bool = False):
+    """The first run's value of a constant or state (its ``run`` dimension, or run axis, dropped); a
+    ``staged`` state (a delay's or smooth's stages, the first axis of an array) as a list of stages."""
+    if isinstance(value, list) or staged:
         return [one_run(v) for v in value]
     if isinstance(value, xr.DataArray):
         return value.isel({arrays.RUN: 0}) if arrays.RUN in value.dims else value

@@ -28,6 +28,7 @@ class Check:
     detail: str  # the refusal, the first differing column, or PySD's error
     subscripted: bool | None  # None when PySD could not translate or run it
     columns: int = 0
+    compiled: str = ""  # "yes", or why the NumPy loop ran it (the engine's CompiledFallbackWarning)
 
 
 def relative_error(got: np.ndarray, want: np.ndarray) -> float:
@@ -39,6 +40,7 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
     """Run ``mdl_file`` at its own settings with PySD and with the engine (``runs`` copies in one
     batch) and compare every column at every saved time. An error of the engine other than a
     refusal is raised, not reported: it is a bug."""
+    from engine.compiled import CompiledFallbackWarning
     from engine.translation import ModelFileError, load_pysd, translated_file
 
     from .batch import run_batch
@@ -53,8 +55,8 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
         return Check(name, "pysd-fails", str(err), None)
     except Exception as err:
         return Check(name, "pysd-fails", f"{type(err).__name__}: {err}".splitlines()[0][:200], None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         model = Model(mdl_file)
         subscripted = model.engine.arrays
         try:
@@ -62,15 +64,15 @@ def check_model(mdl_file: str | Path, runs: int = 2) -> Check:
         except NotImplementedError as err:
             return Check(name, "refused", str(err), subscripted, len(model.output_names))
         reference = model.run_pysd()
+    fallbacks = [str(w.message) for w in caught if w.category is CompiledFallbackWarning]
+    verdict = dict(subscripted=subscripted, columns=len(model.output_names), compiled=(fallbacks or ["yes"])[0])
     for output in model.output_names:
         want = reference[output].to_numpy(dtype=float)
         for run in range(runs):
             got = batch[output].values[run]
             if got.shape != want.shape or not np.array_equal(np.isnan(got), np.isnan(want)):
-                return Check(
-                    name, "differs", f"{output}: saved times or NaNs differ", subscripted, len(model.output_names)
-                )
+                return Check(name, "differs", f"{output}: saved times or NaNs differ", **verdict)
             error = relative_error(got, want)
             if error > TOLERANCE:
-                return Check(name, "differs", f"{output}: off by {error:.3g}", subscripted, len(model.output_names))
-    return Check(name, "equal", "", subscripted, len(model.output_names))
+                return Check(name, "differs", f"{output}: off by {error:.3g}", **verdict)
+    return Check(name, "equal", "", **verdict)

@@ -214,6 +214,7 @@ def cmd_check(args) -> int:
         print(
             f"{check.status:10s} {kind:11s} {check.columns:5d} columns  {path}"
             + (f"\n    {check.detail}" if check.detail else "")
+            + (f"\n    not compiled: {check.compiled}" if check.compiled not in ("", "yes") else "")
         )
         worst = max(worst, {"equal": 0, "refused": 0, "differs": 1, "pysd-fails": 2}[check.status])
     return worst  # 2: a file that is not a model PySD runs (bad input), 1: the engine differs (a bug)

@@ -8,6 +8,7 @@ A :class:`Model` is built from one :class:`ModelSpec`, read from a metadata file
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Mapping, Sequence
@@ -531,9 +532,17 @@ class Model:
         values = self.validate(params)
         final_time, time_step = self.check_controls(final_time, time_step)
         result = self.evaluate(1, values, self.output_names, final_time, time_step)
-        index = pd.Index(self.times(final_time, time_step), name=self.time_name)
         table = np.column_stack([result[name][0] for name in self.output_names])  # one block: a fast frame
-        return pd.DataFrame(table, index=index, columns=list(self.output_names))
+        return pd.DataFrame(table, index=self._time_index(final_time, time_step), columns=self._column_index())
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019 (a model lives as long as the process: load_model keeps it)
+    def _time_index(self, final_time: float, time_step: float) -> pd.Index:
+        """The saved times as a frame's index (immutable, so shared by every run's frame)."""
+        return pd.Index(self.times(final_time, time_step), name=self.time_name)
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019
+    def _column_index(self) -> pd.Index:
+        return pd.Index(list(self.output_names))
 
     def run_pysd(self, params=None, *, final_time=None, time_step=None) -> pd.DataFrame:
         """Like :meth:`run`, but stepped by PySD's own ``Model.run`` (slower; the reference)."""

@@ -105,13 +105,16 @@ def test_a_tampered_kernel_module_is_written_again_not_imported(tmp_path, monkey
     monkeypatch.setenv("SD_MODEL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(compiled, "_kernels", {})
     model = sd_model.load_model(ROOT / "tests" / "models" / "smooth.mdl")
-    source = model.engine.source
-    kernel = compiled.compile_kernel(source)
+    engine = model.engine
+    c, s, orders = engine._initialise({}, model.control["final_time"], model.control["time_step"])
+    loop, source = engine._compiled_loop(orders)
+    arguments = (source, loop.__globals__, c, s, len(engine.columns))
+    kernel = compiled.compile_kernel(*arguments)
     marker = tmp_path / "executed"
     text = kernel.path.read_text(encoding="utf-8")
     kernel.path.write_text(f"open({str(marker)!r}, 'w').close()\n" + text, encoding="utf-8")
     monkeypatch.setattr(compiled, "_kernels", {})
-    again = compiled.compile_kernel(source)
+    again = compiled.compile_kernel(*arguments)
     assert again.path == kernel.path and again.path.read_text(encoding="utf-8") == text
     assert not marker.exists()
 
@@ -120,3 +123,55 @@ def test_the_engine_choice_is_checked(monkeypatch):
     monkeypatch.setenv("SD_MODEL_ENGINE", "fortran")
     with pytest.raises(ValueError, match="SD_MODEL_ENGINE must be 'compiled' or 'numpy', got 'fortran'"):
         sd_model.default_model().run()
+
+
+INITIAL_MODELS = ["relocation.mdl", *sorted(p.name for p in (ROOT / "tests" / "models").glob("*.mdl"))]
+
+
+@pytest.mark.parametrize("mdl", INITIAL_MODELS)
+def test_a_constant_said_not_to_touch_the_initial_states_does_not(mdl):
+    """The engine reuses initial states across runs that differ only in constants PySD's graph says they
+    do not depend on: checked by changing each such constant and asking PySD for the states again."""
+    path = ROOT / "models" / mdl if mdl == "relocation.mdl" else ROOT / "tests" / "models" / mdl
+    engine = sd_model.load_model(path).engine
+    names = engine.initial_constants()
+    assert names is not None
+    ft, dt = engine.control["final_time"], engine.control["time_step"]
+    base = engine._pysd_initial({}, ft, dt)
+    defaults = engine._default_constants()
+    for name in sorted(set(engine._varied) - names):
+        states, orders = engine._pysd_initial({name: defaults[name] * 1.37 + 0.11}, ft, dt)
+        assert orders == base[1], name
+        for key, value in states.items():
+            assert np.array_equal(np.asarray(value, dtype=float), np.asarray(base[0][key], dtype=float)), (name, key)
+
+
+def test_a_run_reuses_initial_states_only_where_they_are_the_same():
+    model = sd_model.default_model()
+    engine = model.engine
+    engine._initial_states.clear()
+    first = model.run({"training_coverage": 0.9})
+    assert len(engine._initial_states) == 1
+    second = model.run({"training_coverage": 0.2})  # a lever: the same initial states, reused
+    assert len(engine._initial_states) == 1
+    changed = model.run({"relocation_target_historical": 690_000})  # an initial value: PySD asked again
+    assert len(engine._initial_states) == 2
+    assert not first.equals(second)
+    assert not changed.iloc[0].equals(first.iloc[0])
+    engine._initial_states.clear()
+    assert model.run({"training_coverage": 0.2}).equals(second)
+
+
+def test_two_models_with_the_same_kernel_text_keep_their_own_columns(tmp_path):
+    """Two models whose kernels are the same text (one constant, named differently) share the machine
+    code, never the names of the constants packed into it."""
+    text = (ROOT / "tests" / "models" / "smooth.mdl").read_text(encoding="utf-8")
+    results = []
+    for name in ("alpha", "beta"):
+        constant = f"{name}=\n\t3\n\t~\twidgets\n\t~\tA constant.\n\t|\n\n"
+        mdl = tmp_path / f"{name}.mdl"
+        mdl.write_text(text.replace("{UTF-8}\n", "{UTF-8}\n" + constant, 1).replace("STEP(10, 2)", f"STEP({name}, 2)"))
+        model = sd_model.load_model(mdl)
+        results.append(model.run({name: 7.0}))
+        assert None not in model.engine._kernels.values()
+    assert results[0].equals(results[1]) and results[0].iloc[-1].max() > 6.9
