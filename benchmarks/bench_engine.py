@@ -8,9 +8,11 @@ Prints, for ``models/relocation.mdl`` (or ``--mdl``):
   parameter varied over its bounds by a Latin hypercube, the KPIs kept), compiled and NumPy, each with
   its ratio to the compiled path and the runs per second;
 - the peak memory of the largest compiled batch (tracemalloc) and the largest relative difference
-  between the two paths on it.
+  between the two paths on it;
+- ``--every-output N``: N runs (default 100,000) keeping every output of the model, compiled: seconds,
+  the result's size and the peak memory (tracemalloc: every NumPy array the batch allocates).
 
-    .venv/bin/python benchmarks/bench_engine.py [--sizes 10000,100000] [--loops 200] [--mdl PATH]
+    .venv/bin/python benchmarks/bench_engine.py [--sizes 10000,100000] [--loops 200] [--every-output N] [--mdl PATH]
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def main() -> None:
     parser.add_argument("--mdl", default=str(sd_model.MODEL_FILE))
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--loops", type=int, default=200)
+    parser.add_argument("--every-output", type=int, default=100_000, help="runs keeping every output (0: skip)")
     args = parser.parse_args()
     model = sd_model.load_model(args.mdl)
     model.run()  # translated and compiled once before anything is timed
@@ -110,7 +113,24 @@ def main() -> None:
         print(f"{n:,} runs: compiled {fast:.3f} s ({n / fast:,.0f} runs/s), NumPy loop {slow:.2f} s "
               f"({slow / fast:.1f}x); peak memory {peak / 2**20:,.0f} MiB; "
               f"largest relative difference {worst:.1e}")  # fmt: skip
+    if args.every_output:
+        every_output(model, args.every_output)
     os.environ.pop("SD_MODEL_ENGINE", None)
+
+
+def every_output(model: sd_model.Model, n: int) -> None:
+    """``n`` compiled runs keeping every output: seconds, the result's size and the peak memory."""
+    frame = samples(model, n, seed=1)
+    os.environ["SD_MODEL_ENGINE"] = "compiled"
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = sd_model.run_batch(frame, model=model, outputs=list(model.output_names), progress=False)
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    size = sum(v.nbytes for v in result.data_vars.values())
+    print(f"{n:,} runs of every output ({len(result.data_vars)}): {seconds:.2f} s; result {size / 2**20:,.0f} MiB, "
+          f"peak memory {peak / 2**20:,.0f} MiB")  # fmt: skip
 
 
 if __name__ == "__main__":

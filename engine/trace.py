@@ -122,7 +122,14 @@ def _ufunc(op: str, nin: int, real):
     def element(*args):
         return _node(op, *args) if any(isinstance(a, Sym) for a in args) else real(*args)
 
-    return np.frompyfunc(element, nin, 1)
+    ufunc = np.frompyfunc(element, nin, 1)
+
+    def call(*args):
+        if any(isinstance(a, xr.DataArray) for a in args):  # xarray takes a symbol as a 0-d array only
+            args = [np.array(a, dtype=object) if isinstance(a, Sym) else a for a in args]
+        return ufunc(*args)
+
+    return call
 
 
 def _fmin(a, b):
@@ -146,6 +153,22 @@ _nanmax = _ufunc("_fmax", 2, _fmax)
 
 def _where(condition, a, b):
     return _sym_where(condition, a, b)
+
+
+#: NumPy's logical functions: truth as NumPy takes it (non-zero, NaN true), as comparisons with zero.
+_LOGICAL = {
+    "logical_and": _ufunc("land", 2, np.logical_and),
+    "logical_or": _ufunc("lor", 2, np.logical_or),
+    "logical_xor": _ufunc("lxor", 2, np.logical_xor),
+    "logical_not": _ufunc("lnot", 1, np.logical_not),
+}
+
+
+def _data_array(*args, **kwargs):
+    """``xr.DataArray`` holding objects: an array PySD fills element by element (``.loc[...] = x``)
+    then takes symbols."""
+    value = arrays.data_array(*args, **kwargs)
+    return value.astype(object) if isinstance(value, xr.DataArray) and value.dtype != object else value
 
 
 def _reduce(clean, combine, x, dim=None):
@@ -212,8 +235,14 @@ def namespace(names: dict) -> dict:
     """The generated loop's names with symbolic forms of what cannot run on symbols as written."""
     numpy = types.SimpleNamespace(**{name: getattr(np, name) for name in dir(np) if not name.startswith("__")})
     numpy.minimum, numpy.maximum, numpy.where, numpy.interp = _sym_minimum, _sym_maximum, _where, _interp
+    for name, function in _LOGICAL.items():
+        setattr(numpy, name, function)
+    xarray = types.SimpleNamespace(**vars(names["xr"])) if "xr" in names else None
+    if xarray is not None:
+        xarray.DataArray = _data_array
     return names | {
         "np": numpy,
+        **({"xr": xarray} if xarray is not None else {}),
         "_where": _where,
         "_interp": _interp,
         "sum": lambda x, dim=None: _reduce(_nz, _add, x, dim),
@@ -376,6 +405,14 @@ _CALLS = {"abs": "abs", "_minimum": "_minimum", "_maximum": "_maximum", "_fmin":
           "_nz": "_nz", "_nz1": "_nz1"} | {f: f"np.{f}" for f in FUNCTIONS}  # fmt: skip
 
 
+_LOGICAL_FORMS = {
+    "land": "(({} != 0) & ({} != 0))",
+    "lor": "(({} != 0) | ({} != 0))",
+    "lxor": "(({} != 0) ^ ({} != 0))",
+    "lnot": "({} == 0)",
+}
+
+
 def literal(value) -> str:
     """Python text of a number, exactly (``repr`` of a float round-trips)."""
     if isinstance(value, (bool, np.bool_)):
@@ -415,6 +452,8 @@ class _Writer:
             return f"({args[0]} {op} {args[1]})"
         if op in _PREFIX:
             return f"({_PREFIX[op]}{args[0]})"
+        if op in _LOGICAL_FORMS:
+            return _LOGICAL_FORMS[op].format(*args)
         if op == "_where":
             return f"({args[1]} if {args[0]} else {args[2]})"
         if op == "_interp":
