@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from SALib.analyze import fast as fast_analyze
 from SALib.analyze import morris as morris_analyze
@@ -66,11 +67,77 @@ def _fast_n(n: int) -> int:
 
 
 def _sobol_analyse(problem, X, Y, seed, second_order):
-    result = sobol_analyze.analyze(problem, Y, calc_second_order=second_order, num_resamples=RESAMPLES, seed=seed)
-    out = {"S1": (result["S1"], result["S1_conf"]), "ST": (result["ST"], result["ST_conf"])}
-    if second_order:
-        out["S2"] = (result["S2"], result["S2_conf"])  # (k, k) matrices
-    return out
+    if second_order or problem.get("groups"):
+        result = sobol_analyze.analyze(problem, Y, calc_second_order=second_order, num_resamples=RESAMPLES, seed=seed)
+        out = {"S1": (result["S1"], result["S1_conf"]), "ST": (result["ST"], result["ST_conf"])}
+        if second_order:
+            out["S2"] = (result["S2"], result["S2_conf"])  # (k, k) matrices
+        return out
+    return sobol_first_and_total(problem["num_vars"], Y, seed)
+
+
+def sobol_first_and_total(k: int, Y: np.ndarray, seed, num_resamples: int = RESAMPLES, conf_level: float = 0.95):
+    """SALib's ``sobol.analyze`` without second order: first- and total-order indices and the half-widths
+    of their bootstrap intervals, the bootstrap of every parameter at once.
+
+    The point estimates are SALib's own functions (``first_order``, ``total_order``) on each parameter;
+    the bootstrap draws the same resamples from the same seed as ``analyze`` and applies the same
+    estimators (Saltelli et al. 2010, normalised by the sample variance) to all parameters in one array
+    operation instead of one parameter at a time, which took 0.34 s of each output-year's 0.35 s
+    (87 parameters, N = 1,024). The tests hold the result to ``analyze``'s.
+
+    Parameters
+    ----------
+    k : int
+        Number of parameters.
+    Y : numpy.ndarray
+        Outputs of a Saltelli sample without second order, ``N (k + 2)`` values.
+    seed : int or None
+        As ``analyze``'s ``seed``.
+
+    Returns
+    -------
+    dict
+        ``{"S1": (values, conf), "ST": (values, conf)}``, arrays over the ``k`` parameters.
+    """
+    if Y.size % (k + 2):
+        raise ValueError(f"a Sobol' sample without second order has N (k + 2) outputs; got {Y.size} for k = {k}")
+    n = Y.size // (k + 2)
+    draw = np.random.default_rng(seed).integers if seed else np.random.randint  # as analyze draws
+    Y = (Y - Y.mean()) / Y.std()
+    A, B, AB, _ = sobol_analyze.separate_output_values(Y, k, n, False)
+    r = draw(n, size=(n, num_resamples))
+    z = sobol_analyze.norm.ppf(0.5 + conf_level / 2)
+    first = np.array([sobol_analyze.first_order(A, AB[:, j], B) for j in range(k)])
+    total = np.array([sobol_analyze.total_order(A, AB[:, j], B) for j in range(k)])
+    y = np.r_[A[r], B[r]]
+    if np.ptp(y) == 0.0:  # a constant output: analyze's intervals are 0 (and its indices 0, with a warning)
+        return {"S1": (first, np.zeros(k)), "ST": (total, np.zeros(k))}
+    variance = np.var(y, axis=0)  # (resamples,)
+    s1, st = _bootstrap_sums(A, B, np.ascontiguousarray(AB), np.ascontiguousarray(r))
+    s1, st = (np.where(variance[:, None] > np.finfo(float).eps, s / n / variance[:, None], 0.0) for s in (s1, st / 2))
+    first_conf = np.array([z * s1[:, j].std(ddof=1) for j in range(k)])  # one parameter at a time, as analyze
+    total_conf = np.array([z * st[:, j].std(ddof=1) for j in range(k)])
+    return {"S1": (first, first_conf), "ST": (total, total_conf)}
+
+
+@numba.njit(cache=True)
+def _bootstrap_sums(A, B, AB, r):
+    """For each resample (a column of ``r``) and parameter: the sums over the resampled rows of
+    ``B (AB - A)`` and ``(A - AB)^2``, added in the rows' order as NumPy adds them (the numerators of
+    SALib's first- and total-order estimators, before the mean's division)."""
+    n, resamples = r.shape
+    k = AB.shape[1]
+    first = np.zeros((resamples, k))
+    total = np.zeros((resamples, k))
+    for b in range(resamples):
+        for i in range(n):
+            row = r[i, b]
+            a, bb = A[row], B[row]
+            for j in range(k):
+                first[b, j] += bb * (AB[row, j] - a)
+                total[b, j] += (a - AB[row, j]) ** 2
+    return first, total
 
 
 def elementary_effects(X: np.ndarray, Y: np.ndarray, num_levels: int) -> np.ndarray:
