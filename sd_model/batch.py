@@ -189,12 +189,15 @@ def run_batch(
     times = model.times(final_time, time_step)
     # Each chunk's outputs are copied into the whole batch's arrays as it arrives and then let go: the peak
     # is the result plus one chunk (100,000 runs of every output of the project's model: docs/engine.md).
-    results = {o: np.empty((n, len(times))) for o in outputs}
+    results = {} if len(chunks) == 1 else {o: np.empty((n, len(times))) for o in outputs}
 
     def keep(i: int, part: dict) -> None:
         a, b = bounds[i]
         for o in outputs:
-            results[o][a:b] = part[o]
+            if len(chunks) == 1:
+                results[o] = part[o]  # one chunk: its arrays are the batch's
+            else:
+                results[o][a:b] = part[o]
         bar.update(b - a)
 
     try:

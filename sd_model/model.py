@@ -486,7 +486,9 @@ class Model:
         """
         result = self.engine.run(n, _engine_values(self.engine, self.spec.slots, columns, n), final_time, time_step)
         index = {name: i for i, name in enumerate(self.output_names)}
-        values = {name: result[index[name]].copy() for name in outputs}  # copies: let the rest go
+        # Rows of the engine's one array: views when most of them are asked for, else copies (the rest let go)
+        most = 2 * len(set(outputs)) >= len(self.output_names)
+        values = {name: result[index[name]] if most else result[index[name]].copy() for name in outputs}
         if self.population_output is not None:
             self.mask_nobody(values, result[index[self.population_output]])
         return values
