@@ -1,13 +1,14 @@
-"""A subscripted model's generated loop traced into scalar code: one variable per element.
+"""The generated loop traced into scalar code: one variable per value, and per element of a subscripted one.
 
-The NumPy loop of a subscripted model computes with :class:`xarray.DataArray` values (PySD's own
-expressions: arithmetic by dimension name, ``SUM`` over a dimension, ``.loc`` selections, subscript
-mappings). Numba cannot compile xarray, so the compiled path does not translate those expressions: it
-*runs* the generated loop once, on values whose elements are symbols (:class:`Sym`), every constant
-and state element a leaf. Each operation xarray and NumPy carry out element by element then records
-one node, so one pass through the loop yields, for every saved output element and every state
-element, the scalar expression that computes it, with xarray's broadcasting, selection and reduction
-already resolved. :func:`kernel_text` writes those expressions as the body of the compiled kernel.
+The NumPy loop computes on arrays of runs, and in a subscripted model with :class:`xarray.DataArray`
+values (PySD's own expressions: arithmetic by dimension name, ``SUM`` over a dimension, ``.loc``
+selections, subscript mappings). Numba cannot compile xarray, so the compiled path does not translate
+those expressions: it *runs* the generated loop once, on values whose elements are symbols
+(:class:`Sym`), every constant and state element a leaf. Each operation xarray and NumPy carry out
+element by element then records one node, so one pass through the loop yields, for every saved output
+element and every state element, the scalar expression that computes it, with xarray's broadcasting,
+selection and reduction already resolved. :func:`kernel_body` writes those expressions as the body of
+the compiled kernel (:mod:`engine.compiled`).
 
 The nodes keep the NumPy loop's operations and their order (``a + b + c`` stays ``(a + b) + c``; a
 ``SUM`` adds its elements one after the other, as NumPy adds the rows of a ``run``-last array; NaN is
@@ -25,6 +26,7 @@ import math
 import numbers
 import operator
 import re
+import threading
 import types
 
 import numpy as np
@@ -97,6 +99,7 @@ class _Context:
 
 
 _context: _Context | None = None
+_trace_lock = threading.Lock()
 
 
 def _key(value):
@@ -309,9 +312,13 @@ class Trace:
     """
 
     def __init__(self, source: str, names: dict, c: dict, s: dict, rows: int):
-        global _context
         if LOOP_LINE not in source:
             raise TraceError("not a generated Euler loop")
+        with _trace_lock:  # the nodes of one trace at a time (the explorer's threads may start two)
+            self._trace(source, names, c, s, rows)
+
+    def _trace(self, source: str, names: dict, c: dict, s: dict, rows: int):
+        global _context
         self.constants: list[Block] = []
         self.states: list[Block] = []
         _context = self.context = _Context()
@@ -448,6 +455,8 @@ class _Writer:
 
     def expression(self, node: Sym) -> str:
         op, args = node.op, [self.ref(a) for a in node.args]
+        if op == "**" and isinstance(node.args[1], numbers.Integral) and not isinstance(node.args[1], bool):
+            args[1] = literal(float(node.args[1]))  # NumPy's power is C's pow(); Numba's float ** int is not
         if op in _INFIX:
             return f"({args[0]} {op} {args[1]})"
         if op in _PREFIX:
