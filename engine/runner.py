@@ -341,6 +341,8 @@ class Engine:
 
     def _given(self, value):
         """A constant's value as the loops take it: a float, an array of runs, or a DataArray."""
+        if type(value) is float:
+            return value
         if isinstance(value, xr.DataArray):
             return value  # a subscripted constant, its dimensions named (and ``run`` when it varies)
         if np.ndim(value) == 0:

@@ -94,6 +94,8 @@ class Parameter:
 
     def check(self, value, *, where: str = "") -> float:
         """Return ``value`` as a float, or raise :class:`ParameterError` naming what is allowed."""
+        if type(value) is float and self.low <= value <= self.high:  # the common case, checked first
+            return value
         prefix = f"{where}: " if where else ""
         allowed = f"a number in [{self.low:g}, {self.high:g}] {self.units}"
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
