@@ -239,6 +239,16 @@ def cmd_sketch(args) -> int:
     return 0
 
 
+def cmd_places(args) -> int:
+    from .places import PLACES_FILE, read_places
+
+    places = read_places(args.places or PLACES_FILE)  # PlaceFileError (a ValueError): one line, exit 2
+    shown = places[["name_en", "name_zh", "people_relocated", "income_per_person"]]
+    sys.stdout.write(shown.to_string(float_format=lambda v: f"{v:,.0f}") + "\n")
+    print(f"{len(places)} places, {places['people_relocated'].sum():,.0f} people relocated in all")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m sd_model``."""
     parser = argparse.ArgumentParser(prog="python -m sd_model", description="Guangxi relocation system-dynamics model")
@@ -294,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="CSV file (default: stdout)")
     add_model_arguments(p)
     p.set_defaults(func=cmd_loops)
+    p = sub.add_parser("places", help="check a place file (data/places/guangxi.csv by default) and show it")
+    p.add_argument("--places", help="CSV of places, one row each (columns: data/places/README.md)")
+    p.set_defaults(func=cmd_places)
     p = sub.add_parser("sketch", help="generate the Vensim diagram views (one per sector) from the equations")
     p.add_argument("--mdl", help="model file (default: models/relocation.mdl)")
     p.add_argument("--write", action="store_true", help="replace the sketch section of the file (default: print it)")
