@@ -10,8 +10,9 @@ Each model goes through :func:`sd_model.check.check_model`: PySD's own run again
 default path (the compiled kernel; ``SD_MODEL_ENGINE=numpy`` for the NumPy loop), two runs in one
 batch, every column at every saved time. Models PySD itself cannot run are left out of the shares.
 Prints one line per model, a table per folder (equal, refused, differs, crashed, PySD fails) and the
-shares with and without subscripts; exits 1 if any model differs from PySD or crashes the engine (the
-engine must give PySD's numbers or refuse by name, with a ``NotImplementedError`` of one line).
+shares with and without subscripts, and how many ran compiled; exits 1 if any model differs from PySD or
+crashes the engine (the engine must give PySD's numbers or refuse by name, with a ``NotImplementedError``
+of one line), or when a share misses its target (:data:`TARGETS`, :data:`COMPILED_TARGET`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import pandas as pd
 from sd_model.check import check_model
 
 TARGETS = {False: 0.80, True: 0.50}  # share equal to PySD: without subscripts, with subscripts
+#: Share of the models the engine runs that run compiled (the rest fall back to the NumPy loop, by name).
+COMPILED_TARGET = 0.95
 #: The folders of SDXorg/test-models checked when its clone is given.
 SUBFOLDERS = ("tests", "samples")
 STATUSES = ("equal", "refused", "differs", "crashed", "pysd-fails")
@@ -98,8 +101,10 @@ def main(argv=None) -> int:
     print(f"differ or crash: {len(bad)}" + "".join(f"\n  {r.folder}/{r.model}: {r.detail}" for r in bad.itertuples()))
     ran = table[table["compiled"] != ""]
     fell_back = ran[ran["compiled"] != "yes"]
+    ok &= len(ran) - len(fell_back) >= COMPILED_TARGET * len(ran)
     print(
-        f"compiled: {len(ran) - len(fell_back)} of the {len(ran)} models the engine runs; the NumPy loop ran "
+        f"compiled: {len(ran) - len(fell_back)} of the {len(ran)} models the engine runs "
+        f"(target {COMPILED_TARGET:.0%}); the NumPy loop ran "
         f"{len(fell_back)}" + "".join(f"\n  {r.folder}/{r.model}: {r.compiled[:110]}" for r in fell_back.itertuples())
     )
     refusals = table[table["status"] == "refused"]
