@@ -208,6 +208,7 @@ class Engine:
         self._defaults_read = None  # every constant's value, read at the first run
         self._initial_names = False  # initial_constants(), worked out at the first run
         self._initial_states = {}  # initial_key -> (states, orders): the last INITIAL_CACHE
+        self._states_lock = threading.Lock()
 
     def _controls(self) -> tuple[dict[str, float], str | None]:
         """The simulation controls, and why the generated loop cannot run the model (or None).
@@ -329,14 +330,16 @@ class Engine:
         constants = self._default_constants() | given
         constants |= {"initial_time": initial, "final_time": final_time, "saveper": self.control["saveper"]}
         key = self._initial_key(given, final_time, time_step)
-        if key is not None and key in self._initial_states:
-            states, orders = self._initial_states[key]
-            return constants, _copied(states), dict(orders)
+        with self._states_lock:
+            kept = self._initial_states.get(key) if key is not None else None
+        if kept is not None:
+            return constants, _copied(kept[0]), dict(kept[1])
         states, orders = self._pysd_initial(given, final_time, time_step)
         if key is not None and all(np.ndim(v) <= 1 and not isinstance(v, xr.DataArray) for v in states.values()):
-            self._initial_states[key] = (_copied(states), dict(orders))
-            while len(self._initial_states) > INITIAL_CACHE:
-                self._initial_states.pop(next(iter(self._initial_states)))
+            with self._states_lock:  # the explorer's threads run the same engine
+                self._initial_states[key] = (_copied(states), dict(orders))
+                while len(self._initial_states) > INITIAL_CACHE:
+                    self._initial_states.pop(next(iter(self._initial_states)))
         return constants, states, orders
 
     def _given(self, value):
