@@ -45,7 +45,6 @@ PARALLEL_MIN = 16
 #: Folder (under the translation cache) of the compiled kernels' modules.
 KERNELS = "kernels"
 
-_STAGE = re.compile(r"s\['([\w.]+)'\]\[\d+\]")
 _CHECK = re.compile(r"^    if len\(s\['([\w.]+)'\]\) != (\d+): raise NotImplementedError\((.*)\)$")
 
 
@@ -159,9 +158,6 @@ def kernel_source(source: str, names: dict, c: dict, s: dict, rows: int) -> tupl
     if ".pipe'" in source:
         raise NotCompiled("DELAY FIXED (a pipeline whose length the delay time sets in each run) is not compiled")
     checks = tuple((m[1], int(m[2])) for m in map(_CHECK.match, source.splitlines()) if m)
-    staged = {key for key, _ in checks} | set(_STAGE.findall(source))
-    c = {key: trace.one_run(value) for key, value in c.items()}
-    s = {key: trace.one_run(value, key in staged) for key, value in s.items()}
     try:
         traced = trace.Trace(source, names, c, s, rows)
         body, tables = trace.kernel_body(traced)

@@ -172,6 +172,8 @@ class Engine:
         self.control, self.refusal = self._controls()
         self._varied = [n for n in constants["Py Name"] if n not in CONTROL]
         self._originals = {name: getattr(self._module, name) for name in self._varied}
+        self._constant_values = {name: function() for name, function in self._originals.items()}
+        self._initial_names = _initial_constants(self.dependencies, set(self._varied))
         if outputs is None:  # every stock, flow and auxiliary
             outputs = [
                 r
@@ -205,8 +207,6 @@ class Engine:
         self._held = dict(self._defaults)  # the values the reference's PySD object holds now
         self._reference_lock = threading.Lock()
         self._initialiser_lock = threading.Lock()
-        self._defaults_read = None  # every constant's value, read at the first run
-        self._initial_names = False  # initial_constants(), worked out at the first run
         self._initial_states = {}  # initial_key -> (states, orders): the last INITIAL_CACHE
         self._states_lock = threading.Lock()
 
@@ -300,20 +300,20 @@ class Engine:
         constants, states, orders = self._initialise(values, final_time, time_step)
         loop, source = self._compiled_loop(orders)  # refuses a construct it has no form for, before any step
         use = use_compiled() if compiled is None else compiled
-        kernel = self._kernel(source, (loop.__globals__, constants, states, len(self.columns))) if use else None
+        kernel = self._kernel(source, loop.__globals__, constants, states) if use else None
         if kernel is not None:
             kernel.run(constants, states, initial, time_step, steps, per_save, result)
         else:
             loop(constants, states, initial, time_step, steps, per_save, result)
         return result
 
-    def _kernel(self, source: str, arrays: tuple):
-        """The compiled kernel of a generated loop, or None (with one warning naming why) where the
-        compiled path does not cover it: the NumPy loop runs it then. ``arrays`` is ``(namespace,
-        constants, states, rows)`` of the loop (:func:`engine.compiled.kernel_source`)."""
+    def _kernel(self, source: str, names: dict, constants: dict, states: dict):
+        """The compiled kernel of a generated loop (its namespace, constants and states: those of
+        :func:`engine.compiled.kernel_source`), or None (with one warning naming why) where the compiled
+        path does not cover it: the NumPy loop runs it then."""
         if source not in self._kernels:
             try:
-                self._kernels[source] = compile_kernel(source, *arrays)
+                self._kernels[source] = compile_kernel(source, names, constants, states, len(self.columns))
             except NotCompiled as err:
                 warnings.warn(f"{Path(self._py_file).stem}: {err}; the NumPy loop runs it", CompiledFallbackWarning, 3)
                 self._kernels[source] = None
@@ -327,7 +327,7 @@ class Engine:
         (a policy lever, say) starts from them without asking PySD again."""
         initial = self.control["initial_time"]
         given = {name: self._given(value) for name, value in values.items()}
-        constants = self._default_constants() | given
+        constants = self._constant_values | given
         constants |= {"initial_time": initial, "final_time": final_time, "saveper": self.control["saveper"]}
         key = self._initial_key(given, final_time, time_step)
         with self._states_lock:
@@ -353,19 +353,10 @@ class Engine:
         value = np.ascontiguousarray(value, dtype=float)
         return arrays.runs(value) if self.arrays else value
 
-    def _default_constants(self) -> dict:
-        """Every constant's value in the model, read from PySD once."""
-        if self._defaults_read is None:
-            with self._initialiser_lock:
-                self._defaults_read = {name: getattr(self._module, name)() for name in self._varied}
-        return dict(self._defaults_read)
-
     def initial_constants(self) -> frozenset[str] | None:
         """The constants (Python names) the initial states and delay orders depend on, read from PySD's
         dependency graph; None where the graph holds something this reading does not know (then no
         initial state is reused)."""
-        if self._initial_names is False:
-            self._initial_names = _initial_constants(self.dependencies, set(self._varied))
         return self._initial_names
 
     def _initial_key(self, given: dict, final_time: float, time_step: float):

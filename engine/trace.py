@@ -135,27 +135,15 @@ def _ufunc(op: str, nin: int, real):
     return call
 
 
-def _fmin(a, b):
-    return b if a != a else (a if (a <= b or b != b) else b)
-
-
-def _fmax(a, b):
-    return b if a != a else (a if (a >= b or b != b) else b)
-
-
 _sym_minimum = _ufunc("_minimum", 2, np.minimum)
 _sym_maximum = _ufunc("_maximum", 2, np.maximum)
-_sym_where = _ufunc("_where", 3, lambda c, a, b: a if c else b)
+_where = _ufunc("_where", 3, lambda c, a, b: a if c else b)
 _nz = _ufunc("_nz", 1, lambda a: 0.0 if a != a else a)
 _nz1 = _ufunc("_nz1", 1, lambda a: 1.0 if a != a else a)
 _add = _ufunc("+", 2, lambda a, b: a + b)
 _mul = _ufunc("*", 2, lambda a, b: a * b)
-_nanmin = _ufunc("_fmin", 2, _fmin)
-_nanmax = _ufunc("_fmax", 2, _fmax)
-
-
-def _where(condition, a, b):
-    return _sym_where(condition, a, b)
+_nanmin = _ufunc("_fmin", 2, np.fmin)  # xarray's min and max skip NaN as NumPy's fmin and fmax do
+_nanmax = _ufunc("_fmax", 2, np.fmax)
 
 
 #: NumPy's logical functions: truth as NumPy takes it (non-zero, NaN true), as comparisons with zero.
@@ -212,8 +200,8 @@ def _interp(x, xs, ys):
 #: Comparisons as element-wise functions: NumPy compares object arrays into booleans (asking each
 #: symbol for its truth), these record a node per element instead.
 COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
-_COMPARE = {op: _ufunc(op, 2, lambda a, b, _o=op: _REAL[_o](a, b)) for op in COMPARISONS.values()}
 _REAL = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+_COMPARE = {op: _ufunc(op, 2, real) for op, real in _REAL.items()}
 
 
 class _Comparisons(ast.NodeTransformer):
@@ -280,6 +268,7 @@ class _Out:
 Block = tuple[str, "int | None", tuple[str, ...], tuple[int, ...]]
 
 _STATE_LINE = re.compile(r"^    (\w+) = (?:_last\()?s\['([\w.]+)'\](?:\[(\d+)\])?(?:, .*\))?$")
+_STAGE = re.compile(r"s\['([\w.]+)'\]\[\d+\]")
 LOOP_LINE = "    for step in range(steps + 1):"
 
 
@@ -305,8 +294,8 @@ class Trace:
     names : dict
         The namespace the NumPy loop runs in.
     c, s : dict
-        One run's constants and states as the NumPy loop receives them (:func:`one_run`): their
-        dimensions give the elements.
+        Constants and states as the NumPy loop receives them; only their first run is read
+        (:func:`one_run`), for the elements of each value.
     rows : int
         Rows of the loop's ``out``.
     """
@@ -314,6 +303,9 @@ class Trace:
     def __init__(self, source: str, names: dict, c: dict, s: dict, rows: int):
         if LOOP_LINE not in source:
             raise TraceError("not a generated Euler loop")
+        staged = set(_STAGE.findall(source))  # states read stage by stage: s['key'][0], ...
+        c = {key: one_run(value) for key, value in c.items()}
+        s = {key: one_run(value, key in staged) for key, value in s.items()}
         with _trace_lock:  # the nodes of one trace at a time (the explorer's threads may start two)
             self._trace(source, names, c, s, rows)
 

@@ -138,7 +138,7 @@ def test_a_constant_said_not_to_touch_the_initial_states_does_not(mdl):
     assert names is not None
     ft, dt = engine.control["final_time"], engine.control["time_step"]
     base = engine._pysd_initial({}, ft, dt)
-    defaults = engine._default_constants()
+    defaults = engine._constant_values
     for name in sorted(set(engine._varied) - names):
         states, orders = engine._pysd_initial({name: defaults[name] * 1.37 + 0.11}, ft, dt)
         assert orders == base[1], name
