@@ -1,9 +1,10 @@
-"""Benchmark: the compiled engine (Numba) against the NumPy loop, measured in one run.
+"""Benchmark: the compiled engine (LLVM IR from the trace) against Numba's kernel and the NumPy loop.
 
 Prints, for ``models/relocation.mdl`` (or ``--mdl``):
 
 - the compile: a fresh process with an empty kernel cache (translation cached), the first run
-  compiling the kernel; then a fresh process loading it from the disk cache;
+  compiling the kernel; then a fresh process loading it from the disk cache; for each compiler
+  (``SD_MODEL_COMPILER``: ``llvm``, the default, and ``numba``);
 - one run (``Model.run``, median of ``--loops``) and batches of ``--sizes`` runs (``run_batch``, every
   parameter varied over its bounds by a Latin hypercube, the KPIs kept), compiled and NumPy, each with
   its ratio to the compiled path and the runs per second;
@@ -33,6 +34,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 import sd_model
+from engine import compiled, llvm
 from engine.cache import cache_dir
 from sd_model.paths import ROOT
 
@@ -44,24 +46,24 @@ def samples(model: sd_model.Model, n: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({p.name: p.low + unit[:, j] * (p.high - p.low) for j, p in enumerate(table)})
 
 
-def first_run_seconds(mdl: Path, cache: Path) -> float:
+def first_run_seconds(mdl: Path, cache: Path, compiler: str) -> float:
     """Seconds of a fresh process's first ``Model.run`` with the kernel cache ``cache`` (timed inside)."""
     code = (
         "import time, sd_model\n"
         f"m = sd_model.load_model({str(mdl)!r})\n"
         "t = time.perf_counter(); m.run(); print(time.perf_counter() - t)"
     )
-    env = os.environ | {"SD_MODEL_CACHE": str(cache)}
+    env = os.environ | {"SD_MODEL_CACHE": str(cache), "SD_MODEL_COMPILER": compiler}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return float(done.stdout.split()[-1])
 
 
-def compile_figures(mdl: Path) -> tuple[float, float]:
+def compile_figures(mdl: Path, compiler: str) -> tuple[float, float]:
     """(cold first run, warm first run): a copy of the translation cache without kernels, then with."""
     with tempfile.TemporaryDirectory() as folder:
         cache = Path(folder) / "cache"
-        shutil.copytree(cache_dir(), cache, ignore=shutil.ignore_patterns("kernels"))
-        return first_run_seconds(mdl, cache), first_run_seconds(mdl, cache)
+        shutil.copytree(cache_dir(), cache, ignore=shutil.ignore_patterns(compiled.KERNELS, llvm.OBJECTS))
+        return first_run_seconds(mdl, cache, compiler), first_run_seconds(mdl, cache, compiler)
 
 
 def one_run(model: sd_model.Model, loops: int, engine: str) -> float:
@@ -93,9 +95,10 @@ def main() -> None:
     args = parser.parse_args()
     model = sd_model.load_model(args.mdl)
     model.run()  # translated and compiled once before anything is timed
-    cold, warm = compile_figures(Path(args.mdl))
-    print(f"{Path(args.mdl).name}: first run in a fresh process {cold:.1f} s compiling the kernel, "
-          f"{warm:.2f} s with it cached on disk")  # fmt: skip
+    for compiler in ("llvm", "numba"):
+        cold, warm = compile_figures(Path(args.mdl), compiler)
+        print(f"{Path(args.mdl).name}, {compiler}: first run in a fresh process {cold:.2f} s compiling the kernel, "
+              f"{warm:.2f} s with it cached on disk")  # fmt: skip
     compiled, numpy_loop = one_run(model, args.loops, "compiled"), one_run(model, max(args.loops // 10, 5), "numpy")
     print(f"one run: compiled {compiled * 1e3:.3f} ms, NumPy loop {numpy_loop * 1e3:.2f} ms "
           f"({numpy_loop / compiled:.1f}x the compiled path)")  # fmt: skip

@@ -10,7 +10,7 @@ Runs the same Vensim model in
    ``@sdeverywhere/compile`` where the CLI cannot be installed) and run in node by a small harness
    that times one run and a loop of runs with fresh inputs through ``@sdeverywhere/runtime``;
 4. this project's engine: ``Model.run`` (one run) and :func:`sd_model.run_batch` (many), on the
-   Numba-compiled kernel and, in a subprocess with ``SD_MODEL_ENGINE=numpy``, on the NumPy loop.
+   compiled kernel (LLVM IR from the trace) and, in a subprocess with ``SD_MODEL_ENGINE=numpy``, on the NumPy loop.
 
 For each it reports the time of one run (median of warm runs with varied parameters) and of 10,000
 runs (every parameter varied over its bounds, a Latin hypercube): measured for ``run_batch``, a
@@ -336,7 +336,7 @@ def engine_compiled(setup: Setup, args) -> Result:
     -------
     Result
     """
-    result = Result("sd_model compiled (Numba)", version=f"numba {metadata.version('numba')}")
+    result = Result("sd_model compiled (LLVM)", version=f"llvmlite {metadata.version('llvmlite')}")
     previous = os.environ.pop("SD_MODEL_ENGINE", None)
     try:
         with warnings.catch_warnings(record=True) as caught:

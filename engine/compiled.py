@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import trace
+from . import llvm, trace
 from .arrays import RUN
 from .cache import cache_dir
 from .trace import Block, block_size
@@ -54,6 +54,15 @@ class NotCompiled(NotImplementedError):
 
 class CompiledFallbackWarning(UserWarning):
     """A model runs in the NumPy loop because the compiled path does not cover it (the message says why)."""
+
+
+def compiler() -> str:
+    """Which compiler writes the kernel: ``"llvm"`` (:mod:`engine.llvm`, the default; a model with an
+    operation it has no form for goes to Numba) or ``"numba"`` (``SD_MODEL_COMPILER=numba``)."""
+    choice = os.environ.get("SD_MODEL_COMPILER", "llvm")
+    if choice not in ("llvm", "numba"):
+        raise ValueError(f"SD_MODEL_COMPILER must be 'llvm' or 'numba', got {choice!r}")
+    return choice
 
 
 def use_compiled() -> bool:
@@ -80,7 +89,9 @@ class Kernel:
         ``kernel(C, S, t0, dt, steps, per_save, out)``, compiled: the runs spread over the cores, or
         one after the other on the calling thread.
     path : Path
-        The module it was compiled from.
+        The file it was compiled from: the Numba module, or the LLVM IR.
+    backend : str
+        ``"llvm"`` (:mod:`engine.llvm`) or ``"numba"``.
     """
 
     constants: tuple[Block, ...]
@@ -89,6 +100,7 @@ class Kernel:
     function: object
     serial: object
     path: Path
+    backend: str = "numba"
 
     def run(self, c: dict, s: dict, t0: float, dt: float, steps: int, per_save: int, out: np.ndarray) -> None:
         """Run the kernel on the constants ``c`` and states ``s`` of the NumPy loop, filling ``out``."""
@@ -102,6 +114,9 @@ class Kernel:
         args = (C, S, float(t0), float(dt), int(steps), int(per_save), out)
         if n < PARALLEL_MIN:
             self.serial(*args)
+            return
+        if self.backend == "llvm":  # its own pool of threads, each on its own rows
+            self.function(*args)
             return
         with _launch_lock:  # Numba's workqueue threads run one parallel launch at a time
             self.function(*args)
@@ -133,10 +148,8 @@ def _pack(values: dict, blocks: tuple[Block, ...], n: int) -> np.ndarray:
     return np.ascontiguousarray(packed.T)
 
 
-def kernel_source(source: str, names: dict, c: dict, s: dict, rows: int) -> tuple[str, tuple, tuple, tuple]:
-    """The module text of the compiled kernel for a generated NumPy loop, and its constants, states
-    (:class:`Kernel`) and checks: the loop traced on symbols (:mod:`engine.trace`), one scalar variable
-    per element of a subscripted value.
+def traced_loop(source: str, names: dict, c: dict, s: dict, rows: int) -> tuple[trace.Trace, tuple]:
+    """The trace of a generated NumPy loop (:mod:`engine.trace`) and its checks (:class:`Kernel`).
 
     Parameters
     ----------
@@ -159,11 +172,19 @@ def kernel_source(source: str, names: dict, c: dict, s: dict, rows: int) -> tupl
         raise NotCompiled("DELAY FIXED (a pipeline whose length the delay time sets in each run) is not compiled")
     checks = tuple((m[1], int(m[2])) for m in map(_CHECK.match, source.splitlines()) if m)
     try:
-        traced = trace.Trace(source, names, c, s, rows)
+        return trace.Trace(source, names, c, s, rows), checks
+    except trace.TraceError as err:
+        raise NotCompiled(f"a loop the trace cannot follow ({err})") from None
+
+
+def kernel_source(traced: trace.Trace) -> str:
+    """The module text of the Numba kernel of a traced loop: one scalar variable per element of a
+    subscripted value."""
+    try:
         body, tables = trace.kernel_body(traced)
     except trace.TraceError as err:
         raise NotCompiled(f"a loop the trace cannot follow ({err})") from None
-    return _module(tables, body), tuple(traced.constants), tuple(traced.states), checks
+    return _module(tables, body)
 
 
 def _module(tables: list[str], body: list[str]) -> str:
@@ -271,24 +292,40 @@ _launch_lock = threading.Lock()
 
 
 def compile_kernel(source: str, names: dict, c: dict, s: dict, rows: int) -> Kernel:
-    """The compiled kernel of a generated NumPy loop: from this process's cache, else from the module
-    on disk (Numba's machine code beside it), else written and compiled now.
+    """The compiled kernel of a generated NumPy loop: from this process's cache, else from the disk
+    cache (machine code kept by hash), else written and compiled now; by LLVM directly
+    (:mod:`engine.llvm`) unless :func:`compiler` says Numba or the IR writer has no form for an
+    operation of the loop.
 
-    The arguments are :func:`kernel_source`'s.
+    The arguments are :func:`traced_loop`'s.
 
     Raises
     ------
     NotCompiled
-        For a loop the rewrite does not cover, or one Numba cannot compile (its message names why).
+        For a loop the trace does not cover, or one neither compiler can compile (the message names why).
     """
-    text, constants, states, checks = kernel_source(source, names, c, s, rows)
+    traced, checks = traced_loop(source, names, c, s, rows)
+    columns = (tuple(traced.constants), tuple(traced.states), checks)
+    if compiler() == "llvm":
+        try:
+            text = llvm.module_ir(traced)
+        except llvm.Unsupported:
+            text = None
+        if text is not None:
+            key = ("llvm", hashlib.sha256(text.encode("utf-8")).hexdigest(), *columns)
+            with _kernels_lock:
+                if key not in _kernels:
+                    function = llvm.compile_ir(text, PARALLEL_MIN)
+                    _kernels[key] = Kernel(*columns, function, function.serial, function.path, "llvm")
+                return _kernels[key]
+    text = kernel_source(traced)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    key = (digest, constants, states, checks)  # two models may share a kernel's text, not their columns' names
+    key = ("numba", digest, *columns)  # two models may share a kernel's text, not their columns' names
     with _kernels_lock:
         if key not in _kernels:
             path = _module_file(text, digest)
             module = _import(path, digest)
-            _kernels[key] = Kernel(constants, states, checks, module.kernel, module.kernel_serial, path)
+            _kernels[key] = Kernel(*columns, module.kernel, module.kernel_serial, path)
         return _kernels[key]
 
 

@@ -1,7 +1,8 @@
-"""The compiled engine (Numba) gives the NumPy loop's numbers: on the project's model at its defaults
-and across its full bounds, on every model of tests/models (subscripted ones traced into one variable
-per element), a run alone as inside a batch; a model the compiled path does not cover says it runs in
-the NumPy loop; a tampered kernel module is never imported."""
+"""The compiled engine (LLVM IR written from the trace, or Numba) gives the NumPy loop's numbers: on the
+project's model at its defaults and across its full bounds, on every model of tests/models (subscripted
+ones traced into one variable per element), a run alone as inside a batch; the two compilers give the same
+numbers to the bit; a model the compiled path does not cover says it runs in the NumPy loop; a tampered
+kernel module or object file is never loaded."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def test_a_subscripted_model_runs_compiled_and_equal_across_its_bounds_per_eleme
     assert "employed[c7]" in moved and "employed[c6]" not in moved
 
 
-def test_a_tampered_kernel_module_is_written_again_not_imported(tmp_path, monkeypatch):
+def _compile_smooth(tmp_path, monkeypatch):
     monkeypatch.setenv("SD_MODEL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(compiled, "_kernels", {})
     model = sd_model.load_model(ROOT / "tests" / "models" / "smooth.mdl")
@@ -109,7 +110,13 @@ def test_a_tampered_kernel_module_is_written_again_not_imported(tmp_path, monkey
     c, s, orders = engine._initialise({}, model.control["final_time"], model.control["time_step"])
     loop, source = engine._compiled_loop(orders)
     arguments = (source, loop.__globals__, c, s, len(engine.columns))
-    kernel = compiled.compile_kernel(*arguments)
+    return arguments, compiled.compile_kernel(*arguments)
+
+
+def test_a_tampered_kernel_module_is_written_again_not_imported(tmp_path, monkeypatch):
+    monkeypatch.setenv("SD_MODEL_COMPILER", "numba")
+    arguments, kernel = _compile_smooth(tmp_path, monkeypatch)
+    assert kernel.backend == "numba"
     marker = tmp_path / "executed"
     text = kernel.path.read_text(encoding="utf-8")
     kernel.path.write_text(f"open({str(marker)!r}, 'w').close()\n" + text, encoding="utf-8")
@@ -117,6 +124,50 @@ def test_a_tampered_kernel_module_is_written_again_not_imported(tmp_path, monkey
     again = compiled.compile_kernel(*arguments)
     assert again.path == kernel.path and again.path.read_text(encoding="utf-8") == text
     assert not marker.exists()
+
+
+def test_a_tampered_object_file_is_compiled_again_not_loaded(tmp_path, monkeypatch):
+    arguments, kernel = _compile_smooth(tmp_path, monkeypatch)
+    assert kernel.backend == "llvm" and kernel.path.suffix == ".o"
+    good = kernel.path.read_bytes()
+    kernel.path.write_bytes(good[: len(good) // 2] + b"\xcc" * (len(good) - len(good) // 2))
+    monkeypatch.setattr(compiled, "_kernels", {})
+    again = compiled.compile_kernel(*arguments)
+    assert again.path == kernel.path and again.path.read_bytes() == good
+    model = sd_model.load_model(ROOT / "tests" / "models" / "smooth.mdl")
+    ft, dt = model.control["final_time"], model.control["time_step"]
+    assert_close(model.engine.run(2, {}, ft, dt, compiled=True), model.engine.run(2, {}, ft, dt, compiled=False))
+
+
+@pytest.mark.parametrize(
+    "mdl", ["relocation.mdl", "ten_counties.mdl", "negative_modulo_and_branches.mdl", "builtins.mdl"]
+)
+def test_the_llvm_kernel_equals_the_numba_kernel_to_the_bit(mdl, monkeypatch):
+    """The two compilers write the same operations: their results are the same numbers, across the bounds."""
+    model = (
+        sd_model.default_model() if mdl == "relocation.mdl" else sd_model.load_model(ROOT / "tests" / "models" / mdl)
+    )
+    bounded = [p for p in model.parameters if np.isfinite(p.low) and np.isfinite(p.high)]
+    unit = qmc.LatinHypercube(d=max(len(bounded), 1), seed=5).random(64)
+    samples = pd.DataFrame(
+        {p.name: p.low + unit[:, j] * (p.high - p.low) for j, p in enumerate(bounded)}, index=range(64)
+    )
+    results = {}
+    for name in ("llvm", "numba"):
+        monkeypatch.setenv("SD_MODEL_COMPILER", name)
+        model.engine._kernels.clear()
+        results[name] = sd_model.run_batch(samples, model=model, outputs=list(model.output_names), progress=False)
+        assert [k.backend for k in model.engine._kernels.values()] == [name]
+    for output in model.output_names:
+        np.testing.assert_array_equal(results["llvm"][output].to_numpy(), results["numba"][output].to_numpy())
+
+
+def test_the_compiler_choice_is_checked(monkeypatch):
+    monkeypatch.setenv("SD_MODEL_COMPILER", "fortran")
+    model = sd_model.load_model(ROOT / "tests" / "models" / "smooth.mdl")
+    model.engine._kernels.clear()
+    with pytest.raises(ValueError, match="SD_MODEL_COMPILER must be 'llvm' or 'numba', got 'fortran'"):
+        model.run()
 
 
 def test_the_engine_choice_is_checked(monkeypatch):
