@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -249,6 +250,18 @@ def cmd_places(args) -> int:
     return 0
 
 
+def cmd_split(args) -> int:
+    from . import split
+
+    out = args.out or (split.SPLIT_MDL if not args.places else Path(args.places).with_suffix("").name + "_sites.mdl")
+    path = split.write_split(args.places or split.PLACES_FILE, out)  # PlaceFileError, SplitError: one line, exit 2
+    print(f"wrote {path}", file=sys.stderr)
+    if args.run:
+        table = split.summary(sd_model.load_model(path), args.year)
+        sys.stdout.write(table.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}") + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m sd_model``."""
     parser = argparse.ArgumentParser(prog="python -m sd_model", description="Guangxi relocation system-dynamics model")
@@ -307,6 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("places", help="check a place file (data/places/guangxi.csv by default) and show it")
     p.add_argument("--places", help="CSV of places, one row each (columns: data/places/README.md)")
     p.set_defaults(func=cmd_places)
+    p = sub.add_parser("split", help="write the model split by site type and place (models/sites.toml, a place file)")
+    p.add_argument("--places", help="CSV of places (default data/places/guangxi.csv)")
+    p.add_argument("--out", help="model to write (default models/sites/relocation_sites.mdl, or <places>_sites.mdl)")
+    p.add_argument("--run", action="store_true", help="run it and print the outputs by place and site type")
+    p.add_argument("--year", type=float, help="the year shown by --run (default FINAL TIME)")
+    p.set_defaults(func=cmd_split)
     p = sub.add_parser("sketch", help="generate the Vensim diagram views (one per sector) from the equations")
     p.add_argument("--mdl", help="model file (default: models/relocation.mdl)")
     p.add_argument("--write", action="store_true", help="replace the sketch section of the file (default: print it)")

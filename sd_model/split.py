@@ -1,0 +1,359 @@
+"""The model split by type of resettlement site and by place, generated from ``relocation.mdl``.
+
+``models/sites.toml`` declares what differs between site types and ``data/places/*.csv`` the places;
+:func:`split_text` writes a Vensim model in which every equation of ``relocation.mdl`` that depends on
+the people at the sites is subscripted by ``[place, site type]`` (found by following the references
+from the declared roots, not listed), the province's own stocks read the sums over the sites, and each
+output the explorer shows keeps its name for the provincial value while its per-site value is named
+``<output> by site``. PySD, the engine and the checks then read one model, written from data: a user's
+place file gives a new model (:func:`write_split`), never executed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from diagrams.mdl import Equation, read_equations
+from diagrams.structure import TIME_SETTINGS, canonical
+
+from .paths import ROOT
+from .places import PLACES_FILE, SITE_TYPES, read_places
+
+SITES_FILE = ROOT / "models" / "sites.toml"
+#: Where ``python -m sd_model split`` writes the split model of the shipped place file.
+SPLIT_DIR = ROOT / "models" / "sites"
+SPLIT_MDL = SPLIT_DIR / "relocation_sites.mdl"
+#: The subscripts of a per-site equation, and of the sums over the sites.
+SITE = "[place, site type]"
+ALL_SITES = "[place!, site type!]"
+
+
+class SplitError(ValueError):
+    """A sites declaration that does not fit the model (the message names the entry)."""
+
+
+@dataclass(frozen=True)
+class Sites:
+    """``models/sites.toml`` as read: site types, factors, extensive constants, provincial stocks, weights."""
+
+    types: list[dict]
+    factors: list[dict]
+    extensive: list[str]
+    replaced: dict[str, str]
+    provincial_stocks: list[str]
+    weights: dict[str, str]
+    source_model: Path
+    weight_bounds: tuple[float, float]
+    factor_bounds: tuple[float, float]
+
+
+def read_sites(path: str | Path = SITES_FILE) -> Sites:
+    """The sites declaration, checked: the types are the place files' site types, each factor has a value a type."""
+    path = Path(path)
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    types = doc["types"]
+    ids = [t["id"] for t in types]
+    if ids != list(SITE_TYPES):
+        raise SplitError(f"{path.name}: [[types]] must be {', '.join(SITE_TYPES)} in that order, got {', '.join(ids)}")
+    low, high = doc["weight_bounds"]
+    for t in types:
+        if not low <= t["weight"] <= high:
+            raise SplitError(f"{path.name}: type {t['id']!r}: weight {t['weight']} outside [{low}, {high}]")
+    for f in doc["factors"]:
+        if len(f["values"]) != len(types):
+            raise SplitError(f"{path.name}: factor {f['name']!r}: {len(f['values'])} values, {len(types)} site types")
+    return Sites(
+        types,
+        doc["factors"],
+        doc["extensive"],
+        doc.get("replaced", {}),
+        doc["provincial_stocks"],
+        doc.get("weights", {}),
+        path.parent / doc["source_model"],
+        tuple(doc["weight_bounds"]),
+        tuple(doc["factor_bounds"]),
+    )
+
+
+def _pattern(names) -> re.Pattern:
+    names = sorted(names, key=len, reverse=True)
+    alternatives = "|".join(r"[\s_]+".join(map(re.escape, n.split())) for n in names)
+    return re.compile(r"(?<![\w])(" + alternatives + r")(?![\w])", re.IGNORECASE)
+
+
+def per_site_names(equations: dict[str, Equation], sites: Sites) -> set[str]:
+    """Canonical names of the equations that depend on the people at the sites: those reading an
+    extensive, factored or replaced constant, and everything reading them, except the provincial stocks."""
+    pattern = _pattern(equations)
+    references = {
+        name: set() if e.is_lookup else {canonical(m) for m in pattern.findall(e.expression)}
+        for name, e in equations.items()
+    }
+    roots = {canonical(n) for n in sites.extensive} | {canonical(n) for n in sites.replaced}
+    roots |= {canonical(c) for f in sites.factors for c in f["constants"]}
+    for name in roots:
+        if name not in equations:
+            raise SplitError(f"sites.toml names {name!r}, which is not an equation of the model")
+    provincial = {canonical(n) for n in sites.provincial_stocks}
+    per_site = {name for name, refs in references.items() if refs & roots and name not in provincial}
+    changed = True
+    while changed:
+        changed = False
+        for name, refs in references.items():
+            if name not in per_site and name not in provincial and name not in roots and refs & per_site:
+                per_site.add(name)
+                changed = True
+    return per_site
+
+
+def split_text(mdl_file: str | Path | None = None, places_file: str | Path = PLACES_FILE,
+               sites_file: str | Path = SITES_FILE, outputs: list[str] | None = None) -> str:  # fmt: skip
+    """The split model's ``.mdl`` text.
+
+    Parameters
+    ----------
+    mdl_file : path, optional
+        The unsplit model (default: ``source_model`` of the sites file).
+    places_file : path
+        The places (checked by :func:`sd_model.places.read_places`).
+    sites_file : path
+        The sites declaration (:func:`read_sites`).
+    outputs : list of str, optional
+        Vensim names whose per-site value is renamed ``<name> by site`` and whose provincial value
+        keeps the name (default: every name of ``[weights]`` and every per-site output of the model's
+        ``model.toml``).
+
+    Raises
+    ------
+    SplitError, sd_model.places.PlaceFileError
+        Naming the entry of the sites file or the row of the place file.
+    """
+    sites = read_sites(sites_file)
+    mdl_file = Path(mdl_file) if mdl_file is not None else sites.source_model
+    places = read_places(places_file)
+    all_equations = read_equations(mdl_file)
+    equations = {canonical(e.name): e for e in all_equations if canonical(e.name) not in TIME_SETTINGS}
+    per_site = per_site_names(equations, sites)
+    outputs = _outputs(mdl_file, sites) if outputs is None else outputs
+    renamed = {canonical(n): f"{equations[canonical(n)].name} by site" for n in outputs if canonical(n) in per_site}
+    substitutions = _substitutions(sites)
+    pattern = _pattern(equations)
+
+    def rewrite(expression: str, here_per_site: bool) -> str:
+        def one(match: re.Match) -> str:
+            name = canonical(match.group(1))
+            if name in per_site:
+                written = renamed.get(name, match.group(1))
+                return f"{written}{SITE}" if here_per_site else f"SUM({written}{ALL_SITES})"
+            if here_per_site and name in substitutions:
+                return substitutions[name].format(name=match.group(1))
+            return match.group(1)
+
+        return pattern.sub(one, expression)
+
+    used_after = set()
+    blocks, group = [], None
+    for e in all_equations:
+        name = canonical(e.name)
+        if e.group != group:
+            group = e.group
+            blocks.append(_group(group))
+        if e.is_lookup or name in TIME_SETTINGS:
+            blocks.append(_equation(e.name, e.expression, e, lookup=e.is_lookup))
+            continue
+        here = name in per_site
+        expression = rewrite(e.expression, here)
+        used_after |= {canonical(m) for m in pattern.findall(expression)}
+        lhs = f"{renamed.get(name, e.name)}{SITE}" if here else e.name
+        blocks.append(_equation(lhs, expression, e))
+    blocks = [b for b in blocks if not _dropped(b, sites, used_after)]
+    blocks.append(_group("Sites"))
+    blocks += _site_equations(sites, places)
+    blocks += _provincial_outputs(renamed, equations, sites)
+    return "{UTF-8}\n" + "\n".join(blocks) + "\n" + SKETCH_HEAD
+
+
+def _outputs(mdl_file: Path, sites: Sites) -> list[str]:
+    names = list(sites.weights)
+    toml = Path(mdl_file).with_name("model.toml")
+    if toml.is_file():
+        doc = tomllib.loads(toml.read_text(encoding="utf-8"))
+        names += [o["vensim_name"] for o in doc.get("outputs", [])]
+    return list(dict.fromkeys(names))
+
+
+def _substitutions(sites: Sites) -> dict[str, str]:
+    """Constant (canonical) -> its per-site text (``{name}`` the constant as written)."""
+    out = {canonical(n): f"({{name}} * site share{SITE})" for n in sites.extensive}
+    out |= {canonical(n): f"{value}[site type]" for n, value in sites.replaced.items()}
+    for f in sites.factors:
+        for constant in f["constants"]:
+            text = f"{{name}} * {f['name']} effect[site type]"
+            out[canonical(constant)] = f"MIN({f['cap']}, {text})" if "cap" in f else f"({text})"
+    return out
+
+
+def _dropped(block: str, sites: Sites, used: set[str]) -> bool:
+    """A replaced constant no equation reads any more (its slider would do nothing)."""
+    head = block.split("=", 1)[0].strip()
+    return canonical(head) in {canonical(n) for n in sites.replaced} and canonical(head) not in used
+
+
+#: The sketch section's head: the split model has no diagram (the unsplit model's views show its structure).
+SKETCH_HEAD = (
+    "\\\\\\---/// Sketch information - do not modify anything except names\n"
+    "V300  Do not put anything below this section - it will be ignored\n"
+)
+_STARS = "*" * 56
+
+
+def _group(name: str) -> str:
+    return f"{_STARS}\n\t.{name}\n{_STARS}~\n\t\t{name}\n\t|\n"
+
+
+def _equation(lhs: str, expression: str, e: Equation | None = None, *, lookup: bool = False,
+              units: str = "", low=None, high=None, comment: str = "") -> str:  # fmt: skip
+    if e is not None:
+        units, low, high, comment = e.units, e.low, e.high, e.comment
+    if low is not None or high is not None:
+        units = f"{units} [{'?' if low is None else _num(low)},{'?' if high is None else _num(high)}]"
+    body = f"{lhs}(\n\t{expression})" if lookup else f"{lhs}=\n\t{expression}"
+    return f"{body}\n\t~\t{units}\n\t~\t{comment}\n\t|\n"
+
+
+def _num(value: float) -> str:
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _vensim_id(text: str) -> str:
+    ident = re.sub(r"[^0-9A-Za-z_]", "_", text)
+    return ident if ident[:1].isalpha() else f"p_{ident}"
+
+
+def _site_equations(sites: Sites, places) -> list[str]:
+    ids = [_vensim_id(p) for p in places.index]
+    types = [t["id"] for t in sites.types]
+    people = ", ".join(_num(v) for v in places["people_relocated"])
+    sources = "; ".join(f"{p}: {s}" for p, s in zip(places.index, places["people_source"], strict=True))
+    out = [
+        f"place:\n\t{', '.join(ids)}\n\t~\t\n\t~\tThe places of the place file, in its order.\n\t|\n",
+        f"site type:\n\t{', '.join(types)}\n\t~\t\n\t~\tThe types of resettlement site (models/sites.toml).\n\t|\n",
+        _equation(
+            "place people relocated[place]",
+            people,
+            units="persons",
+            comment=f"People relocated in each place. Source: {sources}",
+        ),
+        _equation(
+            "place share[place]",
+            "place people relocated[place] / SUM(place people relocated[place!])",
+            units="dmnl",
+            comment="Share of the relocated people in each place.",
+        ),
+    ]
+    bases = " ".join(f"{t['label_en']}: {t['basis']}" for t in sites.types)
+    out.append(
+        _equation(
+            "site type weight[site type]",
+            ", ".join(_num(t["weight"]) for t in sites.types),
+            units="dmnl",
+            low=sites.weight_bounds[0],
+            high=sites.weight_bounds[1],
+            comment="Weight of each type of site in the relocated people (normalised to a share). "
+            f"Uncertainty. Source: {bases}",
+        )
+    )
+    out += [
+        _equation("site type share[site type]", "site type weight[site type] / SUM(site type weight[site type!])",
+                  units="dmnl", comment="Share of the relocated people in sites of each type (alike in every place)."),
+        _equation(f"site share{SITE}", "place share[place] * site type share[site type]", units="dmnl",
+                  comment="Share of the province's relocated people in the sites of one type in one place."),
+        _equation("site in town[site type]", ", ".join(_num(t["in_town"]) for t in sites.types), units="dmnl",
+                  comment="1 for sites in towns and cities, 0 for rural sites (models/sites.toml)."),
+    ]  # fmt: skip
+    for f in sites.factors:
+        out.append(
+            _equation(
+                f"{f['name']}[site type]",
+                ", ".join(_num(v) for v in f["values"]),
+                units="dmnl",
+                low=sites.factor_bounds[0],
+                high=sites.factor_bounds[1],
+                comment=f"{f['label_en']} at each type of site relative to the others "
+                f"({', '.join(f['constants'])}). Uncertainty. Source: {f['basis']}",
+            )
+        )
+        out.append(
+            _equation(
+                f"{f['name']} effect[site type]",
+                f"{f['name']}[site type] / SUM(site type share[site type!] * {f['name']}[site type!])",
+                units="dmnl",
+                comment=f"{f['label_en']}: the type's factor over the share-weighted mean, so the "
+                "provincial mean of the constants stays the calibrated one.",
+            )
+        )
+    return out
+
+
+def _provincial_outputs(renamed: dict[str, str], equations: dict[str, Equation], sites: Sites) -> list[str]:
+    weights = {canonical(k): canonical(v) for k, v in sites.weights.items()}
+    out = []
+    for name, by_site in renamed.items():
+        e = equations[name]
+        if name in weights:
+            w = renamed.get(weights[name], equations[weights[name]].name)
+            total = f"SUM({w}{ALL_SITES})"
+            expression = (
+                f"IF THEN ELSE({total} > 0, SUM({by_site}{ALL_SITES} * {w}{ALL_SITES}) / MAX({total}, 1e-09), "
+                f"SUM({by_site}{ALL_SITES} * site share{ALL_SITES}))"
+            )
+            comment = (
+                f"{e.name} of the province: the sites' values weighted by {equations[weights[name]].name} "
+                "(by the sites' shares of the people while there is none)."
+            )
+        else:
+            expression = f"SUM({by_site}{ALL_SITES})"
+            comment = f"{e.name} of the province: the sum over the sites."
+        out.append(_equation(e.name, expression, units=e.units, comment=comment))
+    return out
+
+
+def write_split(places_file: str | Path = PLACES_FILE, out: str | Path = SPLIT_MDL,
+                sites_file: str | Path = SITES_FILE) -> Path:  # fmt: skip
+    """Write the split model of ``places_file`` to ``out`` (its folder created); the path written."""
+    text = split_text(places_file=places_file, sites_file=sites_file)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+#: The per-site outputs :func:`summary` shows, and their provincial values.
+SUMMARY = ("relocated population", "employment rate", "income per capita", "relapse risk share", "integrated share")
+
+
+def summary(model, year: float | None = None) -> pd.DataFrame:
+    """The outputs of :data:`SUMMARY` in ``year`` (default FINAL TIME) of a split model's run at its
+    defaults: one row a place and site type, then the province (the model's own provincial values)."""
+    result = model.run()
+    year = model.control["final_time"] if year is None else year
+    times = np.asarray(result.index, dtype=float)
+    if not np.isclose(times, year).any():
+        raise ValueError(f"year {year:g} is not a saved time of the model ({times[0]:g}-{times[-1]:g})")
+    row = result.iloc[int(np.argmin(np.abs(times - year)))]
+    names = {o.vensim_name: o.name.split("[")[0] for o in model.outputs}
+    table = {}
+    for output in SUMMARY:
+        prefix = names[f"{output} by site"]
+        cells = {tuple(c[len(prefix) + 1 : -1].split(",")): row[c] for c in row.index if c.startswith(prefix + "[")}
+        cells[("province", "all")] = row[names[output]]
+        table[output] = cells
+    frame = pd.DataFrame(table)
+    frame.index.names = ["place", "site type"]
+    return frame
