@@ -108,6 +108,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _serving(url: str, port: int, log_file: Path) -> bool:
+    """Whether the server answers its health check and is ours: its log names the port (two servers
+    given the same free port at once, the other's answer would otherwise be taken for this one's)."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            if response.status != 200:
+                return False
+    except OSError:
+        return False
+    return f"127.0.0.1:{port}" in log_file.read_text(encoding="utf-8", errors="replace")
+
+
 @contextlib.contextmanager
 def streamlit_server(
     log_file: Path, *, timeout: float = 90.0, script: Path | None = None, args: Sequence[str] = ()
@@ -141,15 +153,10 @@ def streamlit_server(
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"streamlit did not start; see {log_file}") from None
-                    time.sleep(0.5)
+            while not _serving(url, port, log_file):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start; see {log_file}")
+                time.sleep(0.5)
             yield url
         finally:
             process.terminate()
