@@ -130,8 +130,9 @@ def _pack(values: dict, blocks: tuple[Block, ...], n: int) -> np.ndarray:
         key, stage, dims, _ = block
         value = values[key] if stage is None else values[key][stage]
         if dims:
-            order = [*dims, RUN] if RUN in value.dims else list(dims)
-            columns.extend(np.asarray(value.transpose(*order).values, dtype=float).reshape(block_size(block), -1))
+            order = (*dims, RUN) if RUN in value.dims else tuple(dims)
+            data = value.data if value.dims == order else value.transpose(*order).data  # a transpose costs ~0.1 ms
+            columns.extend(np.asarray(data, dtype=float).reshape(block_size(block), -1))
         else:
             columns.append(value)
     if n == 1:  # one run: a row of numbers (arrays of one run read as their number)

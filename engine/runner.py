@@ -52,7 +52,24 @@ INITIAL_CACHE = 256
 
 
 def _copied(states: dict) -> dict:
-    return {name: value.copy() if isinstance(value, (np.ndarray, list)) else value for name, value in states.items()}
+    return {name: _copy(value) for name, value in states.items()}
+
+
+def _copy(value):
+    if isinstance(value, list):  # the stages of a delay or smooth
+        return [_copy(v) for v in value]
+    if isinstance(value, xr.DataArray):  # its numbers copied, its coordinates shared (never written)
+        return value.copy(deep=False, data=value.data.copy())
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _one_run(value) -> bool:
+    """A state of one run (no array of runs): what the initial-state cache keeps."""
+    if isinstance(value, list):
+        return all(_one_run(v) for v in value)
+    if isinstance(value, xr.DataArray):
+        return arrays.RUN not in value.dims
+    return np.ndim(value) <= 1
 
 
 def _initial_constants(dependencies: dict, constants: set[str]) -> frozenset[str] | None:
@@ -335,7 +352,7 @@ class Engine:
         if kept is not None:
             return constants, _copied(kept[0]), dict(kept[1])
         states, orders = self._pysd_initial(given, final_time, time_step)
-        if key is not None and all(np.ndim(v) <= 1 and not isinstance(v, xr.DataArray) for v in states.values()):
+        if key is not None and all(_one_run(v) for v in states.values()):
             with self._states_lock:  # the explorer's threads run the same engine
                 self._initial_states[key] = (_copied(states), dict(orders))
                 while len(self._initial_states) > INITIAL_CACHE:
