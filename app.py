@@ -25,7 +25,7 @@ PAGE_ICON = "🏘️"  # the project's icon: a resettlement site
 def pages(language: str) -> dict[str, st.Page]:
     """One page per view, its address the view's name (``/compare``); the first is the default."""
     icons = {"explore": "tune", "compare": "compare_arrows", "workshop": "co_present", "model": "account_tree",
-             "sensitivity": "leaderboard", "robustness": "shield"}  # fmt: skip
+             "sensitivity": "leaderboard", "robustness": "shield", "where": "map"}  # fmt: skip
     return {
         view: st.Page(
             f"{VIEWS_DIR}/{view}.py",

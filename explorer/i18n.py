@@ -18,6 +18,29 @@ TEXT = {
     "view_model": {"en": "The model", "zh": "模型说明"},
     "view_sensitivity": {"en": "Sensitivity", "zh": "敏感性分析"},
     "view_robustness": {"en": "Robustness", "zh": "稳健性"},
+    "view_where": {"en": "Where", "zh": "分地区"},
+    "where_none": {
+        "en": "This model is not split by place and type of site. The split model opens with "
+        "make run MODEL=models/sites/relocation_sites.mdl (python -m sd_model split writes it from a place file).",
+        "zh": "当前模型未按地区和安置点类型细分。细分模型可用 make run MODEL=models/sites/relocation_sites.mdl 打开"
+        "（python -m sd_model split 根据地区文件生成）。",
+    },
+    "where_output": {"en": "Output", "zh": "指标"},
+    "where_year": {"en": "Year", "zh": "年份"},
+    "where_map": {"en": "{output} by place, {year}", "zh": "{output}：分地区，{year}年"},
+    "where_map_note": {
+        "en": "One tile a place, placed roughly as on the map (tile_row and tile_col of the place file); hover for "
+        "the baseline and the difference.",
+        "zh": "每个方块代表一个地区，大致按地图位置排列（地区文件的 tile_row 和 tile_col）；悬停可见基线值及差值。",
+    },
+    "where_types": {"en": "{output} by type of site", "zh": "{output}：按安置点类型"},
+    "where_table": {"en": "{output} by place and type of site, {year}", "zh": "{output}：按地区和安置点类型，{year}年"},
+    "where_place": {"en": "Place", "zh": "地区"},
+    "where_difference": {"en": "Difference to the baseline", "zh": "与基线之差"},
+    "where_bad_places": {
+        "en": "The place file beside the model cannot be read ({error}); the places are shown by their ids.",
+        "zh": "模型旁的地区文件无法读取（{error}）；按地区代码显示。",
+    },
     "rob_intro": {
         "en": "Does a policy hold if we are wrong about the world? Each scenario is run in the same {n} futures drawn "
         "from the posterior, and scored on the targets of {file}.",
@@ -332,6 +355,7 @@ TEXT = {
     "group_governance": {"en": "Governance", "zh": "治理"},
     "group_assumptions": {"en": "Uncertain quantities", "zh": "不确定参数"},
     "group_history": {"en": "History", "zh": "历史设定"},
+    "group_targeted": {"en": "Targeted at sites", "zh": "定向到安置点"},
     "shown_outputs": {"en": "Outputs shown", "zh": "显示的输出"},
     "shown_outputs_help": {
         "en": "This model's metadata names no headline outputs: the cards and charts show these (its first stocks at "

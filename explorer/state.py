@@ -17,7 +17,7 @@ from .compute import band_sources, cached_scenarios, cached_stories, default_sho
 from .i18n import LANGUAGES, t
 
 #: The views, in navigation order; the first is the default page. Each is ``explorer/views/NAME.py``.
-VIEWS = ("explore", "compare", "workshop", "model", "sensitivity", "robustness")
+VIEWS = ("explore", "compare", "workshop", "model", "sensitivity", "robustness", "where")
 
 
 def key(name: str) -> str:

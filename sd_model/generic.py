@@ -40,7 +40,7 @@ def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, Slot]]:
         value = engine.constants[real]
         dims = engine.subscripts.get(py, [])
         try:
-            defaults = _element_defaults(value, dims, engine.elements)
+            defaults = element_defaults(value, dims, engine.elements)
         except (KeyError, TypeError, AttributeError, ValueError):
             continue  # a value that does not cover its subscripts element by element: left as the model has it
         for label, (where, default) in defaults.items():
@@ -65,7 +65,7 @@ def generic_parameters(engine) -> tuple[tuple[Parameter, ...], dict[str, Slot]]:
     return tuple(table), slots
 
 
-def _element_defaults(value, dims, elements) -> dict[str, tuple[dict[str, str], float]]:
+def element_defaults(value, dims, elements) -> dict[str, tuple[dict[str, str], float]]:
     """Label of each element (``""`` for a scalar) to its position ``{dimension: element}`` and the
     constant's value there."""
     if not dims:

@@ -23,7 +23,7 @@ from engine import Engine
 from engine.arrays import RUN
 from engine.translation import model_digest, translated_file
 
-from .generic import generic_parameters
+from .generic import element_defaults, generic_parameters
 from .parameters import (
     Parameter,
     ParameterError,
@@ -188,8 +188,19 @@ class ModelSpec:
         headline = int(headline) if axis.whole_years else headline
         if not np.isclose(_saved_times(engine, axis, control["final_time"], control["time_step"]), headline).any():
             raise ValueError(f"{source}: headline_year {headline} is not a saved {axis.name} of the model")
-        parameters = build_parameters(engine.doc, engine.constants, metadata, str(source))
-        slots = {p.name: Slot(engine.py_names[p.vensim_name], p.vensim_name, {}) for p in parameters}
+        cells = {}  # Vensim name -> {label: (position, default)}: one parameter per element of a subscripted one
+
+        def elements(real: str) -> dict:
+            py = engine.py_names[real]
+            cells[real] = element_defaults(engine.constants[real], engine.subscripts.get(py, []), engine.elements)
+            return cells[real]
+
+        parameters = build_parameters(engine.doc, engine.constants, metadata, str(source), elements)
+        slots = {}
+        for p in parameters:
+            real, _, label = p.vensim_name.partition("[")
+            real = real if label else p.vensim_name
+            slots[p.name] = Slot(engine.py_names[real], real, cells[real][label[:-1]][0] if label else {})
         outputs = _metadata_outputs(engine, metadata, source)
         names = {o.name for o in outputs}
         population = metadata.get("population_output")
@@ -223,24 +234,30 @@ def _metadata_outputs(engine: Engine, metadata: dict, source) -> tuple[Output, .
     missing = sorted({units[o["vensim_name"]] for o in metadata["outputs"]} - set(units_zh))
     if missing:
         raise ValueError(f"{source}: [units_zh] has no Chinese form of {missing[0]!r}")
-    subscripted = [real for real, _, label in engine.column_parts if label]
-    if subscripted:
-        raise ValueError(f"{source}: output {subscripted[0]!r} is subscripted; a metadata output must be scalar")
-    return tuple(
-        Output(
-            o["name"],
-            o["vensim_name"],
-            units[o["vensim_name"]],
-            o["label_en"],
-            o["label_zh"],
-            comments[o["vensim_name"]],
-            units_zh[units[o["vensim_name"]]],
-            bool(o.get("per_person", False)),
-            o.get("short_en", ""),
-            o.get("short_zh", ""),
-        )
-        for o in metadata["outputs"]
-    )
+    labels = {}  # Vensim name -> the element labels of its columns ("" for a scalar), in the engine's order
+    for real, _, label in engine.column_parts:
+        labels.setdefault(real, []).append(label)
+    outputs = []
+    for o in metadata["outputs"]:  # the engine's columns are the metadata's outputs in order, element by element
+        real = o["vensim_name"]
+        for label in labels[real]:
+            suffix, shown = (f"[{label}]", f" ({label.replace(',', ', ')})") if label else ("", "")
+            short = {k: o.get(k, "") + (shown if o.get(k) else "") for k in ("short_en", "short_zh")}
+            outputs.append(
+                Output(
+                    o["name"] + suffix,
+                    real,
+                    units[real],
+                    o["label_en"] + shown,
+                    o["label_zh"] + shown,
+                    comments[real],
+                    units_zh[units[real]],
+                    bool(o.get("per_person", False)),
+                    short["short_en"],
+                    short["short_zh"],
+                )
+            )
+    return tuple(outputs)
 
 
 def _saved_times(engine: Engine, axis: TimeAxis, final_time: float, time_step: float) -> np.ndarray:
@@ -266,7 +283,7 @@ def _engine_values(engine: Engine, slots: Mapping[str, Slot], columns: dict, n: 
         value = engine.constants[real]
         if any(np.ndim(column) for _, column in parts):
             value = value.expand_dims({RUN: n}, axis=value.ndim)
-        value = value.copy()
+        value = value.astype(float)  # a copy; float, as a constant written "0" in the .mdl is read as an integer
         for where, column in parts:
             value.loc[where] = column
         values[constant] = value

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 KINDS = ("lever", "uncertainty", "history")
-THEMES = ("policy", "relocation", "livelihood", "assets", "governance", "assumptions", "history")
+THEMES = ("policy", "relocation", "livelihood", "assets", "governance", "assumptions", "history", "targeted")
 
 
 def in_language(record, field: str, lang: str) -> str:
@@ -169,9 +169,12 @@ def _bounds(entry: dict, row, where: str) -> tuple[float, float]:
 
 
 def build_parameters(
-    doc, defaults: Mapping[str, float], metadata: dict, where: str = "models/model.toml"
+    doc, defaults: Mapping[str, float], metadata: dict, where: str = "models/model.toml", elements=None
 ) -> tuple[Parameter, ...]:
     """Merge PySD's documentation of the model with the metadata table.
+
+    A subscripted constant is one parameter per element, ``name[element,element]`` (its labels followed
+    by the element in parentheses), when ``elements`` gives its elements.
 
     Parameters
     ----------
@@ -183,6 +186,9 @@ def build_parameters(
         The content of the metadata file (``models/model.toml`` for the project's model).
     where : str
         The metadata file's name, for messages.
+    elements : callable, optional
+        Vensim name to ``{label: (position, default)}`` (``{"": ({}, value)}`` for a scalar); default:
+        every constant a scalar, its value ``defaults[name]``.
     """
     rows = {row["Real Name"]: row for _, row in doc.iterrows()}
     units_zh = metadata.get("units_zh", {})
@@ -198,26 +204,30 @@ def build_parameters(
         units = text(row["Units"])
         if units not in units_zh:
             raise ValueError(f"{where}: [units_zh] has no Chinese form of {units!r} ({entry['name']})")
-        table.append(
-            Parameter(
-                name=entry["name"],
-                vensim_name=vensim_name,
-                default=float(defaults[vensim_name]),
-                low=float(low),
-                high=float(high),
-                units=units,
-                kind=entry["kind"],
-                theme=entry["theme"],
-                label_en=entry["label_en"],
-                label_zh=entry["label_zh"],
-                description=description,
-                source=source,
-                description_zh=entry.get("description_zh", ""),
-                costs_public_money=bool(entry.get("costs_public_money", False)),
-                units_zh=units_zh[units],
-                slider_step=entry.get("slider_step"),
+        cells = elements(vensim_name) if elements is not None else {"": ({}, defaults[vensim_name])}
+        for label, (_, default) in cells.items():
+            suffix = f"[{label}]" if label else ""
+            shown = f" ({label.replace(',', ', ')})" if label else ""
+            table.append(
+                Parameter(
+                    name=entry["name"] + suffix,
+                    vensim_name=vensim_name + suffix,
+                    default=float(default),
+                    low=float(low),
+                    high=float(high),
+                    units=units,
+                    kind=entry["kind"],
+                    theme=entry["theme"],
+                    label_en=entry["label_en"] + shown,
+                    label_zh=entry["label_zh"] + shown,
+                    description=description,
+                    source=source,
+                    description_zh=entry.get("description_zh", ""),
+                    costs_public_money=bool(entry.get("costs_public_money", False)),
+                    units_zh=units_zh[units],
+                    slider_step=entry.get("slider_step"),
+                )
             )
-        )
     return tuple(table)
 
 

@@ -54,6 +54,8 @@ COLUMNS: dict[str, Column] = {
     "income_source": Column("text"),
     "employed_share": Column("share", source="employment_source"),
     "employment_source": Column("text"),
+    "tile_row": Column("count"),
+    "tile_col": Column("count"),
     "note": Column("text"),
 }
 

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
 from diagrams.mdl import Equation, read_equations
 from diagrams.structure import TIME_SETTINGS, canonical
 
 from .paths import ROOT
 from .places import PLACES_FILE, SITE_TYPES, read_places
+from .words import phrase
 
 SITES_FILE = ROOT / "models" / "sites.toml"
 #: Where ``python -m sd_model split`` writes the split model of the shipped place file.
@@ -51,6 +53,7 @@ class Sites:
     source_model: Path
     weight_bounds: tuple[float, float]
     factor_bounds: tuple[float, float]
+    targeted: list[dict]
 
 
 def read_sites(path: str | Path = SITES_FILE) -> Sites:
@@ -78,6 +81,7 @@ def read_sites(path: str | Path = SITES_FILE) -> Sites:
         path.parent / doc["source_model"],
         tuple(doc["weight_bounds"]),
         tuple(doc["factor_bounds"]),
+        doc.get("targeted", []),
     )
 
 
@@ -97,6 +101,7 @@ def per_site_names(equations: dict[str, Equation], sites: Sites) -> set[str]:
     }
     roots = {canonical(n) for n in sites.extensive} | {canonical(n) for n in sites.replaced}
     roots |= {canonical(c) for f in sites.factors for c in f["constants"]}
+    roots |= {canonical(x["lever"]) for x in sites.targeted}
     for name in roots:
         if name not in equations:
             raise SplitError(f"sites.toml names {name!r}, which is not an equation of the model")
@@ -114,7 +119,19 @@ def per_site_names(equations: dict[str, Equation], sites: Sites) -> set[str]:
 
 def split_text(mdl_file: str | Path | None = None, places_file: str | Path = PLACES_FILE,
                sites_file: str | Path = SITES_FILE, outputs: list[str] | None = None) -> str:  # fmt: skip
-    """The split model's ``.mdl`` text.
+    """The split model's ``.mdl`` text (:func:`split_files`' first part)."""
+    return split_files(mdl_file, places_file, sites_file, outputs)[0]
+
+
+def split_files(
+    mdl_file: str | Path | None = None,
+    places_file: str | Path = PLACES_FILE,
+    sites_file: str | Path = SITES_FILE,
+    outputs: list[str] | None = None,
+) -> tuple[str, dict | None]:
+    """The split model's ``.mdl`` text, and its metadata (the unsplit model's ``model.toml`` with the
+    replaced constants left out, the site types' weights and factors added as uncertainties, and each
+    per-site output also ``<name>_by_site``, one column per site) or None where the unsplit model has none.
 
     Parameters
     ----------
@@ -175,8 +192,76 @@ def split_text(mdl_file: str | Path | None = None, places_file: str | Path = PLA
     blocks = [b for b in blocks if not _dropped(b, sites, used_after)]
     blocks.append(_group("Sites"))
     blocks += _site_equations(sites, places)
-    blocks += _provincial_outputs(renamed, equations, sites)
-    return "{UTF-8}\n" + "\n".join(blocks) + "\n" + SKETCH_HEAD
+    blocks += _provincial_outputs(renamed, equations, sites, _levels(mdl_file))
+    text = "{UTF-8}\n" + "\n".join(blocks) + "\n" + SKETCH_HEAD
+    dropped = {canonical(n) for n in sites.replaced} - used_after
+    return text, _metadata(mdl_file, sites, renamed, dropped)
+
+
+def _metadata(mdl_file: Path, sites: Sites, renamed: dict[str, str], dropped: set[str]) -> dict | None:
+    toml = Path(mdl_file).with_name("model.toml")
+    if not toml.is_file():
+        return None
+    doc = tomllib.loads(toml.read_text(encoding="utf-8"))
+    doc["parameters"] = [p for p in doc["parameters"] if canonical(p["vensim_name"]) not in dropped]
+    doc["parameters"].append(
+        {"name": "site_type_weight", "vensim_name": "site type weight", "kind": "uncertainty", "theme": "assumptions"}
+        | _words("site_weight_label", "site_weight_description")
+    )
+    for f in sites.factors:
+        doc["parameters"].append(
+            {
+                "name": f["name"].replace(" ", "_"),
+                "vensim_name": f["name"],
+                "kind": "uncertainty",
+                "theme": "assumptions",
+            }
+            | _words("site_factor_label", "site_factor_description", f)
+        )
+    for x in sites.targeted:
+        doc["parameters"].append(
+            {"name": _boost(x).replace(" ", "_"), "vensim_name": _boost(x), "kind": "lever", "theme": "targeted"}
+            | _words("site_extra_label", "site_extra_description", x)
+        )
+    levels = _levels(mdl_file)
+    added = []
+    for o in doc["outputs"]:
+        name = canonical(o["vensim_name"])
+        if name not in renamed:
+            continue
+        kinds = [("site", renamed[name])]
+        if name in levels:
+            kinds += [("place", f"{o['vensim_name']} by place"), ("type", f"{o['vensim_name']} by type")]
+        for kind, vensim in kinds:
+            entry = {"name": f"{o['name']}_by_{kind}", "vensim_name": vensim}
+            entry |= {f"label_{lang}": phrase(f"by_{kind}", lang, label=o[f"label_{lang}"]) for lang in ("en", "zh")}
+            if o.get("per_person"):
+                entry["per_person"] = True
+            added.append(entry)
+    doc["outputs"] = doc["outputs"] + added
+    return doc
+
+
+def _levels(mdl_file: Path) -> set[str]:
+    """Outputs (canonical) also written by place and by type: the headline outputs and :data:`SUMMARY`."""
+    names = {canonical(n) for n in SUMMARY}
+    toml = Path(mdl_file).with_name("model.toml")
+    if toml.is_file():
+        doc = tomllib.loads(toml.read_text(encoding="utf-8"))
+        vensim = {o["name"]: o["vensim_name"] for o in doc.get("outputs", [])}
+        names |= {canonical(vensim[k]) for k in doc.get("kpis", [])}
+    return names
+
+
+def _words(label: str, description: str, entry: dict | None = None) -> dict[str, str]:
+    """Metadata labels (both languages) and the Chinese description, from :data:`sd_model.words.PHRASES`;
+    ``entry``'s own labels (a factor's, a targeted lever's) go into them."""
+    fields = {lang: {"label": entry[f"label_{lang}"]} if entry else {} for lang in ("en", "zh")}
+    return {
+        "label_en": phrase(label, "en", **fields["en"]),
+        "label_zh": phrase(label, "zh", **fields["zh"]),
+        "description_zh": phrase(description, "zh", **fields["zh"]),
+    }
 
 
 def _outputs(mdl_file: Path, sites: Sites) -> list[str]:
@@ -189,14 +274,28 @@ def _outputs(mdl_file: Path, sites: Sites) -> list[str]:
 
 
 def _substitutions(sites: Sites) -> dict[str, str]:
-    """Constant (canonical) -> its per-site text (``{name}`` the constant as written)."""
+    """Constant (canonical) -> its per-site text (``{name}`` the constant as written): a targeted lever's
+    extra at the site added first, then a factor of the site's type."""
     out = {canonical(n): f"({{name}} * site share{SITE})" for n in sites.extensive}
     out |= {canonical(n): f"{value}[site type]" for n, value in sites.replaced.items()}
-    for f in sites.factors:
-        for constant in f["constants"]:
-            text = f"{{name}} * {f['name']} effect[site type]"
-            out[canonical(constant)] = f"MIN({f['cap']}, {text})" if "cap" in f else f"({text})"
+    targeted = {canonical(x["lever"]): x for x in sites.targeted}
+    factors = {canonical(c): f for f in sites.factors for c in f["constants"]}
+    for constant in targeted.keys() | factors.keys():
+        text = "{name}"
+        if constant in targeted:
+            text = f"{{name}} + {_boost(targeted[constant])}{SITE}"
+            text = f"MIN({targeted[constant]['cap']}, {text})" if "cap" in targeted[constant] else f"({text})"
+        if constant in factors:
+            f = factors[constant]
+            text = f"{text} * {f['name']} effect[site type]"
+            text = f"MIN({f['cap']}, {text})" if "cap" in f else f"({text})"
+        out[constant] = text
     return out
+
+
+def _boost(targeted: dict) -> str:
+    """The name of a targeted lever's extra by site."""
+    return f"{targeted['lever']} at site"
 
 
 def _dropped(block: str, sites: Sites, used: set[str]) -> bool:
@@ -277,6 +376,18 @@ def _site_equations(sites: Sites, places) -> list[str]:
         _equation("site in town[site type]", ", ".join(_num(t["in_town"]) for t in sites.types), units="dmnl",
                   comment="1 for sites in towns and cities, 0 for rural sites (models/sites.toml)."),
     ]  # fmt: skip
+    for x in sites.targeted:
+        out.append(
+            _equation(
+                f"{_boost(x)}{SITE}",
+                "0",
+                units=x["units"],
+                low=0,
+                high=x["extra_high"],
+                comment=f"Extra {x['label_en'].lower()} at the sites of one type in one place, on top of the "
+                "province's setting (from the policy year, as the lever). Lever, targeted.",
+            )
+        )
     for f in sites.factors:
         out.append(
             _equation(
@@ -301,37 +412,73 @@ def _site_equations(sites: Sites, places) -> list[str]:
     return out
 
 
-def _provincial_outputs(renamed: dict[str, str], equations: dict[str, Equation], sites: Sites) -> list[str]:
+#: Levels of aggregation of a per-site output: (the subscripts of its equation, of the sums, the weights
+#: of a rate while its own weight is zero everywhere, the name's suffix, what is summed over).
+LEVELS = {
+    "province": ("", ALL_SITES, f"site share{ALL_SITES}", "", "the sites"),
+    "place": ("[place]", "[place, site type!]", "site type share[site type!]", " by place", "the types in a place"),
+    "type": ("[site type]", "[place!, site type]", "place share[place!]", " by type", "the places, for a type"),
+}
+
+
+def _aggregate(by_site: str, weight: str | None, level: str) -> str:
+    """The expression of a per-site output aggregated at ``level``: a sum, or for a rate the values
+    weighted by ``weight`` (by the people's shares while the weight is zero everywhere)."""
+    _, over, shares, _, _ = LEVELS[level]
+    if weight is None:
+        return f"SUM({by_site}{over})"
+    total = f"SUM({weight}{over})"
+    return (
+        f"IF THEN ELSE({total} > 0, SUM({by_site}{over} * {weight}{over}) / MAX({total}, 1e-09), "
+        f"SUM({by_site}{over} * {shares}))"
+    )
+
+
+def _provincial_outputs(renamed: dict[str, str], equations: dict[str, Equation], sites: Sites,
+                        levels: set[str]) -> list[str]:  # fmt: skip
+    """Each renamed output's provincial value (under its own name); by place and by type for ``levels``."""
     weights = {canonical(k): canonical(v) for k, v in sites.weights.items()}
     out = []
     for name, by_site in renamed.items():
         e = equations[name]
-        if name in weights:
-            w = renamed.get(weights[name], equations[weights[name]].name)
-            total = f"SUM({w}{ALL_SITES})"
-            expression = (
-                f"IF THEN ELSE({total} > 0, SUM({by_site}{ALL_SITES} * {w}{ALL_SITES}) / MAX({total}, 1e-09), "
-                f"SUM({by_site}{ALL_SITES} * site share{ALL_SITES}))"
+        weight = renamed.get(weights[name], equations[weights[name]].name) if name in weights else None
+        how = f"weighted by {equations[weights[name]].name}" if weight else "summed"
+        for level, (subscripts, _, _, suffix, over) in LEVELS.items():
+            if level != "province" and name not in levels:
+                continue
+            out.append(
+                _equation(
+                    f"{e.name}{suffix}{subscripts}",
+                    _aggregate(by_site, weight, level),
+                    units=e.units,
+                    comment=f"{e.name}: the values of {over}, {how}.",
+                )
             )
-            comment = (
-                f"{e.name} of the province: the sites' values weighted by {equations[weights[name]].name} "
-                "(by the sites' shares of the people while there is none)."
-            )
-        else:
-            expression = f"SUM({by_site}{ALL_SITES})"
-            comment = f"{e.name} of the province: the sum over the sites."
-        out.append(_equation(e.name, expression, units=e.units, comment=comment))
     return out
 
 
 def write_split(places_file: str | Path = PLACES_FILE, out: str | Path = SPLIT_MDL,
                 sites_file: str | Path = SITES_FILE) -> Path:  # fmt: skip
-    """Write the split model of ``places_file`` to ``out`` (its folder created); the path written."""
-    text = split_text(places_file=places_file, sites_file=sites_file)
+    """Write the split model of ``places_file`` to ``out``, its metadata to ``model.toml`` and the place
+    file to ``places.csv`` beside it (its folder created); the model's path."""
+    text, metadata = split_files(places_file=places_file, sites_file=sites_file)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
+    if metadata is not None:
+        out.with_name("model.toml").write_text(METADATA_HEAD + tomli_w.dumps(metadata), encoding="utf-8")
+    out.with_name(PLACES_BESIDE).write_bytes(Path(places_file).read_bytes())  # names and tiles for the explorer
     return out
+
+
+#: The copy of the place file beside a split model.
+PLACES_BESIDE = "places.csv"
+
+
+#: The first lines of a split model's metadata file.
+METADATA_HEAD = (
+    "# Written by `python -m sd_model split` from models/model.toml and models/sites.toml: edit those, not this.\n\n"
+)
 
 
 #: The per-site outputs :func:`summary` shows, and their provincial values.

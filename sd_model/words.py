@@ -10,6 +10,23 @@ from __future__ import annotations
 #: Phrase templates by name and language (``str.format`` fields in braces).
 PHRASES = {
     "unnamed_loops": {"en": "unnamed loops", "zh": "未命名回路"},
+    # the split model's metadata (sd_model.split)
+    "site_weight_label": {"en": "Weight of each type of site in the relocated people", "zh": "各类安置点的人口权重"},
+    "site_weight_description": {
+        "en": "Weight of each type of site in the relocated people (normalised to shares).",
+        "zh": "各类安置点在搬迁人口中的权重（归一化为比例）。",
+    },
+    "site_factor_label": {"en": "{label}: factor by site type", "zh": "{label}：按安置点类型的系数"},
+    "site_factor_description": {"en": "{label} (relative to the other types).", "zh": "{label}（相对其他类型）。"},
+    "site_extra_label": {"en": "{label}: extra at", "zh": "{label}：定向增加于"},
+    "site_extra_description": {
+        "en": "{label} added at the sites of one type in one place, on top of the province's setting (from the "
+        "policy year).",
+        "zh": "在某地区某类安置点，在全区设定之上增加的{label}（自政策年份起）。",
+    },
+    "by_site": {"en": "{label} by site", "zh": "{label}（按安置点）"},
+    "by_place": {"en": "{label} by place", "zh": "{label}（按地区）"},
+    "by_type": {"en": "{label} by type of site", "zh": "{label}（按安置点类型）"},
     "list_sep": {"en": ", ", "zh": "、"},
     "period_sep": {"en": "; ", "zh": "；"},
     "dominates": {"en": "{span}: {who} dominates", "zh": "{span}：{who}主导"},

@@ -42,10 +42,24 @@ def _columns(model, vensim_name: str) -> list[str]:
     return [o.name for o in model.outputs if o.vensim_name == vensim_name]
 
 
-def test_the_shipped_split_model_is_what_the_generator_writes():
-    assert split.SPLIT_MDL.read_text(encoding="utf-8") == split.split_text(), (
-        "models/sites/relocation_sites.mdl is stale: python -m sd_model split"
-    )
+def test_the_shipped_split_model_is_what_the_generator_writes(tmp_path):
+    written = split.write_split(out=tmp_path / "relocation_sites.mdl")
+    for name in (split.SPLIT_MDL.name, "model.toml", split.PLACES_BESIDE):
+        shipped = (split.SPLIT_DIR / name).read_text(encoding="utf-8")
+        fresh = (written.parent / name).read_text(encoding="utf-8")
+        assert shipped == fresh, f"{name} is stale: python -m sd_model split"
+
+
+def test_the_split_model_s_metadata_labels_each_site_and_keeps_the_kpis(model):
+    assert model.kpis == sd_model.default_model().kpis
+    weight = model.parameter_table["site_type_weight[village]"]
+    assert (weight.kind, weight.low, weight.high, weight.default) == ("uncertainty", 0.02, 0.7, 0.15)
+    assert weight.label_en.endswith("(village)")
+    outputs = {o.name: o for o in model.outputs}
+    rate = outputs["employment_rate_by_site[baise,town]"]
+    assert rate.per_person and rate.label_en == "Employment rate of relocated labour by site (baise, town)"
+    assert "town_resettlement_share" not in model.parameter_table
+    assert sum(name.startswith("employment_rate_by_site[") for name in outputs) == 12
 
 
 def test_only_the_sites_equations_are_subscripted_and_the_province_stocks_stay_one():
@@ -110,13 +124,24 @@ def test_a_type_s_own_mechanism_moves_that_type_most(model):
     assert moved["village"] == max(moved.values(), key=abs)
 
 
+def test_a_lever_targeted_at_one_site_moves_that_site_most_and_only_from_the_policy_year(model):
+    base = model.run()
+    targeted = model.run({"industry_jobs_per_worker_at_site[hechi,village]": 0.3})
+    year = model.parameter_table["policy_year"].default
+    columns = [c for c in base.columns if c.startswith("employment_rate_by_site[")]
+    moved = (targeted[columns].iloc[-1] - base[columns].iloc[-1]).abs()
+    assert moved.idxmax() == "employment_rate_by_site[hechi,village]" and moved.max() > 0.02
+    before = base.index < year
+    np.testing.assert_array_equal(targeted.loc[before].to_numpy(), base.loc[before].to_numpy())
+
+
 @pytest.mark.parametrize("weights", [(0.7, 0.05, 0.02, 0.02), (0.02, 0.02, 0.02, 0.7)])
 def test_each_type_dominant_at_its_bound_gives_sensible_outputs(model, weights):
     values = {f"site_type_weight[{t}]": w for t, w in zip(split.SITE_TYPES, weights, strict=True)}
     result = model.run(values)
-    assert np.isfinite(result.to_numpy()).all()
+    assert np.isfinite(result.iloc[1:].to_numpy()).all()  # per-person outputs are NaN in 2015, before anyone moved
     for share in ("employment_rate", "relapse_risk_share", "integrated_share", "urbanization_rate"):
-        assert ((result[share] >= 0) & (result[share] <= 1)).all(), share
+        assert ((result[share].iloc[1:] >= 0) & (result[share].iloc[1:] <= 1)).all(), share
     people = result.filter(like="relocated_population_by_site[").iloc[-1]
     dominant = split.SITE_TYPES[int(np.argmax(weights))]
     assert people[[c for c in people.index if c.endswith(f",{dominant}]")]].sum() > 0.45 * people.sum()

@@ -1,0 +1,45 @@
+"""Where: a model split by place and type of resettlement site, on a tile map and by type."""
+
+import streamlit as st
+
+from explorer import compute, state, where
+from explorer.i18n import t
+from sd_model.split import read_sites
+
+
+def show(language: str) -> None:
+    model = compute.model()
+    outputs = where.split_outputs(list(model.output_names))
+    if not outputs:
+        st.info(t("where_none", language))
+        return
+    labels = compute.labels(language)
+    types = {kind["id"]: kind[f"label_{language}"] for kind in read_sites().types}
+    values = state.current_values()
+    results, baseline = compute.run_of(values), compute.policy_baseline(values)
+    left, right = st.columns(2)
+    first = [k for k in model.kpis if k in outputs] or outputs
+    output = left.selectbox(
+        t("where_output", language), outputs, index=outputs.index(first[min(1, len(first) - 1)]),
+        format_func=labels.get, key="where_output",
+    )  # fmt: skip
+    times = list(results.index)
+    year = right.select_slider(t("where_year", language), times, value=compute.headline_time(), key="where_year")
+    title = labels[output]
+    table, problem = where.places(model.mdl_file, list(where.elements(results, output, "place")))
+    if problem:
+        st.warning(t("where_bad_places", language, error=problem))
+    st.subheader(t("where_map", language, output=title, year=year))
+    frame = where.place_frame(results, baseline, output, year, table, language)
+    st.altair_chart(where.tile_map(frame, title, language), width="stretch", key="where_tiles")
+    st.caption(t("where_map_note", language))
+    st.subheader(t("where_types", language, output=title))
+    chart = where.type_chart(where.type_frame(results, baseline, output, types), title, language, list(types.values()))
+    st.altair_chart(chart, key="where_type_chart")
+    st.subheader(t("where_table", language, output=title, year=year))
+    st.dataframe(
+        where.site_table(results, output, year, table, types, language).style.format("{:,.3f}"), key="where_sites"
+    )
+
+
+show(state.lang())
