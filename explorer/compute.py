@@ -170,6 +170,18 @@ def cached_futures(
                                 outputs=shown or default_shown(), objectives=cached_objectives())  # fmt: skip
 
 
+#: Futures of the robustness table by site on the Where page (the split model has no posterior: full ranges).
+SITE_FUTURES = 200
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_site_shares(levers: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """Share of :data:`SITE_FUTURES` futures in which each site meets each target (``explorer.where``)."""
+    from . import where
+
+    return where.site_shares(model(), dict(levers), cached_targets(), SITE_FUTURES)
+
+
 def has_futures() -> bool:
     """Whether the model has futures to draw: uncertainties or historical settings (bands, robustness)."""
     return bool(calibrated_parameters(model()))

@@ -36,6 +36,17 @@ TEXT = {
     "where_types": {"en": "{output} by type of site", "zh": "{output}：按安置点类型"},
     "where_table": {"en": "{output} by place and type of site, {year}", "zh": "{output}：按地区和安置点类型，{year}年"},
     "where_place": {"en": "Place", "zh": "地区"},
+    "where_robust": {
+        "en": "Which sites meet the targets: share of futures",
+        "zh": "哪些安置点能达成目标：达成情形占比",
+    },
+    "where_target": {"en": "Target", "zh": "目标"},
+    "where_robust_note": {
+        "en": "At the current levers, in {n} futures drawn over the full ranges of the uncertainties (the split model "
+        "has no posterior yet), each target read at each site as the province's target reads the province.",
+        "zh": "在当前政策杠杆下，于不确定参数全范围抽取的{n}种情形中（细分模型尚无后验分布），按全区目标的口径逐个"
+        "安置点评估。",
+    },
     "where_difference": {"en": "Difference to the baseline", "zh": "与基线之差"},
     "where_bad_places": {
         "en": "The place file beside the model cannot be read ({error}); the places are shown by their ids.",

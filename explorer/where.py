@@ -8,12 +8,14 @@ stand in a row under their ids.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 
+from robustness.experiments import futures, run_experiment
 from sd_model.places import PlaceFileError, read_places
 from sd_model.split import PLACES_BESIDE
 
@@ -93,6 +95,16 @@ def site_table(results, output: str, year, table: pd.DataFrame, type_labels: dic
     return pd.DataFrame(cells)
 
 
+def site_grid(values: pd.Series, table: pd.DataFrame, type_labels: dict, language: str) -> pd.DataFrame:
+    """A value per site (index ``place,type``) as places (rows) x types (columns), named."""
+    cells = {}
+    for key, value in values.items():
+        place, kind = key.split(",")
+        cells.setdefault(type_labels.get(kind, kind), {})[table.loc[place, f"name_{language}"]] = float(value)
+    columns = [label for label in type_labels.values() if label in cells]
+    return pd.DataFrame(cells)[columns].reindex(table[f"name_{language}"]).rename_axis(None)
+
+
 def tile_map(frame: pd.DataFrame, title: str, language: str) -> alt.LayerChart:
     """The places as tiles where they lie, coloured by the value, labelled with name and value."""
     base = alt.Chart(frame).encode(
@@ -129,3 +141,38 @@ def type_chart(frame: pd.DataFrame, title: str, language: str, order: list[str])
         .properties(width=180, height=140)
         .facet(facet=alt.Facet("type:N", title=None, sort=order), columns=4)
     )
+
+
+def site_targets(targets, names) -> dict[str, list]:
+    """Each target whose output (and ``per``) the model gives by site, as one target a site: site label
+    (``place,type``) to its targets, named as the provincial ones."""
+    out: dict[str, list] = {}
+    names = set(names)
+    for target in targets:
+        for label in _labels(names, target.output):
+            per = f"{target.per}_by_site[{label}]" if target.per else None
+            if per is not None and per not in names:
+                continue
+            copy = dataclasses.replace(target, output=f"{target.output}_by_site[{label}]", per=per)
+            out.setdefault(label, []).append(copy)
+    return out
+
+
+def _labels(names: set[str], output: str) -> list[str]:
+    prefix = f"{output}_by_site["
+    return sorted(n[len(prefix) : -1] for n in names if n.startswith(prefix))
+
+
+def site_shares(model, levers: dict[str, float], targets, n: int, seed: int = 2016) -> pd.DataFrame:
+    """Share of ``n`` futures (a Latin hypercube over the full ranges of the uncertainties and historical
+    settings) in which each site meets each target, at ``levers``: rows ``place,type``, columns targets."""
+    by_site = site_targets(targets, model.output_names)
+    if not by_site:
+        return pd.DataFrame()
+    outputs = sorted({o for ts in by_site.values() for t in ts for o in t.outputs()})
+    experiment = run_experiment([levers], futures(n, seed, prior=True, model=model), outputs, model=model)
+    rows = {}
+    for label, site in by_site.items():
+        met = experiment.margins(site) >= 0
+        rows[label] = met.mean()
+    return pd.DataFrame(rows).T

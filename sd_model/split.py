@@ -459,8 +459,9 @@ def _provincial_outputs(renamed: dict[str, str], equations: dict[str, Equation],
 
 def write_split(places_file: str | Path = PLACES_FILE, out: str | Path = SPLIT_MDL,
                 sites_file: str | Path = SITES_FILE) -> Path:  # fmt: skip
-    """Write the split model of ``places_file`` to ``out``, its metadata to ``model.toml`` and the place
-    file to ``places.csv`` beside it (its folder created); the model's path."""
+    """Write the split model of ``places_file`` to ``out``, its metadata to ``model.toml``, the place
+    file to ``places.csv`` and the unsplit model's ``targets.toml`` beside it (its folder created); the
+    model's path."""
     text, metadata = split_files(places_file=places_file, sites_file=sites_file)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -468,6 +469,9 @@ def write_split(places_file: str | Path = PLACES_FILE, out: str | Path = SPLIT_M
     if metadata is not None:
         out.with_name("model.toml").write_text(METADATA_HEAD + tomli_w.dumps(metadata), encoding="utf-8")
     out.with_name(PLACES_BESIDE).write_bytes(Path(places_file).read_bytes())  # names and tiles for the explorer
+    targets = read_sites(sites_file).source_model.with_name("targets.toml")
+    if targets.is_file():  # the province's targets read the provincial outputs, which keep their names
+        out.with_name("targets.toml").write_bytes(targets.read_bytes())
     return out
 
 

@@ -1,5 +1,6 @@
 """The *Where* page on the model split by place and site type, in a real Chromium, in both languages:
-the tile map of the places, the panels by type of site and the table (screenshots in tests/artifacts/)."""
+the tile map of the places, the panels by type of site, the table and the share of futures meeting a
+target at each site (screenshots in tests/artifacts/)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ def test_the_where_page_shows_the_map_the_types_and_the_table(server, browser, l
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     expect(charts).to_have_count(2, timeout=60_000)
     expect(charts.first.locator("canvas, svg").first).to_be_visible(timeout=30_000)
-    table = page.locator('[data-testid="stDataFrame"]')
-    expect(table).to_have_count(1, timeout=30_000)
+    tables = page.locator('[data-testid="stDataFrame"]')
+    expect(tables).to_have_count(2, timeout=60_000)  # the values by site, the share of futures meeting a target
+    table = tables.first
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     page.wait_for_timeout(2000)  # let the charts draw
     page.screenshot(path=ARTIFACTS / f"explorer_where_{language}.png", full_page=True)

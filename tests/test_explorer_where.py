@@ -65,3 +65,11 @@ def test_the_year_slider_moves_the_table(default_table, monkeypatch):
 def test_a_model_not_split_says_how_to_open_the_split_one(monkeypatch):
     at = where_page(monkeypatch)
     assert "make run MODEL=models/sites/relocation_sites.mdl" in at.info[0].value
+
+
+def test_the_share_of_futures_meeting_a_target_is_shown_for_every_site(default_table):
+    at, _ = default_table
+    assert "Which sites meet the targets: share of futures" in [s.value for s in at.subheader]
+    grid = at.dataframe[1].value
+    assert grid.shape == (3, 4) and ((grid >= 0) & (grid <= 1)).all().all()
+    assert at.selectbox(key="where_target").value == "employment"

@@ -44,7 +44,7 @@ def _columns(model, vensim_name: str) -> list[str]:
 
 def test_the_shipped_split_model_is_what_the_generator_writes(tmp_path):
     written = split.write_split(out=tmp_path / "relocation_sites.mdl")
-    for name in (split.SPLIT_MDL.name, "model.toml", split.PLACES_BESIDE):
+    for name in (split.SPLIT_MDL.name, "model.toml", split.PLACES_BESIDE, "targets.toml"):
         shipped = (split.SPLIT_DIR / name).read_text(encoding="utf-8")
         fresh = (written.parent / name).read_text(encoding="utf-8")
         assert shipped == fresh, f"{name} is stale: python -m sd_model split"

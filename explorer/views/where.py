@@ -40,6 +40,27 @@ def show(language: str) -> None:
     st.dataframe(
         where.site_table(results, output, year, table, types, language).style.format("{:,.3f}"), key="where_sites"
     )
+    robustness_by_site(values, table, types, language)
+
+
+def robustness_by_site(values: dict[str, float], table, types: dict[str, str], language: str) -> None:
+    """Which sites miss a target in most futures: the share of futures meeting it, place x type."""
+    targets = {x.name: x for x in compute.cached_targets()}
+    if not targets:
+        return
+    levers = {p.name: values[p.name] for p in compute.lever_parameters()}
+    shares = compute.cached_site_shares(tuple(sorted(levers.items())))
+    names = [n for n in targets if n in shares.columns]
+    if not names:
+        return
+    st.subheader(t("where_robust", language))
+    name = st.selectbox(
+        t("where_target", language), names, format_func=lambda n: targets[n].label(language), key="where_target"
+    )
+    grid = where.site_grid(shares[name], table, types, language)
+    bars = {c: st.column_config.ProgressColumn(c, format="percent", min_value=0.0, max_value=1.0) for c in grid}
+    st.dataframe(grid, column_config=bars, key="where_robust")
+    st.caption(t("where_robust_note", language, n=compute.SITE_FUTURES))
 
 
 show(state.lang())
