@@ -149,6 +149,7 @@ def streamlit_server(
     with open(log_file, "w") as log:
         # the model comes from the arguments, never from a variable left in the test's environment
         env = {k: v for k, v in os.environ.items() if k not in ("SD_MODEL_MDL", "SD_MODEL_METADATA")}
+        env["PYTHONUNBUFFERED"] = "1"  # its "URL: ...:port" line reaches the log when printed, not at exit
         process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             url = f"http://127.0.0.1:{port}"
