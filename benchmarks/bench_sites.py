@@ -12,26 +12,15 @@ model). Ratios are split / unsplit, measured in the same process.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from pathlib import Path
 
-from bench_engine import compile_figures, samples
+from bench_engine import compile_figures, one_run, samples
 
 import sd_model
 from sd_model import split
 
 HEADLINES = ["relocated_population", "employment_rate", "urbanization_rate", "equity_income_per_capita", "fiscal_cost"]
-
-
-def one_run(model: sd_model.Model, loops: int) -> float:
-    model.run()
-    times = []
-    for _ in range(loops):
-        start = time.perf_counter()
-        model.run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def batch(model: sd_model.Model, n: int, outputs: list[str]) -> float:
@@ -53,7 +42,7 @@ def main() -> None:
         model.run()  # translated before the compile is timed
         outputs = HEADLINES + [o.name for o in model.outputs if o.vensim_name == "employment rate by site"]
         cold, warm = compile_figures(Path(mdl), "llvm")
-        figures[label] = (cold, warm, one_run(model, args.loops), batch(model, args.runs, outputs))
+        figures[label] = (cold, warm, one_run(model, args.loops, "compiled"), batch(model, args.runs, outputs))
         columns = sum(1 for _ in model.outputs)
         print(f"{label} ({Path(mdl).name}, {columns} outputs): first run {cold:.2f} s compiling, {warm:.2f} s cached; "
               f"one run {figures[label][2] * 1e3:.2f} ms; {args.runs:,} runs {figures[label][3]:.2f} s "

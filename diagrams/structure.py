@@ -45,13 +45,17 @@ def _split_top(text: str, separators: str) -> list[tuple[str, str]]:
     return parts
 
 
+def name_pattern(names) -> re.Pattern:
+    """A regular expression finding any of the (canonical) ``names`` in equation text, as Vensim reads
+    names: any case, spaces or underscores between the words, the longest name first; group 1 the name."""
+    alternatives = "|".join(r"[\s_]+".join(map(re.escape, n.split())) for n in sorted(names, key=len, reverse=True))
+    return re.compile(r"(?<![\w])(" + alternatives + r")(?![\w])", re.IGNORECASE)
+
+
 def structure(mdl_file: str | Path) -> Structure:
     """References and stock flows of every equation of ``mdl_file``."""
     equations = {canonical(e.name): e for e in read_equations(mdl_file) if canonical(e.name) not in TIME_SETTINGS}
-    names = sorted(equations, key=len, reverse=True)
-    pattern = re.compile(
-        r"(?<![\w])(" + "|".join(r"[\s_]+".join(map(re.escape, n.split())) for n in names) + r")(?![\w])", re.IGNORECASE
-    )
+    pattern = name_pattern(equations)
     references = {}
     for name, equation in equations.items():
         found = [] if equation.is_lookup else [canonical(m) for m in pattern.findall(equation.expression)]

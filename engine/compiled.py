@@ -32,7 +32,7 @@ import numpy as np
 
 from . import llvm, trace
 from .arrays import RUN
-from .cache import cache_dir
+from .cache import cache_dir, write_atomic
 from .trace import Block, block_size
 
 #: The kernel's type: constants and states ``(runs, k)``, t0, dt, steps, steps per save, out
@@ -89,7 +89,7 @@ class Kernel:
         ``kernel(C, S, t0, dt, steps, per_save, out)``, compiled: the runs spread over the cores, or
         one after the other on the calling thread.
     path : Path
-        The file it was compiled from: the Numba module, or the LLVM IR.
+        Where its machine code is kept: the Numba module (Numba's cache beside it), or the LLVM object file.
     backend : str
         ``"llvm"`` (:mod:`engine.llvm`) or ``"numba"``.
     """
@@ -307,27 +307,29 @@ def compile_kernel(source: str, names: dict, c: dict, s: dict, rows: int) -> Ker
     """
     traced, checks = traced_loop(source, names, c, s, rows)
     columns = (tuple(traced.constants), tuple(traced.states), checks)
-    if compiler() == "llvm":
-        try:
-            text = llvm.module_ir(traced)
-        except llvm.Unsupported:
-            text = None
-        if text is not None:
-            key = ("llvm", hashlib.sha256(text.encode("utf-8")).hexdigest(), *columns)
-            with _kernels_lock:
-                if key not in _kernels:
-                    function = llvm.compile_ir(text, PARALLEL_MIN)
-                    _kernels[key] = Kernel(*columns, function, function.serial, function.path, "llvm")
-                return _kernels[key]
-    text = kernel_source(traced)
+    text = _llvm_text(traced) if compiler() == "llvm" else None
+    backend = "numba" if text is None else "llvm"
+    text = kernel_source(traced) if text is None else text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    key = ("numba", digest, *columns)  # two models may share a kernel's text, not their columns' names
+    key = (backend, digest, *columns)  # two models may share a kernel's text, not their columns' names
     with _kernels_lock:
         if key not in _kernels:
-            path = _module_file(text, digest)
-            module = _import(path, digest)
-            _kernels[key] = Kernel(*columns, module.kernel, module.kernel_serial, path)
+            if backend == "llvm":
+                function = llvm.compile_ir(text)
+                _kernels[key] = Kernel(*columns, function, function.serial, function.path, backend)
+            else:
+                path = _module_file(text, digest)
+                module = _import(path, digest)
+                _kernels[key] = Kernel(*columns, module.kernel, module.kernel_serial, path, backend)
         return _kernels[key]
+
+
+def _llvm_text(traced: trace.Trace) -> str | None:
+    """The LLVM IR of a trace, or None where the IR writer has no form for one of its operations."""
+    try:
+        return llvm.module_ir(traced)
+    except llvm.Unsupported:
+        return None
 
 
 def _module_file(text: str, digest: str) -> Path:
@@ -336,9 +338,7 @@ def _module_file(text: str, digest: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"kernel_{digest[:32]}.py"
     if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-        partial = path.with_suffix(f".{threading.get_ident()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)  # atomic: another process sees the old file or the whole new one
+        write_atomic(path, text.encode("utf-8"))
     return path
 
 

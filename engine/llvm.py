@@ -31,7 +31,7 @@ import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 
-from .cache import cache_dir
+from .cache import cache_dir, write_atomic
 from .trace import Sym, Trace, block_size
 
 DOUBLE = ir.DoubleType()
@@ -87,7 +87,7 @@ def module_ir(traced: Trace) -> str:
     tables = [_table(module, i, xs, ys) for i, (xs, ys) in enumerate(traced.tables)]
     interp = _interp_function(module) if tables else None
     one = _run_one(module, traced, tables, interp)
-    _run_chunk(module, one, sum(block_size(b) for b in traced.constants), sum(block_size(b) for b in traced.states))
+    _run_chunk(module, one)
     return str(module)
 
 
@@ -291,7 +291,7 @@ def _run_one(module, traced: Trace, tables, interp) -> ir.Function:
     return function
 
 
-def _run_chunk(module, one: ir.Function, n_c: int, n_s: int) -> None:
+def _run_chunk(module, one: ir.Function) -> None:
     """``run_chunk(start, stop, C, S, t0, dt, steps, per_save, out, runs, saves)``: ``run_one`` for each row."""
     function = ir.Function(module, ir.FunctionType(ir.VoidType(), _CHUNK_ARGS), name="run_chunk")
     start, stop, *rest = function.args
@@ -401,14 +401,14 @@ def _target_machine():
 class Compiled:
     """A compiled ``run_chunk`` and the engine that owns its machine code.
 
-    Calling it runs every row of ``C``: on the calling thread for few runs, else in chunks on a pool of
-    threads (one a core); the signature is the Numba kernel's ``(C, S, t0, dt, steps, per_save, out)``.
+    Calling it runs every row of ``C`` in chunks on a pool of threads (one a core); :meth:`serial` runs
+    them on the calling thread (:class:`engine.compiled.Kernel` chooses). The signature is the Numba
+    kernel's ``(C, S, t0, dt, steps, per_save, out)``.
     """
 
-    def __init__(self, engine, address: int, serial_below: int, path: Path):
+    def __init__(self, engine, address: int, path: Path):
         self._engine = engine  # keeps the machine code alive
         self._function = _CFUNC(address)
-        self._serial_below = serial_below
         self.path = path
 
     def _call(self, start, stop, C, S, t0, dt, steps, per_save, out):
@@ -422,12 +422,7 @@ class Compiled:
 
     def __call__(self, C, S, t0, dt, steps, per_save, out) -> None:
         _check(C, S, out)
-        n = C.shape[0]
-        workers = WORKERS
-        if n < self._serial_below or workers == 1:
-            self._call(0, n, C, S, t0, dt, steps, per_save, out)
-            return
-        edges = np.linspace(0, n, 4 * workers + 1).astype(int)  # a few chunks a core: the slow ones even out
+        edges = np.linspace(0, C.shape[0], 4 * WORKERS + 1).astype(int)  # a few chunks a core: the slow ones even out
         futures = [
             _pool().submit(self._call, int(a), int(z), C, S, t0, dt, steps, per_save, out)
             for a, z in itertools.pairwise(edges)
@@ -467,7 +462,7 @@ def _forget_pool() -> None:
 os.register_at_fork(after_in_child=_forget_pool)
 
 
-def compile_ir(text: str, serial_below: int) -> Compiled:
+def compile_ir(text: str) -> Compiled:
     """Machine code of a kernel's IR: from the object file in the cache, else compiled now and kept.
 
     Raises
@@ -483,19 +478,19 @@ def compile_ir(text: str, serial_below: int) -> Compiled:
     ).hexdigest()
     path = _object_path(digest)
     module = llvm.parse_assembly(text)
-    module.verify()
+    cached = _read_object(path)
+    if cached is None:
+        module.verify()
+        _optimise(module, machine)
     engine = llvm.create_mcjit_compiler(module, machine)
-    cached = _read_object(path, digest)
 
     def notify(_module, data: bytes) -> None:
         if cached is None:
-            _write_object(path, digest, data)
+            _write_object(path, data)
 
     engine.set_object_cache(notify, lambda _module: cached)
-    if cached is None:
-        _optimise(module, machine)
     engine.finalize_object()
-    return Compiled(engine, engine.get_function_address("run_chunk"), serial_below, path)
+    return Compiled(engine, engine.get_function_address("run_chunk"), path)
 
 
 def _optimise(module, machine) -> None:
@@ -510,7 +505,7 @@ def _object_path(digest: str) -> Path:
     return folder / f"kernel_{digest[:32]}.o"
 
 
-def _read_object(path: Path, digest: str) -> bytes | None:
+def _read_object(path: Path) -> bytes | None:
     """The cached object file, if present and whole (its hash is kept beside it)."""
     check = path.with_suffix(".sha256")
     if not (path.is_file() and check.is_file()):
@@ -521,8 +516,6 @@ def _read_object(path: Path, digest: str) -> bytes | None:
     return data
 
 
-def _write_object(path: Path, digest: str, data: bytes) -> None:
-    for target, content in ((path, data), (path.with_suffix(".sha256"), hashlib.sha256(data).hexdigest().encode())):
-        partial = target.with_suffix(f"{target.suffix}.{threading.get_ident()}.tmp")
-        partial.write_bytes(content)
-        partial.replace(target)
+def _write_object(path: Path, data: bytes) -> None:
+    write_atomic(path, data)
+    write_atomic(path.with_suffix(".sha256"), hashlib.sha256(data).hexdigest().encode())

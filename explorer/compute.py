@@ -33,7 +33,7 @@ from sd_model.paths import ROOT, beside
 from sd_model.scenarios import Scenario, ScenarioError
 from sd_model.words import box_sentence
 
-from . import ensemble, stories
+from . import ensemble, stories, where
 from .choice import MDL_ENV, METADATA_ENV, ModelChoiceError, load_chosen, model_files, one_line
 from .i18n import t
 
@@ -177,8 +177,6 @@ SITE_FUTURES = 200
 @st.cache_data(max_entries=64, show_spinner=False)
 def cached_site_shares(levers: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     """Share of :data:`SITE_FUTURES` futures in which each site meets each target (``explorer.where``)."""
-    from . import where
-
     return where.site_shares(model(), dict(levers), cached_targets(), SITE_FUTURES)
 
 

@@ -34,10 +34,11 @@ def split_outputs(names) -> list[str]:
     return [name for name in names if found.get(name, set()) >= {"place", "type", "site"}]
 
 
-def elements(results: pd.DataFrame, output: str, level: str) -> dict[str, str]:
-    """Column of each element (``place``, ``type`` or ``place,type``) of ``output`` at ``level``."""
+def elements(names, output: str, level: str) -> dict[str, str]:
+    """Name (a result's column) of each element (``place``, ``type`` or ``place,type``) of ``output`` at
+    ``level``, among ``names`` (a result's columns, or a model's output names)."""
     out = {}
-    for column in results.columns:
+    for column in names:
         match = _ELEMENT.match(column)
         if match and match[1] == output and match[2] == level:
             out[match[3]] = column
@@ -65,7 +66,7 @@ def places(mdl_file: Path, ids: list[str]) -> tuple[pd.DataFrame, str | None]:
 
 def place_frame(results, baseline, output: str, year, table: pd.DataFrame, language: str) -> pd.DataFrame:
     """One row a place: its name, tile, the value of ``output`` in ``year``, the baseline's and the difference."""
-    columns = elements(results, output, "place")
+    columns = elements(results.columns, output, "place")
     frame = table.copy()
     frame["name"] = frame[f"name_{language}"]
     frame["value"] = [float(results.loc[year, columns[p]]) for p in frame.index]
@@ -78,7 +79,7 @@ def place_frame(results, baseline, output: str, year, table: pd.DataFrame, langu
 def type_frame(results, baseline, output: str, type_labels: dict[str, str]) -> pd.DataFrame:
     """Long frame of ``output`` by site type over time, the scenario and the baseline."""
     rows = []
-    for kind, column in elements(results, output, "type").items():
+    for kind, column in elements(results.columns, output, "type").items():
         for series, frame in (("scenario", results), ("baseline", baseline)):
             rows += [(float(time), type_labels.get(kind, kind), series, float(v)) for time, v in frame[column].items()]
     return pd.DataFrame(rows, columns=["time", "type", "series", "value"])
@@ -86,13 +87,9 @@ def type_frame(results, baseline, output: str, type_labels: dict[str, str]) -> p
 
 def site_table(results, output: str, year, table: pd.DataFrame, type_labels: dict, language: str) -> pd.DataFrame:
     """``output`` in ``year`` at each place (rows) and site type (columns)."""
-    cells = {}
-    for key, column in elements(results, output, "site").items():
-        place, kind = key.split(",")
-        cells.setdefault(type_labels.get(kind, kind), {})[table.loc[place, f"name_{language}"]] = float(
-            results.loc[year, column]
-        )
-    return pd.DataFrame(cells)
+    columns = elements(results.columns, output, "site")
+    return site_grid(pd.Series({key: results.loc[year, column] for key, column in columns.items()}), table,
+                     type_labels, language)  # fmt: skip
 
 
 def site_grid(values: pd.Series, table: pd.DataFrame, type_labels: dict, language: str) -> pd.DataFrame:
@@ -149,18 +146,13 @@ def site_targets(targets, names) -> dict[str, list]:
     out: dict[str, list] = {}
     names = set(names)
     for target in targets:
-        for label in _labels(names, target.output):
+        for label in sorted(elements(names, target.output, "site")):
             per = f"{target.per}_by_site[{label}]" if target.per else None
             if per is not None and per not in names:
                 continue
             copy = dataclasses.replace(target, output=f"{target.output}_by_site[{label}]", per=per)
             out.setdefault(label, []).append(copy)
     return out
-
-
-def _labels(names: set[str], output: str) -> list[str]:
-    prefix = f"{output}_by_site["
-    return sorted(n[len(prefix) : -1] for n in names if n.startswith(prefix))
 
 
 def site_shares(model, levers: dict[str, float], targets, n: int, seed: int = 2016) -> pd.DataFrame:

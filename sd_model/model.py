@@ -188,19 +188,19 @@ class ModelSpec:
         headline = int(headline) if axis.whole_years else headline
         if not np.isclose(_saved_times(engine, axis, control["final_time"], control["time_step"]), headline).any():
             raise ValueError(f"{source}: headline_year {headline} is not a saved {axis.name} of the model")
-        cells = {}  # Vensim name -> {label: (position, default)}: one parameter per element of a subscripted one
 
-        def elements(real: str) -> dict:
-            py = engine.py_names[real]
-            cells[real] = element_defaults(engine.constants[real], engine.subscripts.get(py, []), engine.elements)
-            return cells[real]
+        def dims(real: str) -> list[str]:
+            return engine.subscripts.get(engine.py_names[real], [])
+
+        def elements(real: str) -> dict:  # one parameter per element of a subscripted constant
+            return element_defaults(engine.constants[real], dims(real), engine.elements)
 
         parameters = build_parameters(engine.doc, engine.constants, metadata, str(source), elements)
         slots = {}
         for p in parameters:
             real, _, label = p.vensim_name.partition("[")
-            real = real if label else p.vensim_name
-            slots[p.name] = Slot(engine.py_names[real], real, cells[real][label[:-1]][0] if label else {})
+            where = dict(zip(dims(real), label[:-1].split(","), strict=True)) if label else {}
+            slots[p.name] = Slot(engine.py_names[real], real, where)
         outputs = _metadata_outputs(engine, metadata, source)
         names = {o.name for o in outputs}
         population = metadata.get("population_output")

@@ -21,7 +21,7 @@ import pandas as pd
 import tomli_w
 
 from diagrams.mdl import Equation, read_equations
-from diagrams.structure import TIME_SETTINGS, canonical
+from diagrams.structure import TIME_SETTINGS, canonical, name_pattern
 
 from .paths import ROOT
 from .places import PLACES_FILE, SITE_TYPES, read_places
@@ -85,16 +85,10 @@ def read_sites(path: str | Path = SITES_FILE) -> Sites:
     )
 
 
-def _pattern(names) -> re.Pattern:
-    names = sorted(names, key=len, reverse=True)
-    alternatives = "|".join(r"[\s_]+".join(map(re.escape, n.split())) for n in names)
-    return re.compile(r"(?<![\w])(" + alternatives + r")(?![\w])", re.IGNORECASE)
-
-
 def per_site_names(equations: dict[str, Equation], sites: Sites) -> set[str]:
     """Canonical names of the equations that depend on the people at the sites: those reading an
     extensive, factored or replaced constant, and everything reading them, except the provincial stocks."""
-    pattern = _pattern(equations)
+    pattern = name_pattern(equations)
     references = {
         name: set() if e.is_lookup else {canonical(m) for m in pattern.findall(e.expression)}
         for name, e in equations.items()
@@ -157,10 +151,13 @@ def split_files(
     all_equations = read_equations(mdl_file)
     equations = {canonical(e.name): e for e in all_equations if canonical(e.name) not in TIME_SETTINGS}
     per_site = per_site_names(equations, sites)
-    outputs = _outputs(mdl_file, sites) if outputs is None else outputs
+    toml = mdl_file.with_name("model.toml")
+    metadata = tomllib.loads(toml.read_text(encoding="utf-8")) if toml.is_file() else None
+    outputs = _outputs(metadata, sites) if outputs is None else outputs
     renamed = {canonical(n): f"{equations[canonical(n)].name} by site" for n in outputs if canonical(n) in per_site}
+    levels = _levels(metadata)
     substitutions = _substitutions(sites)
-    pattern = _pattern(equations)
+    pattern = name_pattern(equations)
 
     def rewrite(expression: str, here_per_site: bool) -> str:
         def one(match: re.Match) -> str:
@@ -175,34 +172,34 @@ def split_files(
         return pattern.sub(one, expression)
 
     used_after = set()
-    blocks, group = [], None
+    blocks, group = [], None  # (canonical name, or None for a group's header; the text)
     for e in all_equations:
         name = canonical(e.name)
         if e.group != group:
             group = e.group
-            blocks.append(_group(group))
+            blocks.append((None, _group(group)))
         if e.is_lookup or name in TIME_SETTINGS:
-            blocks.append(_equation(e.name, e.expression, e, lookup=e.is_lookup))
+            blocks.append((name, _equation(e.name, e.expression, e, lookup=e.is_lookup)))
             continue
         here = name in per_site
         expression = rewrite(e.expression, here)
         used_after |= {canonical(m) for m in pattern.findall(expression)}
         lhs = f"{renamed.get(name, e.name)}{SITE}" if here else e.name
-        blocks.append(_equation(lhs, expression, e))
-    blocks = [b for b in blocks if not _dropped(b, sites, used_after)]
-    blocks.append(_group("Sites"))
-    blocks += _site_equations(sites, places)
-    blocks += _provincial_outputs(renamed, equations, sites, _levels(mdl_file))
-    text = "{UTF-8}\n" + "\n".join(blocks) + "\n" + SKETCH_HEAD
-    dropped = {canonical(n) for n in sites.replaced} - used_after
-    return text, _metadata(mdl_file, sites, renamed, dropped)
+        blocks.append((name, _equation(lhs, expression, e)))
+    dropped = {canonical(n) for n in sites.replaced} - used_after  # constants whose sliders would do nothing
+    texts = [text for name, text in blocks if name not in dropped]
+    texts.append(_group("Sites"))
+    texts += _site_equations(sites, places)
+    texts += _provincial_outputs(renamed, equations, sites, levels)
+    text = "{UTF-8}\n" + "\n".join(texts) + "\n" + SKETCH_HEAD
+    return text, _metadata(metadata, sites, renamed, dropped, levels)
 
 
-def _metadata(mdl_file: Path, sites: Sites, renamed: dict[str, str], dropped: set[str]) -> dict | None:
-    toml = Path(mdl_file).with_name("model.toml")
-    if not toml.is_file():
+def _metadata(doc: dict | None, sites: Sites, renamed: dict[str, str], dropped: set[str],
+              levels: set[str]) -> dict | None:  # fmt: skip
+    """The split model's metadata from the unsplit model's (``doc``, changed here), or None without one."""
+    if doc is None:
         return None
-    doc = tomllib.loads(toml.read_text(encoding="utf-8"))
     doc["parameters"] = [p for p in doc["parameters"] if canonical(p["vensim_name"]) not in dropped]
     doc["parameters"].append(
         {"name": "site_type_weight", "vensim_name": "site type weight", "kind": "uncertainty", "theme": "assumptions"}
@@ -223,7 +220,6 @@ def _metadata(mdl_file: Path, sites: Sites, renamed: dict[str, str], dropped: se
             {"name": _boost(x).replace(" ", "_"), "vensim_name": _boost(x), "kind": "lever", "theme": "targeted"}
             | _words("site_extra_label", "site_extra_description", x)
         )
-    levels = _levels(mdl_file)
     added = []
     for o in doc["outputs"]:
         name = canonical(o["vensim_name"])
@@ -242,14 +238,12 @@ def _metadata(mdl_file: Path, sites: Sites, renamed: dict[str, str], dropped: se
     return doc
 
 
-def _levels(mdl_file: Path) -> set[str]:
+def _levels(metadata: dict | None) -> set[str]:
     """Outputs (canonical) also written by place and by type: the headline outputs and :data:`SUMMARY`."""
     names = {canonical(n) for n in SUMMARY}
-    toml = Path(mdl_file).with_name("model.toml")
-    if toml.is_file():
-        doc = tomllib.loads(toml.read_text(encoding="utf-8"))
-        vensim = {o["name"]: o["vensim_name"] for o in doc.get("outputs", [])}
-        names |= {canonical(vensim[k]) for k in doc.get("kpis", [])}
+    if metadata is not None:
+        vensim = {o["name"]: o["vensim_name"] for o in metadata.get("outputs", [])}
+        names |= {canonical(vensim[k]) for k in metadata.get("kpis", [])}
     return names
 
 
@@ -264,12 +258,8 @@ def _words(label: str, description: str, entry: dict | None = None) -> dict[str,
     }
 
 
-def _outputs(mdl_file: Path, sites: Sites) -> list[str]:
-    names = list(sites.weights)
-    toml = Path(mdl_file).with_name("model.toml")
-    if toml.is_file():
-        doc = tomllib.loads(toml.read_text(encoding="utf-8"))
-        names += [o["vensim_name"] for o in doc.get("outputs", [])]
+def _outputs(metadata: dict | None, sites: Sites) -> list[str]:
+    names = list(sites.weights) + [o["vensim_name"] for o in (metadata or {}).get("outputs", [])]
     return list(dict.fromkeys(names))
 
 
@@ -298,12 +288,6 @@ def _boost(targeted: dict) -> str:
     return f"{targeted['lever']} at site"
 
 
-def _dropped(block: str, sites: Sites, used: set[str]) -> bool:
-    """A replaced constant no equation reads any more (its slider would do nothing)."""
-    head = block.split("=", 1)[0].strip()
-    return canonical(head) in {canonical(n) for n in sites.replaced} and canonical(head) not in used
-
-
 #: The sketch section's head: the split model has no diagram (the unsplit model's views show its structure).
 SKETCH_HEAD = (
     "\\\\\\---/// Sketch information - do not modify anything except names\n"
@@ -330,13 +314,8 @@ def _num(value: float) -> str:
     return repr(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _vensim_id(text: str) -> str:
-    ident = re.sub(r"[^0-9A-Za-z_]", "_", text)
-    return ident if ident[:1].isalpha() else f"p_{ident}"
-
-
 def _site_equations(sites: Sites, places) -> list[str]:
-    ids = [_vensim_id(p) for p in places.index]
+    ids = list(places.index)  # place ids are Vensim names already (sd_model.places checks them)
     types = [t["id"] for t in sites.types]
     people = ", ".join(_num(v) for v in places["people_relocated"])
     sources = "; ".join(f"{p}: {s}" for p, s in zip(places.index, places["people_source"], strict=True))

@@ -26,7 +26,7 @@ def show(language: str) -> None:
     times = list(results.index)
     year = right.select_slider(t("where_year", language), times, value=compute.headline_time(), key="where_year")
     title = labels[output]
-    table, problem = where.places(model.mdl_file, list(where.elements(results, output, "place")))
+    table, problem = where.places(model.mdl_file, list(where.elements(results.columns, output, "place")))
     if problem:
         st.warning(t("where_bad_places", language, error=problem))
     st.subheader(t("where_map", language, output=title, year=year))
