@@ -170,14 +170,25 @@ def cached_futures(
                                 outputs=shown or default_shown(), objectives=cached_objectives())  # fmt: skip
 
 
-#: Futures of the robustness table by site on the Where page (the split model has no posterior: full ranges).
+#: Futures of the robustness table by site on the Where page (posterior draws where the model has a
+#: posterior, else the full ranges).
 SITE_FUTURES = 200
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_site_futures(levers: tuple[tuple[str, float], ...]) -> where.SiteFutures:
+    """Every site's margin on every target in :data:`SITE_FUTURES` futures at ``levers`` (``explorer.where``)."""
+    return where.site_futures(model(), dict(levers), cached_targets(), SITE_FUTURES, prior=not has_posterior())
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def cached_site_shares(levers: tuple[tuple[str, float], ...]) -> pd.DataFrame:
-    """Share of :data:`SITE_FUTURES` futures in which each site meets each target (``explorer.where``)."""
-    return where.site_shares(model(), dict(levers), cached_targets(), SITE_FUTURES)
+def cached_site_box(levers: tuple[tuple[str, float], ...], site: str, target: str, name: str, language: str) -> str:
+    """One sentence from PRIM: in which futures the site ``site`` (named ``name``) misses ``target``."""
+    found = cached_site_futures(levers)
+    miss = found.misses(site, target)
+    label = {x.name: x.short(language) for x in cached_targets()}[target]
+    box = robustness.prim_box(found.worlds, miss)
+    return box_sentence(name, label, float(miss.mean()), box, model().parameter_table, found.worlds, language)
 
 
 def has_futures() -> bool:

@@ -41,11 +41,25 @@ TEXT = {
         "zh": "哪些安置点能达成目标：达成情形占比",
     },
     "where_target": {"en": "Target", "zh": "目标"},
-    "where_robust_note": {
-        "en": "At the current levers, in {n} futures drawn over the full ranges of the uncertainties (the split model "
-        "has no posterior yet), each target read at each site as the province's target reads the province.",
-        "zh": "在当前政策杠杆下，于不确定参数全范围抽取的{n}种情形中（细分模型尚无后验分布），按全区目标的口径逐个"
+    "where_robust_note_ranges": {
+        "en": "At the current levers, in {n} futures drawn over the full ranges of the uncertainties (the model has no "
+        "posterior beside it), each target read at each site as the province's target reads the province.",
+        "zh": "在当前政策杠杆下，于不确定参数全范围抽取的{n}种情形中（模型旁无后验分布），按全区目标的口径逐个"
         "安置点评估。",
+    },
+    "where_robust_note_posterior": {
+        "en": "At the current levers, in {n} futures drawn from the split model's posterior (calibrated to the "
+        "province's figures and the places' own), each target read at each site as the province's target reads "
+        "the province.",
+        "zh": "在当前政策杠杆下，于细分模型后验分布（依据全区数据及各地区自身数据校准）抽取的{n}种情形中，按全区目标"
+        "的口径逐个安置点评估。",
+    },
+    "where_site": {"en": "Where one site misses (PRIM)", "zh": "某一安置点在哪些情形下未达标（PRIM）"},
+    "where_prim": {
+        "en": "PRIM (EMA Workbench) over the same futures: the region of the uncertainties that holds most of the "
+        "futures in which this site misses the target. The site meeting it in the fewest futures is chosen first.",
+        "zh": "在同一组情形上运行PRIM（EMA Workbench）：找出包含该安置点大部分未达标情形的不确定参数区域。默认选择达成"
+        "情形最少的安置点。",
     },
     "where_difference": {"en": "Difference to the baseline", "zh": "与基线之差"},
     "where_bad_places": {

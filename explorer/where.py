@@ -155,16 +155,58 @@ def site_targets(targets, names) -> dict[str, list]:
     return out
 
 
-def site_shares(model, levers: dict[str, float], targets, n: int, seed: int = 2016) -> pd.DataFrame:
-    """Share of ``n`` futures (a Latin hypercube over the full ranges of the uncertainties and historical
-    settings) in which each site meets each target, at ``levers``: rows ``place,type``, columns targets."""
+@dataclasses.dataclass(frozen=True)
+class SiteFutures:
+    """Each site's margin on each target in ``n`` futures at one lever setting.
+
+    Attributes
+    ----------
+    worlds : pandas.DataFrame
+        The futures (one row each: the uncertainties and historical settings).
+    margins : pandas.DataFrame
+        One row a future; columns ``(site, target)`` (``site`` as ``place,type``): the margin, met where ≥ 0.
+    """
+
+    worlds: pd.DataFrame
+    margins: pd.DataFrame
+
+    def shares(self) -> pd.DataFrame:
+        """Share of the futures in which each site meets each target: rows ``place,type``, columns targets."""
+        if self.margins.empty:
+            return pd.DataFrame()
+        return (self.margins >= 0).mean().unstack("target")
+
+    def misses(self, site: str, target: str):
+        """Whether ``site`` misses ``target`` in each future (a boolean array)."""
+        return (self.margins[(site, target)] < 0).to_numpy()
+
+
+def site_futures(model, levers: dict[str, float], targets, n: int, seed: int = 2016, *,
+                 prior: bool = True) -> SiteFutures:  # fmt: skip
+    """Run ``levers`` in ``n`` futures (posterior draws, or with ``prior`` a Latin hypercube over the full
+    ranges of the uncertainties and historical settings) and read every site's margin on every target."""
     by_site = site_targets(targets, model.output_names)
+    worlds = futures(n, seed, prior=prior, model=model)
     if not by_site:
-        return pd.DataFrame()
+        return SiteFutures(worlds, pd.DataFrame())
     outputs = sorted({o for ts in by_site.values() for t in ts for o in t.outputs()})
-    experiment = run_experiment([levers], futures(n, seed, prior=True, model=model), outputs, model=model)
-    rows = {}
-    for label, site in by_site.items():
-        met = experiment.margins(site) >= 0
-        rows[label] = met.mean()
-    return pd.DataFrame(rows).T
+    experiment = run_experiment([levers], worlds, outputs, model=model)
+    frames = {label: experiment.margins(site) for label, site in by_site.items()}
+    margins = pd.concat(frames, axis=1, names=["site", "target"])
+    return SiteFutures(worlds, margins)
+
+
+def site_shares(model, levers: dict[str, float], targets, n: int, seed: int = 2016, *, prior: bool = True):
+    """Share of ``n`` futures in which each site meets each target, at ``levers`` (:meth:`SiteFutures.shares`)."""
+    return site_futures(model, levers, targets, n, seed, prior=prior).shares()
+
+
+def worst_site(shares: pd.Series) -> str:
+    """The site (``place,type``) meeting a target in the fewest futures (the first such in order)."""
+    return str(shares.idxmin())
+
+
+def site_name(site: str, table: pd.DataFrame, type_labels: dict[str, str], language: str) -> str:
+    """``Hechi · Central village`` for ``hechi,village``."""
+    place, kind = site.split(",")
+    return f"{table.loc[place, f'name_{language}']} · {type_labels.get(kind, kind)}"

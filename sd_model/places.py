@@ -34,6 +34,7 @@ class Column(NamedTuple):
     kind: str  # "id", "text", "count" (a whole number >= 0), "amount" (a number > 0) or "share" (in [0, 1])
     required: bool = False
     source: str | None = None  # the column that must name where a value of this one comes from
+    period: str | None = None  # the column that must name the year (or the period, ending in a year) of a value
 
 
 #: Every column a place file may have, in order.
@@ -49,10 +50,11 @@ COLUMNS: dict[str, Column] = {
     "sites_total": Column("count", source="sites_source"),
     **{f"sites_{kind}": Column("count", source="sites_source") for kind in SITE_TYPES},
     "sites_source": Column("text"),
-    "income_per_person": Column("amount", source="income_source"),
+    "income_per_person": Column("amount", source="income_source", period="income_period"),
     "income_period": Column("text"),
     "income_source": Column("text"),
-    "employed_share": Column("share", source="employment_source"),
+    "employed_share": Column("share", source="employment_source", period="employment_period"),
+    "employment_period": Column("text"),
     "employment_source": Column("text"),
     "tile_row": Column("count"),
     "tile_col": Column("count"),
@@ -60,6 +62,13 @@ COLUMNS: dict[str, Column] = {
 }
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+def figure_year(period: str) -> int | None:
+    """The year a figure is compared in: the last year its period names (``2021-10/2022-07`` -> 2022)."""
+    years = _YEAR.findall(period or "")
+    return int(years[-1]) if years else None
 
 
 class PlaceFileError(ValueError):
@@ -161,3 +170,8 @@ def _check_sources(name: str, number: int, record: dict) -> None:
         if spec.source and value is not None and not (isinstance(value, float) and math.isnan(value)):
             if not record.get(spec.source):
                 raise PlaceFileError(f"{name} row {number}, column {spec.source}: empty, but {column} is given")
+            if spec.period and figure_year(record.get(spec.period, "")) is None:
+                raise PlaceFileError(
+                    f"{name} row {number}, column {spec.period}: names no year, but {column} is given "
+                    "(a year such as 2022, or a period ending in one)"
+                )

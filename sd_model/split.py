@@ -24,7 +24,7 @@ from diagrams.mdl import Equation, read_equations
 from diagrams.structure import TIME_SETTINGS, canonical, name_pattern
 
 from .paths import ROOT
-from .places import PLACES_FILE, SITE_TYPES, read_places
+from .places import PLACES_FILE, SITE_TYPES, figure_year, read_places
 from .words import phrase
 
 SITES_FILE = ROOT / "models" / "sites.toml"
@@ -54,6 +54,8 @@ class Sites:
     weight_bounds: tuple[float, float]
     factor_bounds: tuple[float, float]
     targeted: list[dict]
+    place_factors: list[dict] = ()
+    place_factor_bounds: tuple[float, float] = (1.0, 1.0)
 
 
 def read_sites(path: str | Path = SITES_FILE) -> Sites:
@@ -82,6 +84,8 @@ def read_sites(path: str | Path = SITES_FILE) -> Sites:
         tuple(doc["weight_bounds"]),
         tuple(doc["factor_bounds"]),
         doc.get("targeted", []),
+        doc.get("place_factors", []),
+        tuple(doc.get("place_factor_bounds", (1.0, 1.0))),
     )
 
 
@@ -94,7 +98,7 @@ def per_site_names(equations: dict[str, Equation], sites: Sites) -> set[str]:
         for name, e in equations.items()
     }
     roots = {canonical(n) for n in sites.extensive} | {canonical(n) for n in sites.replaced}
-    roots |= {canonical(c) for f in sites.factors for c in f["constants"]}
+    roots |= {canonical(c) for f in [*sites.factors, *sites.place_factors] for c in f["constants"]}
     roots |= {canonical(x["lever"]) for x in sites.targeted}
     for name in roots:
         if name not in equations:
@@ -215,6 +219,16 @@ def _metadata(doc: dict | None, sites: Sites, renamed: dict[str, str], dropped: 
             }
             | _words("site_factor_label", "site_factor_description", f)
         )
+    for f in sites.place_factors:
+        doc["parameters"].append(
+            {
+                "name": f["name"].replace(" ", "_"),
+                "vensim_name": f["name"],
+                "kind": "uncertainty",
+                "theme": "assumptions",
+            }
+            | _words("place_factor_label", "place_factor_description", f)
+        )
     for x in sites.targeted:
         doc["parameters"].append(
             {"name": _boost(x).replace(" ", "_"), "vensim_name": _boost(x), "kind": "lever", "theme": "targeted"}
@@ -270,7 +284,8 @@ def _substitutions(sites: Sites) -> dict[str, str]:
     out |= {canonical(n): f"{value}[site type]" for n, value in sites.replaced.items()}
     targeted = {canonical(x["lever"]): x for x in sites.targeted}
     factors = {canonical(c): f for f in sites.factors for c in f["constants"]}
-    for constant in targeted.keys() | factors.keys():
+    by_place = {canonical(c): f for f in sites.place_factors for c in f["constants"]}
+    for constant in targeted.keys() | factors.keys() | by_place.keys():
         text = "{name}"
         if constant in targeted:
             text = f"{{name}} + {_boost(targeted[constant])}{SITE}"
@@ -279,6 +294,8 @@ def _substitutions(sites: Sites) -> dict[str, str]:
             f = factors[constant]
             text = f"{text} * {f['name']} effect[site type]"
             text = f"MIN({f['cap']}, {text})" if "cap" in f else f"({text})"
+        if constant in by_place:
+            text = f"({text} * {by_place[constant]['name']} effect[place])"
         out[constant] = text
     return out
 
@@ -388,6 +405,28 @@ def _site_equations(sites: Sites, places) -> list[str]:
                 "provincial mean of the constants stays the calibrated one.",
             )
         )
+    for f in sites.place_factors:
+        out.append(
+            _equation(
+                f"{f['name']}[place]",
+                ", ".join("1" for _ in ids),
+                units="dmnl",
+                low=sites.place_factor_bounds[0],
+                high=sites.place_factor_bounds[1],
+                comment=f"{f['label_en']} in each place relative to the others ({', '.join(f['constants'])}). "
+                "Uncertainty, 1 in every place unless the posterior reads the places' own figures. "
+                f"Source: {f['basis']}",
+            )
+        )
+        out.append(
+            _equation(
+                f"{f['name']} effect[place]",
+                f"{f['name']}[place] / SUM(place share[place!] * {f['name']}[place!])",
+                units="dmnl",
+                comment=f"{f['label_en']}: the place's factor over the people-weighted mean, so the provincial "
+                "mean of the constants stays the calibrated one.",
+            )
+        )
     return out
 
 
@@ -448,11 +487,98 @@ def write_split(places_file: str | Path = PLACES_FILE, out: str | Path = SPLIT_M
     if metadata is not None:
         out.with_name("model.toml").write_text(METADATA_HEAD + tomli_w.dumps(metadata), encoding="utf-8")
     out.with_name(PLACES_BESIDE).write_bytes(Path(places_file).read_bytes())  # names and tiles for the explorer
-    targets = read_sites(sites_file).source_model.with_name("targets.toml")
+    source = read_sites(sites_file).source_model
+    targets = source.with_name("targets.toml")
     if targets.is_file():  # the province's targets read the provincial outputs, which keep their names
         out.with_name("targets.toml").write_bytes(targets.read_bytes())
+    for folder in BESIDE_FOLDERS:  # the levers keep their names: the named scenarios and stories apply as they are
+        if source.with_name(folder).is_dir():
+            target = out.with_name(folder)
+            target.mkdir(exist_ok=True)
+            for old in target.glob("*.toml"):
+                old.unlink()
+            for path in sorted(source.with_name(folder).glob("*.toml")):
+                (target / path.name).write_bytes(path.read_bytes())
+    calibration = source.with_name("calibration.toml")
+    if calibration.is_file() and metadata is not None:
+        places = read_places(places_file)
+        doc = tomllib.loads(calibration.read_text(encoding="utf-8"))
+        doc["observations"] = provincial_observations(doc["observations"], places) + place_observations(places)
+        text = CALIBRATION_HEAD + tomli_w.dumps(doc)
+        out.with_name("calibration.toml").write_text(text, encoding="utf-8")
     return out
 
+
+#: What a place's own figures are compared with (by place outputs of the split model's metadata), and
+#: their observation errors: (figure column, its period and source columns, output, error, why).
+PLACE_FIGURES = (
+    (
+        "income_per_person",
+        "income_period",
+        "income_source",
+        "income_per_capita_by_place",
+        {"rel_sd": 0.1},
+        "place_income_observation",
+        "A place's own report for its monitoring period against the model's year: the periods and the "
+        "definitions of income (net, disposable, of whom) differ between reports. 10 %.",
+    ),
+    (
+        "employed_share",
+        "employment_period",
+        "employment_source",
+        "employment_rate_by_place",
+        {"sd": 0.03},
+        "place_employment_observation",
+        "A place's own count of relocated labour in work over its own count of labour: the definitions "
+        "differ from the model's labour force. 3 points.",
+    ),
+)
+
+CALIBRATION_HEAD = (
+    "# Written by `python -m sd_model split` from models/calibration.toml (its head says how to read an entry)\n"
+    "# and the place file: the province's observations, read on the provincial outputs, then each place's own\n"
+    "# figures (income, employment) as targets on its outputs by place; they inform the [[place_factors]] of\n"
+    "# models/sites.toml. A provincial observation of one place's figure is left out: its place's own\n"
+    "# observation replaces it.\n\n"
+)
+
+
+def provincial_observations(entries: list[dict], places: pd.DataFrame) -> list[dict]:
+    """The unsplit model's observations without those of one place's figure (a fact whose scope names a
+    place of the file, such as "Guangxi (Hechi)"), which the place's own observation replaces."""
+    names = {f"({name})" for name in places["name_en"]}
+    return [e for e in entries if not any(n in str(e.get("fact", {}).get("scope", "")) for n in names)]
+
+
+def place_observations(places: pd.DataFrame) -> list[dict]:
+    """The calibration entries of the places' own figures (income, employment) with their years and sources."""
+    entries = []
+    for place, row in places.iterrows():
+        for column, period, source, output, error, label, why in PLACE_FIGURES:
+            value = row[column]
+            if isinstance(value, float) and np.isnan(value):
+                continue
+            year = figure_year(row[period])
+            words = {lang: {"place": row[f"name_{lang}"], "year": year} for lang in ("en", "zh")}
+            entries.append(
+                {
+                    "name": f"{place}_{column}_{year}",
+                    "role": "target",
+                    "output": f"{output}[{place}]",
+                    "year": year,
+                    "value": float(value),
+                    "source": f"{row[source]} (place file, {row[period]})",
+                    **error,
+                    "label_en": phrase(label, "en", **words["en"]),
+                    "label_zh": phrase(label, "zh", **words["zh"]),
+                    "why": why,
+                }
+            )
+    return entries
+
+
+#: Folders of the unsplit model copied beside the split one: its named scenarios and workshop stories.
+BESIDE_FOLDERS = ("scenarios", "stories")
 
 #: The copy of the place file beside a split model.
 PLACES_BESIDE = "places.csv"

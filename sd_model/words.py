@@ -18,6 +18,16 @@ PHRASES = {
     },
     "site_factor_label": {"en": "{label}: factor by site type", "zh": "{label}：按安置点类型的系数"},
     "site_factor_description": {"en": "{label} (relative to the other types).", "zh": "{label}（相对其他类型）。"},
+    "place_factor_label": {"en": "{label}: factor by place", "zh": "{label}：按地区的系数"},
+    "place_factor_description": {"en": "{label} (relative to the other places).", "zh": "{label}（相对其他地区）。"},
+    "place_income_observation": {
+        "en": "Income per relocated person, {place}, {year}",
+        "zh": "{place}{year}年搬迁人口人均收入",
+    },
+    "place_employment_observation": {
+        "en": "Employment rate of relocated labour, {place}, {year}",
+        "zh": "{place}{year}年搬迁劳动力就业率",
+    },
     "site_extra_label": {"en": "{label}: extra at", "zh": "{label}：定向增加于"},
     "site_extra_description": {
         "en": "{label} added at the sites of one type in one place, on top of the province's setting (from the "

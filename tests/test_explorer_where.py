@@ -4,6 +4,8 @@ not split, one line saying how to open the split one."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -73,3 +75,18 @@ def test_the_share_of_futures_meeting_a_target_is_shown_for_every_site(default_t
     grid = at.dataframe[1].value
     assert grid.shape == (3, 4) and ((grid >= 0) & (grid <= 1)).all().all()
     assert at.selectbox(key="where_target").value == "employment"
+
+
+def test_prim_says_in_which_futures_the_weakest_site_misses(default_table):
+    at, _ = default_table
+    grid = at.dataframe[1].value
+    site = at.selectbox(key="where_site")
+    place, kind = site.value.split(",")
+    names = {"hechi": "Hechi", "baise": "Baise", "rest_of_guangxi": "Rest of Guangxi"}
+    types = {"county_seat": "County seat or city", "town": "Town", "industrial_park": "Industrial park",
+             "village": "Central village"}  # fmt: skip
+    assert grid.loc[names[place], types[kind]] == grid.min().min()  # the site meeting it least, first
+    sentence = at.text[-1].value
+    assert sentence.startswith(f"{names[place]} · {types[kind]} misses ")
+    said = float(re.search(r"in (\d+)% of futures", sentence)[1]) / 100
+    assert said == pytest.approx(1 - grid.loc[names[place], types[kind]], abs=0.006)

@@ -15,13 +15,13 @@ from .commands import run_module
 
 HEADER = (
     "place_id,name_en,name_zh,people_relocated,people_source,"
-    "income_per_person,income_source,employed_share,employment_source"
+    "income_per_person,income_period,income_source,employed_share,employment_period,employment_source"
 )
 THREE_COUNTIES = (
     HEADER + "\n"
-    "county_a,County A,甲县,12000,made up for a test,9800,made up,0.62,made up\n"
-    'county_b,County B,乙县,"8,500",made up for a test,,,,\n'
-    "county_c,County C,丙县,4300,made up for a test,11200,made up,,\n"
+    "county_a,County A,甲县,12000,made up for a test,9800,2022,made up,0.62,2021,made up\n"
+    'county_b,County B,乙县,"8,500",made up for a test,,,,,,\n'
+    "county_c,County C,丙县,4300,made up for a test,11200,2021-10/2022-07,made up,,,\n"
 )
 
 
@@ -52,18 +52,32 @@ def test_a_users_own_file_of_three_counties_is_read(tmp_path):
 BAD = [
     ("place_id,name_en\nx,X\n", "row 1: no column 'name_zh'"),
     (HEADER + ",colour\n", "row 1: unknown column 'colour'"),
-    (HEADER + "\ncounty_a,A,甲,100,src\n", "row 2: 5 cells for 9 columns"),
-    (HEADER + "\ncounty_a,A,甲,many,src,,,,\n", "row 2, column people_relocated: 'many' is not a number"),
-    (HEADER + "\ncounty_a,A,甲,12.5,src,,,,\n", "row 2, column people_relocated: '12.5' is not a whole number"),
-    (HEADER + "\ncounty_a,A,甲,100,,,,,\n", "row 2, column people_source: empty"),
+    (HEADER + "\ncounty_a,A,甲,100,src\n", "row 2: 5 cells for 11 columns"),
+    (HEADER + "\ncounty_a,A,甲,many,src,,,,,,\n", "row 2, column people_relocated: 'many' is not a number"),
+    (HEADER + "\ncounty_a,A,甲,12.5,src,,,,,,\n", "row 2, column people_relocated: '12.5' is not a whole number"),
+    (HEADER + "\ncounty_a,A,甲,100,,,,,,,\n", "row 2, column people_source: empty"),
     (
-        HEADER + "\ncounty_a,A,甲,100,src,9000,,,\n",
+        HEADER + "\ncounty_a,A,甲,100,src,9000,2022,,,,\n",
         "row 2, column income_source: empty, but income_per_person is given",
     ),
-    (HEADER + "\ncounty_a,A,甲,100,src,,,1.3,src\n", "row 2, column employed_share: '1.3' is not a share"),
-    (HEADER + "\ncounty_a,A,甲,100,src,,,nan,src\n", "row 2, column employed_share: 'nan' is not a finite number"),
-    (HEADER + "\nCounty A,A,甲,100,src,,,,\n", "row 2, column place_id: 'County A' is not an id"),
-    (HEADER + "\na,A,甲,1,s,,,,\nb,B,乙,2,s,,,,\na,C,丙,3,s,,,,\n", "row 4, column place_id: 'a' appears twice"),
+    (
+        HEADER + "\ncounty_a,A,甲,100,src,9000,last year,src,,,\n",
+        "row 2, column income_period: names no year, but income_per_person is given",
+    ),
+    (
+        HEADER + "\ncounty_a,A,甲,100,src,,,,0.9,,src\n",
+        "row 2, column employment_period: names no year, but employed_share is given",
+    ),
+    (HEADER + "\ncounty_a,A,甲,100,src,,,,1.3,2022,src\n", "row 2, column employed_share: '1.3' is not a share"),
+    (
+        HEADER + "\ncounty_a,A,甲,100,src,,,,nan,2022,src\n",
+        "row 2, column employed_share: 'nan' is not a finite number",
+    ),
+    (HEADER + "\nCounty A,A,甲,100,src,,,,,,\n", "row 2, column place_id: 'County A' is not an id"),
+    (
+        HEADER + "\na,A,甲,1,s,,,,,,\nb,B,乙,2,s,,,,,,\na,C,丙,3,s,,,,,,\n",
+        "row 4, column place_id: 'a' appears twice",
+    ),
     (HEADER + "\n", "no places, only the header"),
     ("", "empty; the first row names the columns"),
     ("=cmd|' /C calc'!A0,__import__('os')\n", "unknown column"),

@@ -21,10 +21,10 @@ from sd_model.paths import ROOT
 #: Provincial outputs that are sums over the sites (Vensim names).
 SUMS = ("relocated population", "labour force", "Employed Labour", "fiscal cost", "Share Capital", "Moved Away")
 
-COUNTIES = """place_id,name_en,name_zh,people_relocated,people_source,income_per_person,income_source
-east,East County,东县,12000,made up for a test,11000,made up for a test
-west,West County,西县,8000,made up for a test,,
-north,North County,北县,5000,made up for a test,,
+COUNTIES = """place_id,name_en,name_zh,people_relocated,people_source,income_per_person,income_period,income_source
+east,East County,东县,12000,made up for a test,11000,2022,made up for a test
+west,West County,西县,8000,made up for a test,,,
+north,North County,北县,5000,made up for a test,,,
 """
 
 
@@ -44,10 +44,44 @@ def _columns(model, vensim_name: str) -> list[str]:
 
 def test_the_shipped_split_model_is_what_the_generator_writes(tmp_path):
     written = split.write_split(out=tmp_path / "relocation_sites.mdl")
-    for name in (split.SPLIT_MDL.name, "model.toml", split.PLACES_BESIDE, "targets.toml"):
+    copies = [f"{folder}/{p.name}" for folder in split.BESIDE_FOLDERS for p in (written.parent / folder).glob("*.toml")]
+    assert len(copies) >= 9
+    for name in (split.SPLIT_MDL.name, "model.toml", split.PLACES_BESIDE, "targets.toml", "calibration.toml", *copies):
         shipped = (split.SPLIT_DIR / name).read_text(encoding="utf-8")
         fresh = (written.parent / name).read_text(encoding="utf-8")
         assert shipped == fresh, f"{name} is stale: python -m sd_model split"
+
+
+def test_the_project_s_scenarios_and_stories_read_on_the_split_model(model):
+    from explorer import stories
+
+    names = sd_model.scenario_names(model)
+    assert "asset_income_reform" in names and names == sd_model.scenario_names()
+    for name in names:
+        scenario = sd_model.load_scenario(name, model)
+        model.validate(scenario.parameters, where=name)
+    found, bad = stories.load_stories(model, split.SPLIT_DIR / "stories")
+    assert found and not bad
+
+
+def test_the_split_model_s_calibration_reads_the_places_own_figures(model):
+    from calibration.observations import calibration_file, read_observations
+
+    observations = {o.name: o for o in read_observations(calibration_file(model), model.output_names)}
+    hechi = observations["hechi_income_per_person_2022"]
+    assert (hechi.role, hechi.output, hechi.year, hechi.value) == ("target", "income_per_capita_by_place[hechi]",
+                                                                   2022, 12_156)  # fmt: skip
+    assert "chinadaily" in hechi.source and hechi.sd == pytest.approx(1215.6)
+    assert "hechi_income_2022" not in observations  # the province against Hechi's figure: replaced
+    assert observations["income_2022"].output == "income_per_capita"  # the province's targets read the province
+
+
+def test_a_place_factor_moves_its_place_and_keeps_the_provincial_mean(model, run):
+    low = model.run({"place_wage_factor[hechi]": 0.7})
+    income = "income_per_capita_by_place[{}]"
+    assert low.loc[2022, income.format("hechi")] < run.loc[2022, income.format("hechi")] * 0.92
+    assert low.loc[2022, income.format("baise")] > run.loc[2022, income.format("baise")]
+    assert low.loc[2022, "income_per_capita"] == pytest.approx(run.loc[2022, "income_per_capita"], rel=0.002)
 
 
 def test_the_split_model_s_metadata_labels_each_site_and_keeps_the_kpis(model):

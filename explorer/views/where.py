@@ -48,8 +48,8 @@ def robustness_by_site(values: dict[str, float], table, types: dict[str, str], l
     targets = {x.name: x for x in compute.cached_targets()}
     if not targets:
         return
-    levers = {p.name: values[p.name] for p in compute.lever_parameters()}
-    shares = compute.cached_site_shares(tuple(sorted(levers.items())))
+    levers = tuple(sorted((p.name, values[p.name]) for p in compute.lever_parameters()))
+    shares = compute.cached_site_futures(levers).shares()
     names = [n for n in targets if n in shares.columns]
     if not names:
         return
@@ -60,7 +60,18 @@ def robustness_by_site(values: dict[str, float], table, types: dict[str, str], l
     grid = where.site_grid(shares[name], table, types, language)
     bars = {c: st.column_config.ProgressColumn(c, format="percent", min_value=0.0, max_value=1.0) for c in grid}
     st.dataframe(grid, column_config=bars, key="where_robust")
-    st.caption(t("where_robust_note", language, n=compute.SITE_FUTURES))
+    source = "posterior" if compute.has_posterior() else "ranges"
+    st.caption(t(f"where_robust_note_{source}", language, n=compute.SITE_FUTURES))
+    sites = list(shares.index)
+    site = st.selectbox(
+        t("where_site", language),
+        sites,
+        index=sites.index(where.worst_site(shares[name])),
+        format_func=lambda s: where.site_name(s, table, types, language),
+        key="where_site",
+    )
+    st.markdown(t("where_prim", language))
+    st.text(compute.cached_site_box(levers, site, name, where.site_name(site, table, types, language), language))
 
 
 show(state.lang())
