@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint browser bench setup clean regression-data sensitivity-data posterior-data robustness-data
+.PHONY: run test lint browser bench setup clean regression-data sensitivity-data posterior-data robustness-data sites-data
 
 setup: $(VENV)/.installed
 
@@ -45,6 +45,11 @@ posterior-data: setup
 
 robustness-data: setup
 	$(PY) -m robustness optimize --bundle
+
+# The model split by site type and place (models/sites/, docs/sites.md), then its posterior.
+sites-data: setup
+	$(PY) -m sd_model split
+	$(PY) -m calibration --mdl models/sites/relocation_sites.mdl --posterior --final-steps 250 --bundle
 
 bench: setup browser
 	$(PY) benchmarks/bench_batch.py

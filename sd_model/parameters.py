@@ -152,20 +152,31 @@ def text(value) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _bounds(entry: dict, row, where: str) -> tuple[float, float]:
-    """A parameter's bounds: ``low`` and ``high`` of its metadata entry where given (they take precedence,
-    for a model whose ``.mdl`` one may not edit), else the ``[low,high]`` range of its ``.mdl`` units."""
+def _bounds(entry: dict, row, where: str, count: int = 1) -> list[tuple[float, float]]:
+    """A parameter's bounds, one pair per element (``count``): ``low`` and ``high`` of its metadata entry
+    where given (they take precedence, for a model whose ``.mdl`` one may not edit; for a subscripted
+    constant either a number for every element or a list of one per element, in the elements' order),
+    else the ``[low,high]`` range of its ``.mdl`` units."""
     if ("low" in entry) != ("high" in entry):
         raise ValueError(f"{where}: parameter {entry['name']!r}: give both low and high, or neither")
     low, high = (entry["low"], entry["high"]) if "low" in entry else row["Limits"]
-    if low is None or high is None or math.isnan(low) or math.isnan(high):
+    lows, highs = (v if isinstance(v, list) else [v] * count for v in (low, high))
+    if len(lows) != count or len(highs) != count:
         raise ValueError(
-            f"{where}: parameter {entry['name']!r}: no [low,high] range for {entry['vensim_name']!r} in the "
-            ".mdl; give low and high in the metadata"
+            f"{where}: parameter {entry['name']!r}: low and high give {len(lows)} and {len(highs)} values "
+            f"for {count} elements"
         )
-    if not low < high:
-        raise ValueError(f"{where}: parameter {entry['name']!r}: low {low:g} must be below high {high:g}")
-    return float(low), float(high)
+    pairs = []
+    for low, high in zip(lows, highs, strict=True):
+        if low is None or high is None or math.isnan(low) or math.isnan(high):
+            raise ValueError(
+                f"{where}: parameter {entry['name']!r}: no [low,high] range for {entry['vensim_name']!r} in the "
+                ".mdl; give low and high in the metadata"
+            )
+        if not low < high:
+            raise ValueError(f"{where}: parameter {entry['name']!r}: low {low:g} must be below high {high:g}")
+        pairs.append((float(low), float(high)))
+    return pairs
 
 
 def build_parameters(
@@ -199,13 +210,13 @@ def build_parameters(
             name = entry["name"]
             raise ValueError(f"{where}: parameter {name!r}: no variable {vensim_name!r} in the model")
         row = rows[vensim_name]
-        low, high = _bounds(entry, row, where)
         description, source = split_comment(text(row["Comment"]))
         units = text(row["Units"])
         if units not in units_zh:
             raise ValueError(f"{where}: [units_zh] has no Chinese form of {units!r} ({entry['name']})")
         cells = elements(vensim_name) if elements is not None else {"": ({}, defaults[vensim_name])}
-        for label, (_, default) in cells.items():
+        bounds = _bounds(entry, row, where, len(cells))
+        for (label, (_, default)), (low, high) in zip(cells.items(), bounds, strict=True):
             suffix = f"[{label}]" if label else ""
             shown = f" ({label.replace(',', ', ')})" if label else ""
             table.append(

@@ -14,16 +14,22 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 #: The kinds a value may be, by name (TOML integers are numbers too; booleans are not).
 KINDS = {
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "number": _number,
     "boolean": lambda v: isinstance(v, bool),
     "list of strings": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "list": lambda v: isinstance(v, list),
     "table": lambda v: isinstance(v, dict),
     "any value": lambda v: True,  # checked by the reader (a parameter's value: the model validates it)
+    "number or list of numbers": lambda v: _number(v) or (isinstance(v, list) and all(_number(x) for x in v)),
     "integer or string": lambda v: isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)),
 }
 
@@ -161,8 +167,8 @@ MODEL = Table(
                     "label_zh": TEXT,
                     "description_zh": Key("string"),
                     "slider_step": Key("number"),
-                    "low": Key("number"),
-                    "high": Key("number"),
+                    "low": Key("number or list of numbers"),  # a list: one per element of a subscripted constant
+                    "high": Key("number or list of numbers"),
                     "costs_public_money": Key("boolean"),
                 }
             ),
@@ -284,5 +290,21 @@ STORY_STEP = Table(
         "text_zh": TEXT,
         "parameters": Table(values="any value"),
         "locked": Key("list"),
+    }
+)
+
+#: A workshop room file (``workshop.room_file``): what teams may move, the rounds and the roles.
+ROOM = Table(
+    {
+        "title_en": Key("string", required=True),
+        "title_zh": Key("string", required=True),
+        "language": Key("string"),
+        "story": Key("string"),
+        "levers": Key("list of strings", required=True),
+        "rounds": Tables(
+            Table({"year": Key("integer", required=True), "label_en": Key("string"), "label_zh": Key("string")}),
+            required=True,
+        ),
+        "roles": Tables(Table({"id": Key("string", required=True), "label_en": TEXT, "label_zh": TEXT})),
     }
 )

@@ -52,7 +52,7 @@ class Sites:
     weights: dict[str, str]
     source_model: Path
     weight_bounds: tuple[float, float]
-    factor_bounds: tuple[float, float]
+    factor_range: tuple[float, float]
     targeted: list[dict]
     place_factors: list[dict] = ()
     place_factor_bounds: tuple[float, float] = (1.0, 1.0)
@@ -73,6 +73,8 @@ def read_sites(path: str | Path = SITES_FILE) -> Sites:
     for f in doc["factors"]:
         if len(f["values"]) != len(types):
             raise SplitError(f"{path.name}: factor {f['name']!r}: {len(f['values'])} values, {len(types)} site types")
+        if not all(v > 0 for v in f["values"]):
+            raise SplitError(f"{path.name}: factor {f['name']!r}: every value must be above 0, got {f['values']}")
     return Sites(
         types,
         doc["factors"],
@@ -82,7 +84,7 @@ def read_sites(path: str | Path = SITES_FILE) -> Sites:
         doc.get("weights", {}),
         path.parent / doc["source_model"],
         tuple(doc["weight_bounds"]),
-        tuple(doc["factor_bounds"]),
+        tuple(doc["factor_range"]),
         doc.get("targeted", []),
         doc.get("place_factors", []),
         tuple(doc.get("place_factor_bounds", (1.0, 1.0))),
@@ -216,6 +218,8 @@ def _metadata(doc: dict | None, sites: Sites, renamed: dict[str, str], dropped: 
                 "vensim_name": f["name"],
                 "kind": "uncertainty",
                 "theme": "assumptions",
+                "low": [_round(v * sites.factor_range[0]) for v in f["values"]],
+                "high": [_round(v * sites.factor_range[1]) for v in f["values"]],
             }
             | _words("site_factor_label", "site_factor_description", f)
         )
@@ -250,6 +254,11 @@ def _metadata(doc: dict | None, sites: Sites, renamed: dict[str, str], dropped: 
             added.append(entry)
     doc["outputs"] = doc["outputs"] + added
     return doc
+
+
+def _round(value: float) -> float:
+    """A bound as written in the metadata: 12 significant digits (0.5 * 1.1 is 0.55, not 0.55000000000000004)."""
+    return float(f"{value:.12g}")
 
 
 def _levels(metadata: dict | None) -> set[str]:
@@ -390,8 +399,8 @@ def _site_equations(sites: Sites, places) -> list[str]:
                 f"{f['name']}[site type]",
                 ", ".join(_num(v) for v in f["values"]),
                 units="dmnl",
-                low=sites.factor_bounds[0],
-                high=sites.factor_bounds[1],
+                low=min(f["values"]) * sites.factor_range[0],
+                high=max(f["values"]) * sites.factor_range[1],
                 comment=f"{f['label_en']} at each type of site relative to the others "
                 f"({', '.join(f['constants'])}). Uncertainty. Source: {f['basis']}",
             )

@@ -126,3 +126,16 @@ def test_models_readme_table_is_current():
     assert markdown_table(parameter_frame()) in readme, (
         "run `python -m sd_model params --format markdown` and paste into models/README.md"
     )
+
+
+def test_bounds_of_a_subscripted_constant_one_pair_per_element_or_a_clear_error():
+    from sd_model.parameters import _bounds
+
+    row = {"Limits": (0.0, 9.0)}
+    entry = {"name": "f", "vensim_name": "f", "low": [0.5, 1.0], "high": [2.0, 4.0]}
+    assert _bounds(entry, row, "m.toml", 2) == [(0.5, 2.0), (1.0, 4.0)]
+    assert _bounds({"name": "f", "vensim_name": "f"}, row, "m.toml", 2) == [(0.0, 9.0), (0.0, 9.0)]
+    with pytest.raises(ValueError, match=r"m.toml: parameter 'f': low and high give 2 and 2 values for 3 elements"):
+        _bounds(entry, row, "m.toml", 3)
+    with pytest.raises(ValueError, match="low 4 must be below high 2"):
+        _bounds(entry | {"low": [4.0, 1.0]}, row, "m.toml", 2)

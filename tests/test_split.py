@@ -89,6 +89,8 @@ def test_the_split_model_s_metadata_labels_each_site_and_keeps_the_kpis(model):
     weight = model.parameter_table["site_type_weight[village]"]
     assert (weight.kind, weight.low, weight.high, weight.default) == ("uncertainty", 0.02, 0.7, 0.15)
     assert weight.label_en.endswith("(village)")
+    jobs = {kind: model.parameter_table[f"site_jobs_factor[{kind}]"] for kind in ("village", "industrial_park")}
+    assert [(p.low, p.default, p.high) for p in jobs.values()] == [(0.25, 0.5, 1.0), (0.8, 1.6, 3.2)]  # half to twice
     outputs = {o.name: o for o in model.outputs}
     rate = outputs["employment_rate_by_site[baise,town]"]
     assert rate.per_person and rate.label_en == "Employment rate of relocated labour by site (baise, town)"
@@ -224,3 +226,14 @@ def test_a_sites_file_that_does_not_fit_the_model_is_refused(tmp_path):
     (tmp_path / "sites.toml").write_text(text, encoding="utf-8")
     with pytest.raises(split.SplitError, match="'origin land kep', which is not an equation of the model"):
         split.split_text(sites_file=tmp_path / "sites.toml")
+
+
+def test_the_split_model_s_bundled_posterior_is_its_own(model):
+    from calibration.posterior import posterior_dir, posterior_draws
+
+    assert posterior_dir(model) == split.SPLIT_DIR / "posterior"
+    draws = posterior_draws(200, 0, model=model)  # refuses a posterior of another model (its digest)
+    assert {"place_wage_factor[hechi]", "site_jobs_factor[village]"} <= set(draws.columns)
+    village, drawn = model.parameter_table["site_jobs_factor[village]"], draws["site_jobs_factor[village]"]
+    assert village.low <= drawn.min() and drawn.max() <= village.high
+    assert draws["place_wage_factor[hechi]"].median() < 1  # Hechi's own income, below the province's
