@@ -102,24 +102,30 @@ class Kernel:
     path: Path
     backend: str = "numba"
 
-    def run(self, c: dict, s: dict, t0: float, dt: float, steps: int, per_save: int, out: np.ndarray) -> None:
-        """Run the kernel on the constants ``c`` and states ``s`` of the NumPy loop, filling ``out``."""
+    def run(self, c: dict, s: dict, t0: float, dt: float, steps: int, per_save: int, out: np.ndarray,
+            states: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """Run the kernel on the constants ``c`` and states ``s`` of the NumPy loop (or the packed
+        ``states`` ``(runs, columns)`` of an earlier run's end), filling ``out``; the states at the end,
+        packed (a later round starts from them)."""
         n = out.shape[1]
         for key, length in self.checks:
             if len(s[key]) != length:
                 raise NotImplementedError(
                     f"{key}: PySD set its order to {len(s[key])}; the loop was generated for {length}"
                 )
-        C, S = _pack(c, self.constants, n), _pack(s, self.states, n)
+        C = _pack(c, self.constants, n)
+        S = _pack(s, self.states, n) if states is None else np.array(states, dtype=float, order="C")
+        if S.shape != (n, sum(block_size(b) for b in self.states)):
+            raise ValueError(f"states of shape {S.shape} for {n} runs of this kernel")
         args = (C, S, float(t0), float(dt), int(steps), int(per_save), out)
         if n < PARALLEL_MIN:
             self.serial(*args)
-            return
-        if self.backend == "llvm":  # its own pool of threads, each on its own rows
+        elif self.backend == "llvm":  # its own pool of threads, each on its own rows
             self.function(*args)
-            return
-        with _launch_lock:  # Numba's workqueue threads run one parallel launch at a time
-            self.function(*args)
+        else:
+            with _launch_lock:  # Numba's workqueue threads run one parallel launch at a time
+                self.function(*args)
+        return S
 
 
 def _pack(values: dict, blocks: tuple[Block, ...], n: int) -> np.ndarray:

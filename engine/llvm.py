@@ -286,7 +286,9 @@ def _run_one(module, traced: Trace, tables, interp) -> ir.Function:
     b.store(b.add(step, ir.Constant(I64, 1)), step_slot)
     b.branch(loop)
 
-    b.position_at_end(done)
+    b.position_at_end(done)  # the final states, written back: a later round (Model.run_rounds) starts from them
+    for j in traced.updates:
+        b.store(b.load(slots[j]), b.gep(S, [b.add(row_s, ir.Constant(I64, j))]))
     b.ret_void()
     return function
 

@@ -17,6 +17,7 @@ Nothing outside this module reads PySD's private attributes. It depends only on
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
@@ -322,6 +323,45 @@ class Engine:
             kernel.run(constants, states, initial, time_step, steps, per_save, result)
         else:
             loop(constants, states, initial, time_step, steps, per_save, result)
+        return result
+
+    def run_segments(self, n: int, segments: Sequence[tuple[float, Mapping]], final_time: float,
+                     time_step: float) -> np.ndarray:  # fmt: skip
+        """Run ``n`` runs whose constants change at given times, as in Vensim's game mode: each segment
+        ``(start, values)`` runs from its start time (the first: INITIAL TIME; each a saved time) to the
+        next one's with its values, from the states the one before ended with. At a segment's start the
+        saved row is the later segment's (its auxiliaries computed with its values, as PySD returns a run
+        continued with ``initial_condition="current"``). The compiled kernel only.
+
+        Returns
+        -------
+        numpy.ndarray
+            As :meth:`run`.
+        """
+        initial = self.control["initial_time"]
+        steps_all, per_save, rows = self.saves(final_time, time_step)
+        starts = [float(start) for start, _ in segments]
+        if not segments or abs(starts[0] - initial) > 1e-9:
+            raise ValueError(f"the first segment starts at INITIAL TIME ({initial:g})")
+        first = [round((start - initial) / time_step) for start in starts] + [steps_all]
+        for start, step in zip(starts[1:], first[1:-1], strict=True):
+            if step % per_save or abs(initial + step * time_step - start) > 1e-6 or not 0 < step < steps_all:
+                raise ValueError(f"a segment starts at {start:g}: not a saved time inside the run")
+        if any(b <= a for a, b in itertools.pairwise(first)):
+            raise ValueError("segments must start at increasing times")
+        result = np.empty((len(self.columns), n, rows))
+        packed = None
+        for i, (start, values) in enumerate(segments):
+            constants, states, orders = self._initialise(values, final_time, time_step)
+            loop, source = self._compiled_loop(orders)
+            kernel = self._kernel(source, loop.__globals__, constants, states)
+            if kernel is None:
+                raise NotImplementedError("runs in rounds need the compiled engine; this model runs in the NumPy loop")
+            steps = first[i + 1] - first[i]
+            out = np.empty((len(self.columns), n, steps // per_save + 1))
+            packed = kernel.run(constants, states, start, time_step, steps, per_save, out, states=packed)
+            row = first[i] // per_save
+            result[:, :, row : row + out.shape[2]] = out  # the next segment overwrites the row at its start
         return result
 
     def _kernel(self, source: str, names: dict, constants: dict, states: dict):

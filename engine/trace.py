@@ -497,6 +497,7 @@ def kernel_body(trace: Trace) -> tuple[list[str], list[str]]:
     body += [f"        _u{j} = {writer.ref(v)}" for j, v in trace.updates.items()]
     body += [f"        _s{j} = _u{j}" for j in trace.updates]
     body.append("        t = t + dt")
+    body += [f"    S[r, {j}] = _s{j}" for j in trace.updates]  # the final states: a later round starts from them
     tables = []
     for i, (xs, ys) in enumerate(trace.tables):
         tables.append(f"_tx{i} = np.array({[float(x) for x in xs]!r}, dtype=np.float64)")

@@ -554,6 +554,53 @@ class Model:
         table = np.column_stack([result[name][0] for name in self.output_names])  # one block: a fast frame
         return pd.DataFrame(table, index=self._time_index(final_time, time_step), columns=self._column_index())
 
+    def run_rounds(self, rounds, *, final_time=None, time_step=None) -> pd.DataFrame:
+        """Simulate the model once with settings that change at given years, as in Vensim's game mode:
+        each round's parameters act from the start of its year on the state the rounds before left.
+
+        Parameters
+        ----------
+        rounds : sequence of (year, mapping)
+            The first round's year is ignored (it acts from the start); a later round's parameters act
+            from the start of its year (time ``year - 1`` on a ``year`` axis, where the value at year Y
+            is the state at the end of Y), each mapping complete in itself (parameters not given keep
+            their defaults, not the round before's).
+        final_time, time_step
+            As in :meth:`run`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            As :meth:`run`; from a round's start its rows are that round's (its auxiliaries computed with
+            its parameters), as PySD returns a run continued with ``initial_condition="current"``.
+
+        Raises
+        ------
+        ValueError
+            For a bad parameter (naming the round), years not rising inside the run, or a round's start
+            that is not a saved time.
+        """
+        final_time, time_step = self.check_controls(final_time, time_step)
+        times = self.times(final_time, time_step)
+        offset = 1 if self.time_name == "year" else 0
+        segments = []
+        for i, (year, params) in enumerate(rounds):
+            values = self.validate(params, where=f"round {i + 1}")
+            start = float(times[0]) if i == 0 else float(year) - offset
+            if i and not times[0] < start <= times[-1]:
+                span = f"{times[0] + offset:g}-{times[-1]:g}"
+                raise ValueError(f"round {i + 1}: year {year} is not inside the run ({span})")
+            segments.append((start, _engine_values(self.engine, self.spec.slots, values, 1)))
+        if not segments:
+            raise ValueError("give at least one round")
+        result = self.engine.run_segments(1, segments, final_time, time_step)
+        index = {name: i for i, name in enumerate(self.output_names)}
+        values = {name: result[index[name]] for name in self.output_names}
+        if self.population_output is not None:
+            self.mask_nobody(values, result[index[self.population_output]])
+        table = np.column_stack([values[name][0] for name in self.output_names])
+        return pd.DataFrame(table, index=self._time_index(final_time, time_step), columns=self._column_index())
+
     @functools.lru_cache(maxsize=8)  # noqa: B019 (a model lives as long as the process: load_model keeps it)
     def _time_index(self, final_time: float, time_step: float) -> pd.Index:
         """The saved times as a frame's index (immutable, so shared by every run's frame)."""
