@@ -25,7 +25,7 @@ PAGE_ICON = "🏘️"  # the project's icon: a resettlement site
 def pages(language: str) -> dict[str, st.Page]:
     """One page per view, its address the view's name (``/compare``); the first is the default."""
     icons = {"explore": "tune", "compare": "compare_arrows", "workshop": "co_present", "model": "account_tree",
-             "sensitivity": "leaderboard", "robustness": "shield", "where": "map"}  # fmt: skip
+             "sensitivity": "leaderboard", "robustness": "shield", "where": "map", "room": "groups"}  # fmt: skip
     return {
         view: st.Page(
             f"{VIEWS_DIR}/{view}.py",
@@ -160,6 +160,8 @@ def main() -> None:
     if message:
         getattr(st, message[0])(message[1])
     page.run()
+    if view in state.OWN_FRAME:  # the workshop room: its own sliders, its address its own
+        return
     # The sidebar's widgets already hold their values: drawing them after the main area lets the
     # cards and charts reach the browser first (Streamlit places the sidebar wherever it is drawn).
     sidebar(view)

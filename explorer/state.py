@@ -17,7 +17,9 @@ from .compute import band_sources, cached_scenarios, cached_stories, default_sho
 from .i18n import LANGUAGES, t
 
 #: The views, in navigation order; the first is the default page. Each is ``explorer/views/NAME.py``.
-VIEWS = ("explore", "compare", "workshop", "model", "sensitivity", "robustness", "where")
+VIEWS = ("explore", "compare", "workshop", "model", "sensitivity", "robustness", "where", "room")
+#: Views with their own controls and address: no sidebar of sliders, the query string left as it is.
+OWN_FRAME = ("room",)
 
 
 def key(name: str) -> str:

@@ -6,7 +6,7 @@ import math
 
 from sd_model.parameters import Parameter, ParameterError, unknown_name_message
 
-RESERVED = ("preset", "lang", "view", "story")
+RESERVED = ("preset", "lang", "view", "story", "room", "key", "screen")  # the last three: the workshop room
 
 
 def parse_query(

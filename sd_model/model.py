@@ -581,25 +581,32 @@ class Model:
             that is not a saved time.
         """
         final_time, time_step = self.check_controls(final_time, time_step)
+        checked = [(year, self.validate(params, where=f"round {i + 1}")) for i, (year, params) in enumerate(rounds)]
+        values = self.evaluate_rounds(1, checked, self.output_names, final_time, time_step)
+        table = np.column_stack([values[name][0] for name in self.output_names])
+        return pd.DataFrame(table, index=self._time_index(final_time, time_step), columns=self._column_index())
+
+    def evaluate_rounds(self, n: int, rounds, outputs: Sequence[str], final_time: float,
+                        time_step: float) -> dict[str, np.ndarray]:  # fmt: skip
+        """:meth:`evaluate` for runs in rounds (:meth:`run_rounds`): ``rounds`` is a sequence of (year,
+        checked columns: parameter name to an array of shape ``(n,)`` or a float)."""
         times = self.times(final_time, time_step)
         offset = 1 if self.time_name == "year" else 0
         segments = []
-        for i, (year, params) in enumerate(rounds):
-            values = self.validate(params, where=f"round {i + 1}")
+        for i, (year, columns) in enumerate(rounds):
             start = float(times[0]) if i == 0 else float(year) - offset
             if i and not times[0] < start <= times[-1]:
                 span = f"{times[0] + offset:g}-{times[-1]:g}"
                 raise ValueError(f"round {i + 1}: year {year} is not inside the run ({span})")
-            segments.append((start, _engine_values(self.engine, self.spec.slots, values, 1)))
+            segments.append((start, _engine_values(self.engine, self.spec.slots, columns, n)))
         if not segments:
             raise ValueError("give at least one round")
-        result = self.engine.run_segments(1, segments, final_time, time_step)
+        result = self.engine.run_segments(n, segments, final_time, time_step)
         index = {name: i for i, name in enumerate(self.output_names)}
-        values = {name: result[index[name]] for name in self.output_names}
+        values = {name: result[index[name]] for name in outputs}
         if self.population_output is not None:
             self.mask_nobody(values, result[index[self.population_output]])
-        table = np.column_stack([values[name][0] for name in self.output_names])
-        return pd.DataFrame(table, index=self._time_index(final_time, time_step), columns=self._column_index())
+        return values
 
     @functools.lru_cache(maxsize=8)  # noqa: B019 (a model lives as long as the process: load_model keeps it)
     def _time_index(self, final_time: float, time_step: float) -> pd.Index:

@@ -1,0 +1,231 @@
+"""The workshop room's data for the explorer: the room files beside the model, the database, and what a
+proposal does (its run through the rounds the room adopted, its KPIs, cost and share of futures meeting
+the targets), and the room's exports (a CSV of every submission, each proposal as a scenario TOML, a
+one-page HTML report). The rules of the room are :mod:`workshop.rooms`; the page is ``views/room.py``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+import tomli_w
+import vl_convert
+import xarray as xr
+
+from robustness.experiments import futures
+from robustness.targets import margins
+from sd_model.paths import beside
+from workshop import rooms
+from workshop.room_file import RoomFile, parse_room_file
+from workshop.store import open_store
+
+from . import compute
+from .i18n import t
+
+#: Futures a proposal is scored in (posterior draws where the model has a posterior, else the full ranges).
+ROOM_FUTURES = 100
+#: How often the room's screen asks the database for new proposals (seconds).
+REFRESH = 1.0
+
+
+@st.cache_resource(show_spinner=False)
+def store():
+    """The session factory of the workshop database (``SD_WORKSHOP_DB``, else the SQLite file)."""
+    return open_store()
+
+
+def rooms_dir() -> Path:
+    """The room files of the model: ``rooms/`` beside its ``.mdl`` (``models/rooms/`` for the project's)."""
+    return beside(compute.model().mdl_file, "rooms")
+
+
+def room_files() -> dict[str, Path]:
+    folder = rooms_dir()
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def checked_room_file(text: str) -> RoomFile:
+    """A room's file, as kept with the room, checked again against the model (it may have changed)."""
+    return parse_room_file(text, compute.model(), "room file")
+
+
+def round_settings(room_file: RoomFile, adopted: dict[int, dict], round_number: int, levers: dict[str, float]):
+    """The settings of each round up to ``round_number`` (year, parameters): the model's defaults (the
+    policy year at round 1's year), each adopted round's levers on top of the rounds before, and
+    ``levers`` for the round being proposed."""
+    model = compute.model()
+    settings = {"policy_year": float(room_file.rounds[0].year)} if "policy_year" in model.parameter_table else {}
+    out = []
+    for k in range(1, round_number + 1):
+        settings = settings | (adopted.get(k, {}) if k < round_number else levers)
+        out.append((room_file.rounds[k - 1].year, dict(settings)))
+    return out
+
+
+def rounds_key(room_file: RoomFile, adopted: dict[int, dict], round_number: int, levers: dict[str, float]) -> tuple:
+    """:func:`round_settings` as a hashable key of :func:`score`."""
+    settings = round_settings(room_file, adopted, round_number, levers)
+    return tuple((year, tuple(sorted(params.items()))) for year, params in settings)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A proposal's run and scores: the run (a frame as ``Model.run``'s), its KPIs at the headline year,
+    its cost (the targets file's cost output at the final time, or NaN) and the share of futures meeting
+    every target (NaN without targets)."""
+
+    run: pd.DataFrame
+    kpis: dict[str, float]
+    cost: float
+    robust: float
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def score(rounds_key: tuple) -> Scored:
+    """Run a proposal through its rounds (``rounds_key``: ((year, ((name, value), ...)), ...)) and score it."""
+    model = compute.model()
+    rounds = [(year, dict(items)) for year, items in rounds_key]
+    run = model.run_rounds(rounds)
+    year = compute.headline_time()
+    kpis = {k: float(run.loc[year, k]) for k in model.kpis or compute.default_shown()}
+    cost_name = compute.cost_output()
+    cost = float(run[cost_name].iloc[-1]) if cost_name else float("nan")
+    return Scored(run, kpis, cost, robust_share(rounds))
+
+
+def robust_share(rounds) -> float:
+    """Share of :data:`ROOM_FUTURES` futures in which the proposal meets every target of the targets file."""
+    targets = compute.cached_targets()
+    if not targets or not compute.has_futures():
+        return float("nan")
+    model = compute.model()
+    worlds = futures(ROOM_FUTURES, 0, prior=not compute.has_posterior(), model=model)
+    columns = {name: worlds[name].to_numpy() for name in worlds.columns}
+    final_time, time_step = model.check_controls(None, None)
+    outputs = sorted({o for x in targets for o in x.outputs()})
+    batch = [(year, {**params, **columns}) for year, params in rounds]
+    values = model.evaluate_rounds(ROOM_FUTURES, batch, outputs, final_time, time_step)
+    axis = model.time_name
+    data = xr.Dataset({k: (("run", axis), v) for k, v in values.items()}, coords={axis: model.times()})
+    policy = np.full(ROOM_FUTURES, float(rounds[0][1].get("policy_year", model.times()[0])))
+    met = (margins(data, targets, policy) >= 0).all(axis=1)
+    return float(met.mean())
+
+
+def proposals_frame(proposals, room_file: RoomFile, vote_counts: dict[int, int], language: str) -> pd.DataFrame:
+    """One row a team's latest proposal: team, role, the KPIs, cost, share of futures, votes, rationale."""
+    labels = compute.labels(language)
+    rows = []
+    for team, sub in proposals:
+        role = room_file.role(team.role)
+        row = {t("room_team", language): team.name, t("room_role", language): role.label(language) if role else ""}
+        row |= {labels.get(k, k): v for k, v in sub.kpis.items() if k not in ("cost", "robust")}
+        row[t("room_cost", language)] = sub.kpis.get("cost", float("nan"))
+        row[t("room_robust", language)] = sub.kpis.get("robust", float("nan"))
+        row[t("room_votes", language)] = vote_counts.get(team.id, 0)
+        row[t("room_rationale", language)] = sub.rationale
+        row["_id"] = sub.id
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str) -> alt.LayerChart:
+    """One KPI: a bar a team, the baseline (the room's adopted settings) as a rule."""
+    frame = pd.DataFrame([{"team": team.name, "value": sub.kpis.get(kpi, np.nan)} for team, sub in proposals])
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("team:N", title=None, sort=None), y=alt.Y("value:Q", title=title), tooltip=["team:N", "value:Q"]
+        )
+    )
+    if kpi not in baseline:
+        return bars.properties(height=220, title=title)
+    rule = alt.Chart(pd.DataFrame({"value": [baseline[kpi]]})).mark_rule(strokeDash=[6, 4]).encode(y="value:Q")
+    return (bars + rule).properties(height=220, title=title)
+
+
+def export_csv(session, room) -> bytes:
+    """Every submission of the room (revisions and deleted ones too), one row each."""
+    rows = []
+    for team, sub in rooms.submissions(session, room):
+        rows.append(
+            {
+                "submission": sub.id,
+                "time": sub.created.isoformat(),
+                "round": sub.round,
+                "team": team.name,
+                "role": team.role or "",
+                "deleted": sub.deleted,
+                "model_digest": sub.model_digest,
+                "rationale": sub.rationale,
+                **{f"lever:{k}": v for k, v in sub.levers.items()},
+                **{f"kpi:{k}": v for k, v in sub.kpis.items()},
+            }
+        )
+    return pd.DataFrame(rows).to_csv(index=False).encode("utf-8")
+
+
+def export_scenarios(session, room, room_file: RoomFile) -> bytes:
+    """A zip of scenario TOML files, one a team's latest proposal a round (the explorer opens each; a
+    later round's file holds the settings it acts with, on top of the rounds adopted before it)."""
+    adopted = {k: s.levers for k, s in rooms.adopted(session, room).items()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for k in range(1, room.current_round + 1):
+            for team, sub in rooms.proposals(session, room, k):
+                settings = round_settings(room_file, adopted, k, sub.levers)[-1][1]
+                name = f"round{k}_team{team.id}"
+                doc = {
+                    "name": name,
+                    "title_en": f"{room_file.title_en}: round {k}, {team.name}",
+                    "title_zh": f"{room_file.title_zh}：第{k}轮，{team.name}",
+                    "description_en": f"Proposal of {team.name} in round {k}: the settings it acts with from "
+                    f"{room_file.rounds[k - 1].year}, the rounds adopted before included.",
+                    "description_zh": f"{team.name}第{k}轮的方案：自{room_file.rounds[k - 1].year}年起的设定"
+                    "（含此前各轮通过的方案）。",
+                    "parameters": settings,
+                }
+                archive.writestr(f"{name}.toml", tomli_w.dumps(doc))
+    return buffer.getvalue()
+
+
+def export_report(session, room, room_file: RoomFile, language: str) -> bytes:
+    """A one-page HTML report for the minutes: each round's proposals (as text), votes and the adopted one,
+    with the KPI charts of the current round (Vega-Lite, drawn by the browser)."""
+    adopted = rooms.adopted(session, room)
+    parts = [f"<h1>{html.escape(room_file.title(language))}</h1>"]
+    for k in range(1, room.current_round + 1):
+        proposals = rooms.proposals(session, room, k)
+        frame = proposals_frame(proposals, room_file, rooms.votes(session, room, k), language)
+        frame = frame.drop(columns="_id", errors="ignore")
+        parts.append(f"<h2>{html.escape(room_file.rounds[k - 1].label(language))}</h2>")
+        parts.append(frame.to_html(index=False, escape=True, float_format=lambda x: f"{x:,.4g}"))
+        if k in adopted:
+            team = next((tm.name for tm, s in proposals if s.id == adopted[k].id), "?")
+            parts.append(f"<p><b>{html.escape(t('room_adopted', language, team=team))}</b></p>")
+    current = rooms.proposals(session, room)
+    labels = compute.labels(language)
+    for kpi in compute.model().kpis or []:  # drawn here as SVG: the report opens offline
+        chart = kpi_chart(current, {}, kpi, labels.get(kpi, kpi))
+        parts.append(vl_convert.vegalite_to_svg(chart.to_json()))
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px}"
+    )
+    head = f'<meta charset="utf-8"><title>{html.escape(room_file.title(language))}</title><style>{style}</style>'
+    return f"<!doctype html><html><head>{head}</head><body>{''.join(parts)}</body></html>".encode()
+
+
+def room_error(language: str, err: Exception) -> None:
+    """A refused request: one warning line, never a traceback."""
+    st.warning(t("room_refused", language, error=str(err)))

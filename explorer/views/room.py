@@ -1,0 +1,233 @@
+"""The workshop room: create a room, join it as a team and propose, the room's screen, the facilitator's
+controls. The address says which: ``/room`` (create), ``/room?room=CODE`` (a participant),
+``/room?room=CODE&screen=1`` (the projector), ``/room?room=CODE&key=TOKEN`` (the facilitator)."""
+
+import uuid
+
+import streamlit as st
+
+from explorer import compute, room, state
+from explorer.i18n import t
+from explorer.widgets import parameter_slider
+from workshop import rooms
+from workshop.room_file import RoomFileError, parse_room_file
+
+
+def create(language: str) -> None:
+    st.header(t("room_create", language))
+    st.caption(t("room_create_note", language))
+    files = room.room_files()
+    chosen = st.selectbox(t("room_file", language), list(files), key="room_file_choice") if files else None
+    upload = st.file_uploader(t("room_upload", language), type=["toml"], key="room_upload")
+    if not st.button(t("room_create_button", language), key="room_create_button", type="primary"):
+        return
+    try:
+        raw = upload.getvalue() if upload is not None else files[chosen].read_bytes()
+        room_file = parse_room_file(raw, compute.model(), upload.name if upload is not None else f"{chosen}.toml")
+        with room.store()() as session:
+            created = rooms.create_room(session, room_file, compute.model().digest)
+    except (RoomFileError, rooms.RoomError, OSError, KeyError) as err:
+        room.room_error(language, err)
+        return
+    st.success(t("room_created", language, code=created.code))
+    st.markdown(t("room_links", language))
+    st.code(f"/room?room={created.code}&key={created.token}", language=None)
+    st.code(f"/room?room={created.code}", language=None)
+    st.code(f"/room?room={created.code}&screen=1", language=None)
+
+
+def open_room(code, language: str):
+    """The room and its checked file, or a warning (and None) for a code that names no room."""
+    try:
+        with room.store()() as session:
+            found = st.session_state.setdefault("_join_guard", rooms.JoinGuard()).room(
+                session, st.session_state.setdefault("_browser", uuid.uuid4().hex), code
+            )
+        return found, room.checked_room_file(found.room_file)
+    except (rooms.RoomError, RoomFileError) as err:
+        room.room_error(language, err)
+        return None, None
+
+
+def participant(code, language: str) -> None:
+    found, room_file = open_room(code, language)
+    if found is None:
+        return
+    st.header(room_file.title(language))
+    team_key = f"team_{found.code}"
+    if team_key not in st.session_state:
+        join(found, room_file, team_key, language)
+        return
+    team_id, token = st.session_state[team_key]
+    with room.store()() as session:
+        current = session.get(type(found), found.id)
+        try:
+            team = rooms.team_of(session, current, team_id, token)
+        except rooms.RoomError as err:
+            room.room_error(language, err)
+            return
+        adopted = {k: s.levers for k, s in rooms.adopted(session, current).items()}
+        mine = next((s for tm, s in rooms.proposals(session, current) if tm.id == team.id), None)
+        others = [(tm, s) for tm, s in rooms.proposals(session, current) if tm.id != team.id]
+    this_round = room_file.rounds[current.current_round - 1]
+    st.subheader(t("room_you", language, team=team.name, label=this_round.label(language)))
+    if not current.round_open:
+        st.info(t("room_closed", language, n=current.current_round))
+        return
+    levers = proposal_sliders(room_file, adopted, current.current_round, mine, language)
+    scored = room.score(room.rounds_key(room_file, adopted, current.current_round, levers))
+    baseline = room.score(room.rounds_key(room_file, adopted, current.current_round, {}))  # the room's settings so far
+    labels = compute.labels(language)
+    columns = st.columns(len(scored.kpis) + 1)
+    for column, (kpi, value) in zip(columns, scored.kpis.items(), strict=False):
+        column.metric(labels.get(kpi, kpi), f"{value:,.4g}", f"{value - baseline.kpis[kpi]:+,.3g}")
+    columns[-1].metric(t("room_robust", language), f"{scored.robust:.0%}", f"{scored.robust - baseline.robust:+.0%}")
+    rationale = st.text_area(
+        t("room_rationale", language), max_chars=rooms.MAX_RATIONALE, key=f"rationale_{found.code}"
+    )
+    if st.button(t("room_submit", language), key="room_submit", type="primary"):
+        kpis = scored.kpis | {"cost": scored.cost, "robust": scored.robust}
+        try:
+            with room.store()() as session:
+                current = session.get(type(found), found.id)
+                team = rooms.team_of(session, current, team_id, token)
+                digest = compute.model().digest
+                rooms.submit(session, current, team, levers, rationale, kpis, digest, key=uuid.uuid4().hex)
+            st.success(t("room_submitted", language))
+        except rooms.RoomError as err:
+            room.room_error(language, err)
+    if others:
+        st.subheader(t("room_vote", language))
+        choice = st.radio(t("room_vote_for", language), [tm.id for tm, _ in others],
+                          format_func={tm.id: tm.name for tm, _ in others}.get, key="room_vote_choice")  # fmt: skip
+        if st.button(t("room_vote_button", language), key="room_vote_button"):
+            try:
+                with room.store()() as session:
+                    current = session.get(type(found), found.id)
+                    rooms.vote(session, current, rooms.team_of(session, current, team_id, token), choice)
+                st.success(t("room_voted", language))
+            except rooms.RoomError as err:
+                room.room_error(language, err)
+
+
+def join(found, room_file, team_key: str, language: str) -> None:
+    st.subheader(t("room_join", language))
+    name = st.text_input(t("room_team", language), max_chars=rooms.MAX_TEAM_NAME, key="room_team_name")
+    roles = {r.id: r.label(language) for r in room_file.roles}
+    role = (
+        st.selectbox(t("room_role", language), list(roles), format_func=roles.get, key="room_role") if roles else None
+    )
+    if st.button(t("room_join_button", language), key="room_join_button", type="primary"):
+        try:
+            with room.store()() as session:
+                joined = rooms.join(session, session.get(type(found), found.id), room_file, name, role)
+        except rooms.RoomError as err:
+            room.room_error(language, err)
+            return
+        st.session_state[team_key] = (joined.team_id, joined.token)
+        st.rerun()
+
+
+def proposal_sliders(room_file, adopted: dict, round_number: int, mine, language: str) -> dict[str, float]:
+    """The sliders of the levers the room lets teams move, starting from the team's last proposal this
+    round, else the settings the room adopted before."""
+    table = compute.model().parameter_table
+    start = {}
+    for k in range(1, round_number):
+        start |= adopted.get(k, {})
+    if mine is not None:
+        start |= mine.levers
+    levers = {}
+    for name in room_file.levers:
+        key = state.key(name)
+        if key not in st.session_state:
+            st.session_state[key] = float(start.get(name, table[name].default))
+        parameter_slider(table[name], set(), language)
+        levers[name] = float(st.session_state[key])
+    return levers
+
+
+def screen(code, language: str, facilitator_token=None) -> None:
+    found, room_file = open_room(code, language)
+    if found is None:
+        return
+    if facilitator_token is not None:
+        try:
+            with room.store()() as session:
+                rooms.facilitator_room(session, code, facilitator_token)
+        except rooms.RoomError as err:
+            room.room_error(language, err)
+            return
+    st.header(room_file.title(language))
+    st.markdown(f"## {t('room_code', language)}: `{found.code}`")
+
+    @st.fragment(run_every=room.REFRESH)
+    def live():
+        with room.store()() as session:
+            current = session.get(type(found), found.id)
+            proposals = rooms.proposals(session, current)
+            counts = rooms.votes(session, current)
+            teams = rooms.teams(session, current)
+        label = room_file.rounds[current.current_round - 1].label(language)
+        st.subheader(label + ("" if current.round_open else f" — {t('room_round_closed', language)}"))
+        st.caption(t("room_teams", language, n=len(teams), names=", ".join(tm.name for tm in teams)))
+        frame = room.proposals_frame(proposals, room_file, counts, language)
+        if frame.empty:
+            st.info(t("room_no_proposals", language))
+            return
+        st.dataframe(frame.drop(columns="_id"), hide_index=True, key="room_proposals")
+        labels = compute.labels(language)
+        charts = st.columns(min(3, len(compute.model().kpis or [])) or 1)
+        for i, kpi in enumerate(compute.model().kpis or []):
+            charts[i % len(charts)].altair_chart(room.kpi_chart(proposals, {}, kpi, labels.get(kpi, kpi)))
+        if facilitator_token is not None:
+            controls(found, room_file, proposals, current, facilitator_token, language)
+
+    live()
+
+
+def controls(found, room_file, proposals, current, token, language: str) -> None:
+    st.subheader(t("room_facilitator", language))
+    names = {s.id: tm.name for tm, s in proposals}
+    chosen = st.selectbox(t("room_adopt_which", language), list(names), format_func=names.get, key="room_adopt_choice")
+    left, middle, right = st.columns(3)
+    try:
+        if left.button(t("room_adopt", language), key="room_adopt", disabled=not current.round_open):
+            with room.store()() as session:
+                rooms.adopt(session, rooms.facilitator_room(session, found.code, token), chosen)
+            st.rerun()
+        if middle.button(t("room_next", language), key="room_next", disabled=current.round_open):
+            with room.store()() as session:
+                rooms.open_next_round(session, rooms.facilitator_room(session, found.code, token), room_file)
+            st.rerun()
+        if right.button(t("room_delete", language), key="room_delete"):
+            with room.store()() as session:
+                rooms.delete_submission(session, rooms.facilitator_room(session, found.code, token), chosen)
+            st.rerun()
+    except rooms.RoomError as err:
+        room.room_error(language, err)
+    with room.store()() as session:
+        owner = rooms.facilitator_room(session, found.code, token)
+        a, b, c = st.columns(3)
+        a.download_button(t("room_export_csv", language), room.export_csv(session, owner), f"room_{found.code}.csv",
+                          key="room_csv")  # fmt: skip
+        b.download_button(t("room_export_toml", language), room.export_scenarios(session, owner, room_file),
+                          f"room_{found.code}_scenarios.zip", key="room_toml")  # fmt: skip
+        c.download_button(t("room_export_html", language), room.export_report(session, owner, room_file, language),
+                          f"room_{found.code}.html", key="room_html")  # fmt: skip
+
+
+def show(language: str) -> None:
+    query = st.query_params
+    code = query.get("room")
+    if not code:
+        create(language)
+    elif query.get("key"):
+        screen(code, language, facilitator_token=query.get("key"))
+    elif query.get("screen"):
+        screen(code, language)
+    else:
+        participant(code, language)
+
+
+show(state.lang())

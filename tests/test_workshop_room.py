@@ -1,0 +1,136 @@
+"""The workshop room's page under AppTest, on a real SQLite database: a room created from the page, two
+teams joining and proposing, the room's screen showing the proposals, the facilitator adopting one and
+opening round 2, a round-2 proposal run on top of the adopted one (``Model.run_rounds``); a tampered
+facilitator key or room code gets a warning, never a traceback; the exports."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sd_model
+from sd_model.paths import ROOT
+from workshop import rooms
+from workshop.room_file import read_room_file
+from workshop.store import URL_ENV, open_store
+
+APP = str(ROOT / "app.py")
+ROOM_FILE = ROOT / "models" / "rooms" / "county_workshop.toml"
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('workshop') / 'rooms.sqlite'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(URL_ENV, url)
+        yield url
+
+
+def page(query: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()  # (the first page writes its own query string: the room's keys are set after it)
+    at.switch_page("explorer/views/room.py")
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _created(database):
+    room_file = read_room_file(ROOM_FILE, sd_model.default_model())
+    with open_store(database)() as session:
+        return rooms.create_room(session, room_file, sd_model.default_model().digest)
+
+
+def test_the_page_creates_a_room_and_gives_its_links(database):
+    at = page({})
+    at.button(key="room_create_button").click().run()
+    assert not at.exception
+    code = at.success[0].value.split()[1]
+    links = [c.value for c in at.code]
+    assert links[0].startswith(f"/room?room={code}&key=") and links[1] == f"/room?room={code}"
+    with open_store(database)() as session:
+        assert rooms.room_by_code(session, code).title.startswith("After the move")
+
+
+def _join_and_submit(code, name, role, training, rationale) -> AppTest:
+    at = page({"room": code})
+    at.text_input(key="room_team_name").input(name).run()
+    at.selectbox(key="room_role").set_value(role).run()
+    at.button(key="room_join_button").click().run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    at.slider(key="p_training_coverage").set_value(training).run()
+    at.text_area(key=f"rationale_{code}").input(rationale).run()
+    at.button(key="room_submit").click().run()
+    assert not at.exception and at.success, [w.value for w in at.warning]
+    return at
+
+
+def test_two_rounds_submit_show_adopt_and_build_on_the_adopted(database):
+    created = _created(database)
+    _join_and_submit(created.code, "Hechi county", "county_government", 0.6, "<b>train</b> everyone")
+    _join_and_submit(created.code, "Site enterprise", "enterprise", 0.3, "jobs first")
+    screen = page({"room": created.code, "screen": "1"})
+    table = screen.dataframe[0].value
+    assert list(table["Team"]) == ["Hechi county", "Site enterprise"]
+    assert table["Rationale"][0] == "<b>train</b> everyone"  # kept and shown as text
+    facilitator = page({"room": created.code, "key": created.token})
+    assert facilitator.selectbox(key="room_adopt_choice").options[0] == "Hechi county"  # the first team's, chosen
+    facilitator.button(key="room_adopt").click().run()
+    facilitator.button(key="room_next").click().run()
+    assert not facilitator.exception and not facilitator.warning, [w.value for w in facilitator.warning]
+    with open_store(database)() as session:
+        room = rooms.room_by_code(session, created.code)
+        assert room.current_round == 2 and rooms.adopted(session, room)[1].levers["training_coverage"] == 0.6
+    # Round 2: the second team starts from the adopted settings and changes one lever from 2031
+    at = page({"room": created.code})
+    at.text_input(key="room_team_name").input("Late team").run()
+    at.selectbox(key="room_role").set_value("community_leader").run()
+    at.button(key="room_join_button").click().run()
+    assert at.slider(key="p_training_coverage").value == pytest.approx(0.6)  # builds on round 1's adoption
+    at.slider(key="p_community_governance").set_value(0.9).run()
+    at.button(key="room_submit").click().run()
+    with open_store(database)() as session:
+        room = rooms.room_by_code(session, created.code)
+        [(_, sub)] = rooms.proposals(session, room)
+    model = sd_model.default_model()
+    adopted = {"policy_year": 2026.0, "training_coverage": 0.6}
+    expected = model.run_rounds([(2026, adopted), (2031, adopted | sub.levers)])
+    for kpi in model.kpis:  # the KPIs kept are the run through round 1's adoption and this round-2 proposal
+        assert sub.kpis[kpi] == pytest.approx(expected.loc[model.headline_year, kpi], rel=1e-12)
+    alone = model.run(adopted | sub.levers)  # not the same as the proposal acting from round 1's year
+    assert alone.loc[model.headline_year, "employment_rate"] != sub.kpis["employment_rate"]
+    assert sub.levers["training_coverage"] == 0.6 and sub.levers["community_governance"] == 0.9
+
+
+def test_a_tampered_key_or_code_gets_a_warning(database):
+    created = _created(database)
+    at = page({"room": created.code, "key": created.token[:-2] + "xx"})
+    assert at.warning and "facilitator link is not valid" in at.warning[0].value
+    at = page({"room": "NOT-A-CODE"})
+    assert at.warning and "not a room code" in at.warning[0].value
+    at = page({"room": "<script>alert(1)</script>"})
+    assert at.warning and not at.exception
+
+
+def test_the_exports_hold_every_submission(database):
+    created = _created(database)
+    _join_and_submit(created.code, "A", "enterprise", 0.5, "first")
+    room_file = read_room_file(ROOM_FILE, sd_model.default_model())
+    from explorer import room as room_page
+
+    with open_store(database)() as session:
+        room = rooms.room_by_code(session, created.code)
+        table = pd.read_csv(io.BytesIO(room_page.export_csv(session, room)))
+        archive = zipfile.ZipFile(io.BytesIO(room_page.export_scenarios(session, room, room_file)))
+        report = room_page.export_report(session, room, room_file, "en").decode()
+    assert list(table["team"]) == ["A"] and table["lever:training_coverage"][0] == 0.5
+    [name] = archive.namelist()
+    scenario = sd_model.scenarios.parse_scenario(archive.read(name), sd_model.default_model().validate, source=name)
+    assert scenario.parameters["training_coverage"] == 0.5
+    assert "<svg" in report and "first" in report
