@@ -61,7 +61,13 @@ TEXT = {
     "room_voted": {"en": "Your team's vote is counted.", "zh": "已计入本组的投票。"},
     "room_code": {"en": "Room code", "zh": "会议室代码"},
     "room_round_closed": {"en": "closed", "zh": "已结束"},
-    "room_teams": {"en": "{n} teams: {names}", "zh": "{n}个小组：{names}"},
+    "room_teams": {"en": "Teams ({n}): {names}", "zh": "小组（{n}）：{names}"},
+    "room_chart_note": {
+        "en": "Each proposal (a point) against the room's settings so far (dashed: round 1 the defaults, a later "
+        "round the proposals adopted before), in the headline year.",
+        "zh": "每个方案（圆点）与会议室目前的设定（虚线：第1轮为默认设定，之后为此前各轮通过的方案）相比，"
+        "取标题年份的数值。",
+    },
     "room_no_proposals": {"en": "No proposal yet in this round.", "zh": "本轮尚无方案。"},
     "room_facilitator": {"en": "Facilitator", "zh": "主持人"},
     "room_adopt_which": {"en": "Proposal", "zh": "方案"},

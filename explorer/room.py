@@ -139,19 +139,22 @@ def proposals_frame(proposals, room_file: RoomFile, vote_counts: dict[int, int],
 
 
 def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str) -> alt.LayerChart:
-    """One KPI: a bar a team, the baseline (the room's adopted settings) as a rule."""
+    """One KPI: a point a team's proposal, and the room's settings so far (the baseline) as a dashed rule."""
     frame = pd.DataFrame([{"team": team.name, "value": sub.kpis.get(kpi, np.nan)} for team, sub in proposals])
-    bars = (
+    points = (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_circle(size=140)
         .encode(
-            x=alt.X("team:N", title=None, sort=None), y=alt.Y("value:Q", title=title), tooltip=["team:N", "value:Q"]
+            x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~g")),
+            y=alt.Y("team:N", title=None, sort=None),
+            tooltip=["team:N", alt.Tooltip("value:Q", format=",.4~g")],
         )
     )
+    height = 30 * max(len(frame), 1) + 30
     if kpi not in baseline:
-        return bars.properties(height=220, title=title)
-    rule = alt.Chart(pd.DataFrame({"value": [baseline[kpi]]})).mark_rule(strokeDash=[6, 4]).encode(y="value:Q")
-    return (bars + rule).properties(height=220, title=title)
+        return points.properties(height=height, title=title)
+    rule = alt.Chart(pd.DataFrame({"value": [baseline[kpi]]})).mark_rule(strokeDash=[6, 4], color="gray")
+    return (rule.encode(x="value:Q") + points).properties(height=height, title=title)
 
 
 def export_csv(session, room) -> bytes:

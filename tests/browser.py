@@ -151,6 +151,7 @@ def streamlit_server(
         env = {k: v for k, v in os.environ.items() if k not in ("SD_MODEL_MDL", "SD_MODEL_METADATA")}
         env["PYTHONUNBUFFERED"] = "1"  # its "URL: ...:port" line reaches the log when printed, not at exit
         process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        PROCESSES[port] = process  # a test may kill it (the workshop room's restart test)
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout
@@ -160,8 +161,14 @@ def streamlit_server(
                 time.sleep(0.5)
             yield url
         finally:
-            process.terminate()
+            PROCESSES.pop(port, None)
+            if process.poll() is None:
+                process.terminate()
             process.wait(timeout=20)
+
+
+#: The servers :func:`streamlit_server` runs, by port.
+PROCESSES: dict[int, subprocess.Popen] = {}
 
 
 def main() -> int:

@@ -74,7 +74,7 @@ def participant(code, language: str) -> None:
     if not current.round_open:
         st.info(t("room_closed", language, n=current.current_round))
         return
-    levers = proposal_sliders(room_file, adopted, current.current_round, mine, language)
+    levers = proposal_sliders(room_file, adopted, (found.code, current.current_round, team.id), mine, language)
     scored = room.score(room.rounds_key(room_file, adopted, current.current_round, levers))
     baseline = room.score(room.rounds_key(room_file, adopted, current.current_round, {}))  # the room's settings so far
     labels = compute.labels(language)
@@ -128,23 +128,23 @@ def join(found, room_file, team_key: str, language: str) -> None:
         st.rerun()
 
 
-def proposal_sliders(room_file, adopted: dict, round_number: int, mine, language: str) -> dict[str, float]:
-    """The sliders of the levers the room lets teams move, starting from the team's last proposal this
-    round, else the settings the room adopted before."""
+def proposal_sliders(room_file, adopted: dict, where: tuple, mine, language: str) -> dict[str, float]:
+    """The sliders of the levers the room lets teams move. When the team enters a round (``where``: room
+    code, round, team) they start from its last proposal in the round, else from the settings the room
+    adopted in the rounds before (else the model's defaults)."""
     table = compute.model().parameter_table
-    start = {}
-    for k in range(1, round_number):
-        start |= adopted.get(k, {})
-    if mine is not None:
-        start |= mine.levers
-    levers = {}
+    if st.session_state.get("_room_sliders") != where:
+        start = {}
+        for k in range(1, where[1]):
+            start |= adopted.get(k, {})
+        if mine is not None:
+            start |= mine.levers
+        for name in room_file.levers:
+            st.session_state[state.key(name)] = float(start.get(name, table[name].default))
+        st.session_state["_room_sliders"] = where
     for name in room_file.levers:
-        key = state.key(name)
-        if key not in st.session_state:
-            st.session_state[key] = float(start.get(name, table[name].default))
         parameter_slider(table[name], set(), language)
-        levers[name] = float(st.session_state[key])
-    return levers
+    return {name: float(st.session_state[state.key(name)]) for name in room_file.levers}
 
 
 def screen(code, language: str, facilitator_token=None) -> None:
@@ -168,6 +168,7 @@ def screen(code, language: str, facilitator_token=None) -> None:
             proposals = rooms.proposals(session, current)
             counts = rooms.votes(session, current)
             teams = rooms.teams(session, current)
+            adopted = {k: s.levers for k, s in rooms.adopted(session, current).items()}
         label = room_file.rounds[current.current_round - 1].label(language)
         st.subheader(label + ("" if current.round_open else f" — {t('room_round_closed', language)}"))
         st.caption(t("room_teams", language, n=len(teams), names=", ".join(tm.name for tm in teams)))
@@ -175,11 +176,16 @@ def screen(code, language: str, facilitator_token=None) -> None:
         if frame.empty:
             st.info(t("room_no_proposals", language))
             return
-        st.dataframe(frame.drop(columns="_id"), hide_index=True, key="room_proposals")
+        numbers = {
+            c: st.column_config.NumberColumn(c, format="%.4g") for c in frame.columns if frame[c].dtype.kind == "f"
+        }
+        st.dataframe(frame.drop(columns="_id"), hide_index=True, column_config=numbers, key="room_proposals")
+        baseline = room.score(room.rounds_key(room_file, adopted, current.current_round, {})).kpis
+        st.caption(t("room_chart_note", language))
         labels = compute.labels(language)
         charts = st.columns(min(3, len(compute.model().kpis or [])) or 1)
         for i, kpi in enumerate(compute.model().kpis or []):
-            charts[i % len(charts)].altair_chart(room.kpi_chart(proposals, {}, kpi, labels.get(kpi, kpi)))
+            charts[i % len(charts)].altair_chart(room.kpi_chart(proposals, baseline, kpi, labels.get(kpi, kpi)))
         if facilitator_token is not None:
             controls(found, room_file, proposals, current, facilitator_token, language)
 
