@@ -62,6 +62,7 @@ TEXT = {
     "room_code": {"en": "Room code", "zh": "会议室代码"},
     "room_round_closed": {"en": "closed", "zh": "已结束"},
     "room_teams": {"en": "Teams ({n}): {names}", "zh": "小组（{n}）：{names}"},
+    "room_proposals": {"en": "Proposals ({n}): {names}", "zh": "方案（{n}）：{names}"},
     "room_chart_note": {
         "en": "Each proposal (a point) against the room's settings so far (dashed: round 1 the defaults, a later "
         "round the proposals adopted before), in the headline year.",

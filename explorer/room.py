@@ -150,10 +150,10 @@ def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str) -> al
             tooltip=["team:N", alt.Tooltip("value:Q", format=",.4~g")],
         )
     )
-    height = 30 * max(len(frame), 1) + 30
+    height = 36 * max(len(frame), 1) + 60
     if kpi not in baseline:
         return points.properties(height=height, title=title)
-    rule = alt.Chart(pd.DataFrame({"value": [baseline[kpi]]})).mark_rule(strokeDash=[6, 4], color="gray")
+    rule = alt.Chart(pd.DataFrame({"value": [baseline[kpi]]})).mark_rule(strokeDash=[6, 4], color="#d62728", size=2)
     return (rule.encode(x="value:Q") + points).properties(height=height, title=title)
 
 

@@ -51,7 +51,7 @@ def test_a_room_in_the_browser_survives_a_killed_server(browser, database):
     with open_store(database)() as session:
         created = rooms.create_room(session, room_file, sd_model.default_model().digest)
     log = ARTIFACTS / "streamlit_room.log"
-    with streamlit_server(log, timeout=240) as url:
+    with streamlit_server(log, timeout=240, script=ROOT / "app.py") as url:  # no warm-up: only /room is visited
         screen = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
         screen.goto(f"{url}/room?room={created.code}&screen=1")
         expect(screen.get_by_text("No proposal yet in this round.")).to_be_visible(timeout=120_000)
@@ -77,10 +77,9 @@ def test_a_room_in_the_browser_survives_a_killed_server(browser, database):
         port = urlparse(url).port
         PROCESSES[port].send_signal(signal.SIGKILL)  # mid-workshop, no clean shutdown
         PROCESSES[port].wait()
-    with streamlit_server(log.with_name("streamlit_room_restarted.log"), timeout=240) as url:
+    with streamlit_server(log.with_name("streamlit_room_restarted.log"), timeout=240, script=ROOT / "app.py") as url:
         screen.goto(f"{url}/room?room={created.code}&screen=1&lang=zh")
         expect(screen.get_by_text("小组（1）：Hechi county")).to_be_visible(timeout=120_000)
-        screen.screenshot(path=ARTIFACTS / "room_screen_zh.png", full_page=True)
         with open_store(database)() as session:
             first = rooms.submissions(session, rooms.room_by_code(session, created.code))[0][1]
         top = sd_model.default_model().parameter_table["training_coverage"].high
@@ -90,6 +89,9 @@ def test_a_room_in_the_browser_survives_a_killed_server(browser, database):
         assert float(_training(late).input_value()) == top
         late.get_by_role("button", name="Submit the proposal").click()
         expect(late.get_by_text("Submitted")).to_be_visible(timeout=60_000)
+        expect(screen.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=10_000)
+        screen.wait_for_timeout(1500)  # let the charts draw
+        screen.screenshot(path=ARTIFACTS / "room_screen_zh.png", full_page=True)
     with open_store(database)() as session:
         room = rooms.room_by_code(session, created.code)
         kept = rooms.submissions(session, room)

@@ -46,8 +46,8 @@ def test_a_proposal_through_one_replica_shows_on_the_screen_of_the_other(browser
         with open_store(database)() as session:
             created = rooms.create_room(session, room_file, sd_model.default_model().digest)
         with (
-            streamlit_server(ARTIFACTS / "streamlit_replica_1.log", timeout=240) as one,
-            streamlit_server(ARTIFACTS / "streamlit_replica_2.log", timeout=240) as two,
+            streamlit_server(ARTIFACTS / "streamlit_replica_1.log", timeout=240, script=ROOT / "app.py") as one,
+            streamlit_server(ARTIFACTS / "streamlit_replica_2.log", timeout=240, script=ROOT / "app.py") as two,
         ):
             replicas = [f"127.0.0.1:{urlparse(u).port}" for u in (one, two)]
             try:

@@ -173,6 +173,7 @@ def screen(code, language: str, facilitator_token=None) -> None:
         st.subheader(label + ("" if current.round_open else f" — {t('room_round_closed', language)}"))
         st.caption(t("room_teams", language, n=len(teams), names=", ".join(tm.name for tm in teams)))
         frame = room.proposals_frame(proposals, room_file, counts, language)
+        st.caption(t("room_proposals", language, n=len(proposals), names=", ".join(tm.name for tm, _ in proposals)))
         if frame.empty:
             st.info(t("room_no_proposals", language))
             return
