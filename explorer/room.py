@@ -157,6 +157,53 @@ def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str) -> al
     return (rule.encode(x="value:Q") + points).properties(height=height, title=title)
 
 
+@dataclass(frozen=True)
+class ScreenView:
+    """What the room's screen draws at one version of the room (:func:`workshop.rooms.version`)."""
+
+    title: str
+    teams: str
+    proposals: str
+    frame: pd.DataFrame
+    columns: dict
+    charts: list[dict]
+    choices: dict[int, str]
+    round_open: bool
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def screen_view(room_id: int, version: tuple, language: str) -> ScreenView:
+    """The room's screen at ``version``: computed once a change, not once a poll (the charts' specs
+    are built and checked by Altair here, and drawn as plain Vega-Lite on every poll)."""
+    from workshop.schema import Room
+
+    with store()() as session:
+        current = session.get(Room, room_id)
+        room_file = checked_room_file(current.room_file)
+        proposals = rooms.proposals(session, current)
+        counts = rooms.votes(session, current)
+        teams = rooms.teams(session, current)
+        adopted = {k: s.levers for k, s in rooms.adopted(session, current).items()}
+    title = room_file.rounds[current.current_round - 1].label(language)
+    if not current.round_open:
+        title += f" — {t('room_round_closed', language)}"
+    frame = proposals_frame(proposals, room_file, counts, language)
+    floats = [c for c in frame.columns if frame[c].dtype.kind == "f"]
+    baseline = score(rounds_key(room_file, adopted, current.current_round, {})).kpis
+    labels = compute.labels(language)
+    charts = [kpi_chart(proposals, baseline, k, labels.get(k, k)).to_dict() for k in compute.model().kpis or []]
+    return ScreenView(
+        title,
+        t("room_teams", language, n=len(teams), names=", ".join(tm.name for tm in teams)),
+        t("room_proposals", language, n=len(proposals), names=", ".join(tm.name for tm, _ in proposals)),
+        frame,
+        {c: st.column_config.NumberColumn(c, format="%.4g") for c in floats},
+        charts if proposals else [],
+        {s.id: tm.name for tm, s in proposals},
+        current.round_open,
+    )
+
+
 def export_csv(session, room) -> bytes:
     """Every submission of the room (revisions and deleted ones too), one row each."""
     rows = []

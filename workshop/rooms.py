@@ -17,7 +17,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -315,3 +315,17 @@ class JoinGuard:
         except RoomError:
             self.failed[session_id] = self.failed.get(session_id, 0) + 1
             raise
+
+
+def version(session: Session, room: Room) -> tuple:
+    """What the room's screen shows changes when this does: the round and whether it is open, the teams,
+    the submissions (new, deleted), the votes and adoptions. One query a table, by index."""
+    session.refresh(room)
+    teams = session.scalar(select(func.count()).select_from(Team).where(Team.room_id == room.id))
+    subs = session.execute(
+        select(func.max(Submission.id), func.count(), func.sum(Submission.deleted.cast(Integer)))
+        .where(Submission.room_id == room.id)
+    ).one()  # fmt: skip
+    vote_count = session.scalar(select(func.count()).select_from(Vote).where(Vote.room_id == room.id))
+    adoptions = session.scalar(select(func.count()).select_from(Adoption).where(Adoption.room_id == room.id))
+    return (room.current_round, room.round_open, teams, *subs, vote_count, adoptions)

@@ -163,47 +163,37 @@ def screen(code, language: str, facilitator_token=None) -> None:
 
     @st.fragment(run_every=room.REFRESH)
     def live():
-        with room.store()() as session:
+        with room.store()() as session:  # a cheap question every second; the view is rebuilt when it changes
             current = session.get(type(found), found.id)
-            proposals = rooms.proposals(session, current)
-            counts = rooms.votes(session, current)
-            teams = rooms.teams(session, current)
-            adopted = {k: s.levers for k, s in rooms.adopted(session, current).items()}
-        label = room_file.rounds[current.current_round - 1].label(language)
-        st.subheader(label + ("" if current.round_open else f" — {t('room_round_closed', language)}"))
-        st.caption(t("room_teams", language, n=len(teams), names=", ".join(tm.name for tm in teams)))
-        frame = room.proposals_frame(proposals, room_file, counts, language)
-        st.caption(t("room_proposals", language, n=len(proposals), names=", ".join(tm.name for tm, _ in proposals)))
-        if frame.empty:
+            version = rooms.version(session, current)
+        view = room.screen_view(found.id, version, language)
+        st.subheader(view.title)
+        st.caption(view.teams)
+        st.caption(view.proposals)
+        if view.frame.empty:
             st.info(t("room_no_proposals", language))
             return
-        numbers = {
-            c: st.column_config.NumberColumn(c, format="%.4g") for c in frame.columns if frame[c].dtype.kind == "f"
-        }
-        st.dataframe(frame.drop(columns="_id"), hide_index=True, column_config=numbers, key="room_proposals")
-        baseline = room.score(room.rounds_key(room_file, adopted, current.current_round, {})).kpis
+        st.dataframe(view.frame.drop(columns="_id"), hide_index=True, column_config=view.columns, key="room_proposals")
         st.caption(t("room_chart_note", language))
-        labels = compute.labels(language)
-        charts = st.columns(min(3, len(compute.model().kpis or [])) or 1)
-        for i, kpi in enumerate(compute.model().kpis or []):
-            charts[i % len(charts)].altair_chart(room.kpi_chart(proposals, baseline, kpi, labels.get(kpi, kpi)))
+        charts = st.columns(min(3, len(view.charts)) or 1)
+        for i, spec in enumerate(view.charts):
+            charts[i % len(charts)].vega_lite_chart(spec, width="stretch")
         if facilitator_token is not None:
-            controls(found, room_file, proposals, current, facilitator_token, language)
+            controls(found, room_file, view.choices, view.round_open, facilitator_token, language)
 
     live()
 
 
-def controls(found, room_file, proposals, current, token, language: str) -> None:
+def controls(found, room_file, names: dict[int, str], round_open: bool, token, language: str) -> None:
     st.subheader(t("room_facilitator", language))
-    names = {s.id: tm.name for tm, s in proposals}
     chosen = st.selectbox(t("room_adopt_which", language), list(names), format_func=names.get, key="room_adopt_choice")
     left, middle, right = st.columns(3)
     try:
-        if left.button(t("room_adopt", language), key="room_adopt", disabled=not current.round_open):
+        if left.button(t("room_adopt", language), key="room_adopt", disabled=not round_open):
             with room.store()() as session:
                 rooms.adopt(session, rooms.facilitator_room(session, found.code, token), chosen)
             st.rerun()
-        if middle.button(t("room_next", language), key="room_next", disabled=current.round_open):
+        if middle.button(t("room_next", language), key="room_next", disabled=round_open):
             with room.store()() as session:
                 rooms.open_next_round(session, rooms.facilitator_room(session, found.code, token), room_file)
             st.rerun()
