@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,8 +195,8 @@ def screen_view(room_id: int, version: tuple, language: str) -> ScreenView:
     charts = [kpi_chart(proposals, baseline, k, labels.get(k, k)).to_dict() for k in compute.model().kpis or []]
     return ScreenView(
         title,
-        t("room_teams", language, n=len(teams), names=", ".join(tm.name for tm in teams)),
-        t("room_proposals", language, n=len(proposals), names=", ".join(tm.name for tm, _ in proposals)),
+        t("room_teams", language, n=len(teams), names=", ".join(plain(tm.name) for tm in teams)),
+        t("room_proposals", language, n=len(proposals), names=", ".join(plain(tm.name) for tm, _ in proposals)),
         frame,
         {c: st.column_config.NumberColumn(c, format="%.4g") for c in floats},
         charts if proposals else [],
@@ -274,6 +275,15 @@ def export_report(session, room, room_file: RoomFile, language: str) -> bytes:
     )
     head = f'<meta charset="utf-8"><title>{html.escape(room_file.title(language))}</title><style>{style}</style>'
     return f"<!doctype html><html><head>{head}</head><body>{''.join(parts)}</body></html>".encode()
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """A participant's text (a team name) for an element that renders markdown: every markdown and HTML
+    character escaped, so it shows as typed (never a link, an image or a format)."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def room_error(language: str, err: Exception) -> None:

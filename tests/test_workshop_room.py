@@ -118,6 +118,16 @@ def test_a_tampered_key_or_code_gets_a_warning(database):
     assert at.warning and not at.exception
 
 
+def test_a_team_name_shows_as_typed_never_as_markdown(database):
+    created = _created(database)
+    name = "[win](http://example.com) **bold**"
+    _join_and_submit(created.code, name, "enterprise", 0.5, "x")
+    screen = page({"room": created.code, "screen": "1"})
+    captions = [c.value for c in screen.caption]
+    assert any(r"\[win\]\(http\://example\.com\) \*\*bold\*\*" in c for c in captions), captions
+    assert not any("[win](http" in c for c in captions)
+
+
 def test_the_exports_hold_every_submission(database):
     created = _created(database)
     _join_and_submit(created.code, "A", "enterprise", 0.5, "first")

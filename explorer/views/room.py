@@ -70,7 +70,7 @@ def participant(code, language: str) -> None:
         mine = next((s for tm, s in rooms.proposals(session, current) if tm.id == team.id), None)
         others = [(tm, s) for tm, s in rooms.proposals(session, current) if tm.id != team.id]
     this_round = room_file.rounds[current.current_round - 1]
-    st.subheader(t("room_you", language, team=team.name, label=this_round.label(language)))
+    st.subheader(t("room_you", language, team=room.plain(team.name), label=this_round.label(language)))
     if not current.round_open:
         st.info(t("room_closed", language, n=current.current_round))
         return
@@ -98,8 +98,8 @@ def participant(code, language: str) -> None:
             room.room_error(language, err)
     if others:
         st.subheader(t("room_vote", language))
-        choice = st.radio(t("room_vote_for", language), [tm.id for tm, _ in others],
-                          format_func={tm.id: tm.name for tm, _ in others}.get, key="room_vote_choice")  # fmt: skip
+        names = {tm.id: room.plain(tm.name) for tm, _ in others}
+        choice = st.radio(t("room_vote_for", language), list(names), format_func=names.get, key="room_vote_choice")
         if st.button(t("room_vote_button", language), key="room_vote_button"):
             try:
                 with room.store()() as session:
