@@ -161,27 +161,32 @@ def screen(code, language: str, facilitator_token=None) -> None:
     st.header(room_file.title(language))
     st.markdown(f"## {t('room_code', language)}: `{found.code}`")
 
-    @st.fragment(run_every=room.REFRESH)
-    def live():
-        with room.store()() as session:  # a cheap question every second; the view is rebuilt when it changes
-            current = session.get(type(found), found.id)
-            version = rooms.version(session, current)
-        view = room.screen_view(found.id, version, language)
-        st.subheader(view.title)
-        st.caption(view.teams)
-        st.caption(view.proposals)
-        if view.frame.empty:
-            st.info(t("room_no_proposals", language))
-            return
+    with room.store()() as session:
+        version = rooms.version(session, session.get(type(found), found.id))
+    view = room.screen_view(found.id, version, language)
+    st.subheader(view.title)
+    st.caption(view.teams)
+    st.caption(view.proposals)
+    if view.frame.empty:
+        st.info(t("room_no_proposals", language))
+    else:
         st.dataframe(view.frame.drop(columns="_id"), hide_index=True, column_config=view.columns, key="room_proposals")
         st.caption(t("room_chart_note", language))
         charts = st.columns(min(3, len(view.charts)) or 1)
         for i, spec in enumerate(view.charts):
             charts[i % len(charts)].vega_lite_chart(spec, width="stretch")
-        if facilitator_token is not None:
-            controls(found, room_file, view.choices, view.round_open, facilitator_token, language)
+    if facilitator_token is not None:
+        controls(found, room_file, view.choices, view.round_open, facilitator_token, language)
 
-    live()
+    @st.fragment(run_every=room.REFRESH)
+    def watch():
+        """Every second, one cheap question (the room's version); the page is drawn again only when it changed."""
+        with room.store()() as session:
+            now = rooms.version(session, session.get(type(found), found.id))
+        if now != version:
+            st.rerun()
+
+    watch()
 
 
 def controls(found, room_file, names: dict[int, str], round_open: bool, token, language: str) -> None:
@@ -189,7 +194,7 @@ def controls(found, room_file, names: dict[int, str], round_open: bool, token, l
     chosen = st.selectbox(t("room_adopt_which", language), list(names), format_func=names.get, key="room_adopt_choice")
     left, middle, right = st.columns(3)
     try:
-        if left.button(t("room_adopt", language), key="room_adopt", disabled=not round_open):
+        if left.button(t("room_adopt", language), key="room_adopt", disabled=not (round_open and names)):
             with room.store()() as session:
                 rooms.adopt(session, rooms.facilitator_room(session, found.code, token), chosen)
             st.rerun()
@@ -197,7 +202,7 @@ def controls(found, room_file, names: dict[int, str], round_open: bool, token, l
             with room.store()() as session:
                 rooms.open_next_round(session, rooms.facilitator_room(session, found.code, token), room_file)
             st.rerun()
-        if right.button(t("room_delete", language), key="room_delete"):
+        if right.button(t("room_delete", language), key="room_delete", disabled=not names):
             with room.store()() as session:
                 rooms.delete_submission(session, rooms.facilitator_room(session, found.code, token), chosen)
             st.rerun()
