@@ -29,7 +29,7 @@ import sd_model
 from sd_model.paths import ROOT
 
 sys.path.insert(0, str(ROOT))
-from tests.browser import CHROMIUM_FLAGS, ensure_browser, streamlit_server
+from tests.browser import CHROMIUM_FLAGS, ensure_browser, slider_label, streamlit_server
 
 WATCH_JS = """() => {
   // Record when the next run starts, and when the cards next change after it started.
@@ -89,7 +89,7 @@ def main() -> None:
         # levers that move a card in the headline year (the policy timing levers may not)
         levers = [p for p in sd_model.parameters("lever") if p.theme != "policy"][: args.repeat + 1]
         for i, p in enumerate(levers):
-            label = p.label_en if p.units == "dmnl" else f"{p.label_en} ({p.units})"
+            label = slider_label(p)
             thumb = page.locator(f'[data-testid="stSidebar"] input[type="range"][aria-label="{label}"]')
             thumb.focus()
             page.evaluate(WATCH_JS)

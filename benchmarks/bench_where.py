@@ -9,7 +9,8 @@ by ``tests/browser.py``), opens the Where page and times
   before), from the key press to the page settled again. The first move warms the caches and is not
   counted.
 
-Prints medians and, as the reference measured in the same run, one run of the split model in process.
+Prints medians and, as the reference measured in the same run, one run of the split model in process
+(``bench_engine.one_run``, the median of five).
 
     .venv/bin/python benchmarks/bench_where.py [--repeat 6]
 """
@@ -21,6 +22,7 @@ import statistics
 import sys
 import time
 
+from bench_engine import one_run
 from playwright.sync_api import sync_playwright
 
 import sd_model
@@ -28,7 +30,7 @@ from sd_model.paths import ROOT
 from sd_model.split import SPLIT_MDL
 
 sys.path.insert(0, str(ROOT))
-from tests.browser import CHROMIUM_FLAGS, ensure_browser, streamlit_server
+from tests.browser import CHROMIUM_FLAGS, ensure_browser, slider_label, streamlit_server
 
 WATCH_JS = """() => {
   window.__bench = {running: false};
@@ -61,22 +63,12 @@ def visit(browser, url: str) -> float:
     return seconds
 
 
-def one_run(model) -> float:
-    """Seconds of one run of the split model in process (best of five), the reference."""
-    times = []
-    for i in range(5):
-        start = time.perf_counter()
-        model.run({"training_coverage": 0.3 + 0.01 * i})
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=6)
     args = parser.parse_args()
     model = sd_model.load_model(SPLIT_MDL)
-    reference = one_run(model)
+    reference = one_run(model, 5, "compiled")
     chromium = ensure_browser()
     log = ROOT / "tests" / "artifacts" / "bench_where_streamlit.log"
     moves = []
@@ -88,7 +80,7 @@ def main() -> None:
         page.wait_for_function(SETTLED_JS, arg=False, timeout=240_000)
         levers = [p for p in model.parameters if p.kind == "lever" and p.theme not in ("policy", "targeted")]
         for i, p in enumerate(levers[: args.repeat + 1]):
-            label = p.label_en if p.units == "dmnl" else f"{p.label_en} ({p.units})"
+            label = slider_label(p)
             thumb = page.locator(f'[data-testid="stSidebar"] input[type="range"][aria-label="{label}"]')
             thumb.focus()
             page.evaluate(WATCH_JS)

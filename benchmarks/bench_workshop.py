@@ -28,11 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 import sd_model
 from sd_model.paths import ROOT
 
 sys.path.insert(0, str(ROOT))
-from tests.browser import CHROMIUM_FLAGS, PROCESSES, ensure_browser, streamlit_server
+from tests.browser import CHROMIUM_FLAGS, PROCESSES, ensure_browser, slider_label, streamlit_server
 from workshop import rooms
 from workshop.room_file import read_room_file
 from workshop.store import URL_ENV, open_store
@@ -55,8 +57,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def percentile(values, q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    """The ``q`` quantile (0-1) of ``values``, the nearest of them (NaN for none)."""
+    return float(np.percentile(values, 100 * q, method="nearest")) if values else float("nan")
 
 
 async def participant(browser, url, code, i, moves, screen, results) -> None:
@@ -72,7 +74,7 @@ async def participant(browser, url, code, i, moves, screen, results) -> None:
         await page.wait_for_function(READ_CARDS_JS, timeout=300_000)
         for k in range(moves):
             p = label[LEVERS[(i + k) % len(LEVERS)]]
-            text = p.label_en if p.units == "dmnl" else f"{p.label_en} ({p.units})"
+            text = slider_label(p)
             slider = page.locator(
                 f'input[type="range"][aria-label="{text}"], [role="slider"][aria-label="{text}"]'
             ).first

@@ -350,13 +350,17 @@ class Engine:
         if any(b <= a for a, b in itertools.pairwise(first)):
             raise ValueError("segments must start at increasing times")
         result = np.empty((len(self.columns), n, rows))
+        # The first segment sets the states (and the delay orders, so the kernel and its state layout); a
+        # later one changes only the constants: its states are where the segment before ended.
+        constants, states, orders = self._initialise(segments[0][1], final_time, time_step)
+        loop, source = self._compiled_loop(orders)
+        kernel = self._kernel(source, loop.__globals__, constants, states)
+        if kernel is None:
+            raise NotImplementedError("runs in rounds need the compiled engine; this model runs in the NumPy loop")
         packed = None
         for i, (start, values) in enumerate(segments):
-            constants, states, orders = self._initialise(values, final_time, time_step)
-            loop, source = self._compiled_loop(orders)
-            kernel = self._kernel(source, loop.__globals__, constants, states)
-            if kernel is None:
-                raise NotImplementedError("runs in rounds need the compiled engine; this model runs in the NumPy loop")
+            if i:
+                constants = self._constants({name: self._given(v) for name, v in values.items()}, final_time)
             steps = first[i + 1] - first[i]
             out = np.empty((len(self.columns), n, steps // per_save + 1))
             packed = kernel.run(constants, states, start, time_step, steps, per_save, out, states=packed)
@@ -382,10 +386,8 @@ class Engine:
         The states of one run are kept (the last :data:`INITIAL_CACHE`) under the values of the
         constants they depend on (:meth:`initial_constants`): a run that changes only other constants
         (a policy lever, say) starts from them without asking PySD again."""
-        initial = self.control["initial_time"]
         given = {name: self._given(value) for name, value in values.items()}
-        constants = self._constant_values | given
-        constants |= {"initial_time": initial, "final_time": final_time, "saveper": self.control["saveper"]}
+        constants = self._constants(given, final_time)
         key = self._initial_key(given, final_time, time_step)
         with self._states_lock:
             kept = self._initial_states.get(key) if key is not None else None
@@ -398,6 +400,16 @@ class Engine:
                 while len(self._initial_states) > INITIAL_CACHE:
                     self._initial_states.pop(next(iter(self._initial_states)))
         return constants, states, orders
+
+    def _constants(self, given: dict, final_time: float) -> dict:
+        """Every constant of a run as the loops take it: the model's, ``given`` (values in the loops' form,
+        :meth:`_given`) and the time controls."""
+        constants = self._constant_values | given
+        return constants | {
+            "initial_time": self.control["initial_time"],
+            "final_time": final_time,
+            "saveper": self.control["saveper"],
+        }
 
     def _given(self, value):
         """A constant's value as the loops take it: a float, an array of runs, or a DataArray."""

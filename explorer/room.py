@@ -59,20 +59,24 @@ def checked_room_file(text: str) -> RoomFile:
     return parse_room_file(text, compute.model(), "room file")
 
 
-def round_settings(room_file: RoomFile, adopted: dict[int, dict], round_number: int, levers: dict[str, float]):
+def round_settings(room_file: RoomFile, adopted: dict, round_number: int, levers: dict[str, float]):
     """The settings of each round up to ``round_number`` (year, parameters): the model's defaults (the
-    policy year at round 1's year), each adopted round's levers on top of the rounds before, and
-    ``levers`` for the round being proposed."""
+    policy year at round 1's year), each adopted round's levers (``adopted``: round to its adopted
+    submission, :func:`workshop.rooms.adopted`) on top of the rounds before, and ``levers`` for the round
+    being proposed."""
     model = compute.model()
     settings = {"policy_year": float(room_file.rounds[0].year)} if "policy_year" in model.parameter_table else {}
     out = []
     for k in range(1, round_number + 1):
-        settings = settings | (adopted.get(k, {}) if k < round_number else levers)
+        if k == round_number:
+            settings = settings | levers
+        elif k in adopted:
+            settings = settings | adopted[k].levers
         out.append((room_file.rounds[k - 1].year, dict(settings)))
     return out
 
 
-def rounds_key(room_file: RoomFile, adopted: dict[int, dict], round_number: int, levers: dict[str, float]) -> tuple:
+def rounds_key(room_file: RoomFile, adopted: dict, round_number: int, levers: dict[str, float]) -> tuple:
     """:func:`round_settings` as a hashable key of :func:`score`."""
     settings = round_settings(room_file, adopted, round_number, levers)
     return tuple((year, tuple(sorted(params.items()))) for year, params in settings)
@@ -184,7 +188,7 @@ def screen_view(room_id: int, version: tuple, language: str) -> ScreenView:
         proposals = rooms.proposals(session, current)
         counts = rooms.votes(session, current)
         teams = rooms.teams(session, current)
-        adopted = {k: s.levers for k, s in rooms.adopted(session, current).items()}
+        adopted = rooms.adopted(session, current)
     title = room_file.rounds[current.current_round - 1].label(language)
     if not current.round_open:
         title += f" — {t('room_round_closed', language)}"
@@ -229,7 +233,7 @@ def export_csv(session, room) -> bytes:
 def export_scenarios(session, room, room_file: RoomFile) -> bytes:
     """A zip of scenario TOML files, one a team's latest proposal a round (the explorer opens each; a
     later round's file holds the settings it acts with, on top of the rounds adopted before it)."""
-    adopted = {k: s.levers for k, s in rooms.adopted(session, room).items()}
+    adopted = rooms.adopted(session, room)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for k in range(1, room.current_round + 1):
@@ -252,7 +256,7 @@ def export_scenarios(session, room, room_file: RoomFile) -> bytes:
 
 def export_report(session, room, room_file: RoomFile, language: str) -> bytes:
     """A one-page HTML report for the minutes: each round's proposals (as text), votes and the adopted one,
-    with the KPI charts of the current round (Vega-Lite, drawn by the browser)."""
+    with the KPI charts of the current round (drawn here as SVG, so the file opens offline)."""
     adopted = rooms.adopted(session, room)
     parts = [f"<h1>{html.escape(room_file.title(language))}</h1>"]
     for k in range(1, room.current_round + 1):
@@ -264,10 +268,9 @@ def export_report(session, room, room_file: RoomFile, language: str) -> bytes:
         if k in adopted:
             team = next((tm.name for tm, s in proposals if s.id == adopted[k].id), "?")
             parts.append(f"<p><b>{html.escape(t('room_adopted', language, team=team))}</b></p>")
-    current = rooms.proposals(session, room)
     labels = compute.labels(language)
-    for kpi in compute.model().kpis or []:  # drawn here as SVG: the report opens offline
-        chart = kpi_chart(current, {}, kpi, labels.get(kpi, kpi))
+    for kpi in compute.model().kpis or []:  # the last round's proposals: the current round's
+        chart = kpi_chart(proposals, {}, kpi, labels.get(kpi, kpi))
         parts.append(vl_convert.vegalite_to_svg(chart.to_json()))
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto}"

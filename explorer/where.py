@@ -196,11 +196,6 @@ def site_futures(model, levers: dict[str, float], targets, n: int, seed: int = 2
     return SiteFutures(worlds, margins)
 
 
-def site_shares(model, levers: dict[str, float], targets, n: int, seed: int = 2016, *, prior: bool = True):
-    """Share of ``n`` futures in which each site meets each target, at ``levers`` (:meth:`SiteFutures.shares`)."""
-    return site_futures(model, levers, targets, n, seed, prior=prior).shares()
-
-
 def worst_site(shares: pd.Series) -> str:
     """The site (``place,type``) meeting a target in the fewest futures (the first such in order)."""
     return str(shares.idxmin())

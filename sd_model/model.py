@@ -502,8 +502,12 @@ class Model:
             Output name to array of shape ``(n, saved times)``.
         """
         result = self.engine.run(n, _engine_values(self.engine, self.spec.slots, columns, n), final_time, time_step)
+        return self._outputs_of(result, outputs)
+
+    def _outputs_of(self, result: np.ndarray, outputs: Sequence[str]) -> dict[str, np.ndarray]:
+        """``outputs`` from the engine's one array ``(outputs, runs, saves)``, per-person ones masked where
+        nobody lives: views when most of them are asked for, else copies (the rest let go)."""
         index = {name: i for i, name in enumerate(self.output_names)}
-        # Rows of the engine's one array: views when most of them are asked for, else copies (the rest let go)
         most = 2 * len(set(outputs)) >= len(self.output_names)
         values = {name: result[index[name]] if most else result[index[name]].copy() for name in outputs}
         if self.population_output is not None:
@@ -550,8 +554,11 @@ class Model:
         """
         values = self.validate(params)
         final_time, time_step = self.check_controls(final_time, time_step)
-        result = self.evaluate(1, values, self.output_names, final_time, time_step)
-        table = np.column_stack([result[name][0] for name in self.output_names])  # one block: a fast frame
+        return self._frame(self.evaluate(1, values, self.output_names, final_time, time_step), final_time, time_step)
+
+    def _frame(self, values: dict[str, np.ndarray], final_time: float, time_step: float) -> pd.DataFrame:
+        """One run's outputs (name -> array ``(1, saves)``) as :meth:`run` returns them."""
+        table = np.column_stack([values[name][0] for name in self.output_names])  # one block: a fast frame
         return pd.DataFrame(table, index=self._time_index(final_time, time_step), columns=self._column_index())
 
     def run_rounds(self, rounds, *, final_time=None, time_step=None) -> pd.DataFrame:
@@ -583,8 +590,7 @@ class Model:
         final_time, time_step = self.check_controls(final_time, time_step)
         checked = [(year, self.validate(params, where=f"round {i + 1}")) for i, (year, params) in enumerate(rounds)]
         values = self.evaluate_rounds(1, checked, self.output_names, final_time, time_step)
-        table = np.column_stack([values[name][0] for name in self.output_names])
-        return pd.DataFrame(table, index=self._time_index(final_time, time_step), columns=self._column_index())
+        return self._frame(values, final_time, time_step)
 
     def evaluate_rounds(self, n: int, rounds, outputs: Sequence[str], final_time: float,
                         time_step: float) -> dict[str, np.ndarray]:  # fmt: skip
@@ -601,12 +607,7 @@ class Model:
             segments.append((start, _engine_values(self.engine, self.spec.slots, columns, n)))
         if not segments:
             raise ValueError("give at least one round")
-        result = self.engine.run_segments(n, segments, final_time, time_step)
-        index = {name: i for i, name in enumerate(self.output_names)}
-        values = {name: result[index[name]] for name in outputs}
-        if self.population_output is not None:
-            self.mask_nobody(values, result[index[self.population_output]])
-        return values
+        return self._outputs_of(self.engine.run_segments(n, segments, final_time, time_step), outputs)
 
     @functools.lru_cache(maxsize=8)  # noqa: B019 (a model lives as long as the process: load_model keeps it)
     def _time_index(self, final_time: float, time_step: float) -> pd.Index:

@@ -211,28 +211,11 @@ def _metadata(doc: dict | None, sites: Sites, renamed: dict[str, str], dropped: 
         {"name": "site_type_weight", "vensim_name": "site type weight", "kind": "uncertainty", "theme": "assumptions"}
         | _words("site_weight_label", "site_weight_description")
     )
-    for f in sites.factors:
-        doc["parameters"].append(
-            {
-                "name": f["name"].replace(" ", "_"),
-                "vensim_name": f["name"],
-                "kind": "uncertainty",
-                "theme": "assumptions",
-                "low": [_round(v * sites.factor_range[0]) for v in f["values"]],
-                "high": [_round(v * sites.factor_range[1]) for v in f["values"]],
-            }
-            | _words("site_factor_label", "site_factor_description", f)
-        )
-    for f in sites.place_factors:
-        doc["parameters"].append(
-            {
-                "name": f["name"].replace(" ", "_"),
-                "vensim_name": f["name"],
-                "kind": "uncertainty",
-                "theme": "assumptions",
-            }
-            | _words("place_factor_label", "place_factor_description", f)
-        )
+    for f in sites.factors:  # each type's own range: from its value times factor_range[0] to times [1]
+        low, high = ([_round(v * scale) for v in f["values"]] for scale in sites.factor_range)
+        doc["parameters"].append(_factor_entry(f, "site", {"low": low, "high": high}))
+    for f in sites.place_factors:  # one range for every place (the .mdl's)
+        doc["parameters"].append(_factor_entry(f, "place"))
     for x in sites.targeted:
         doc["parameters"].append(
             {"name": _boost(x).replace(" ", "_"), "vensim_name": _boost(x), "kind": "lever", "theme": "targeted"}
@@ -254,6 +237,14 @@ def _metadata(doc: dict | None, sites: Sites, renamed: dict[str, str], dropped: 
             added.append(entry)
     doc["outputs"] = doc["outputs"] + added
     return doc
+
+
+def _factor_entry(factor: dict, level: str, bounds: dict | None = None) -> dict:
+    """The metadata entry of a ``[[factors]]`` (``level`` "site") or ``[[place_factors]]`` ("place") entry,
+    with its ``bounds`` (``low`` and ``high``) where the .mdl's one range does not serve."""
+    entry = {"name": factor["name"].replace(" ", "_"), "vensim_name": factor["name"], "kind": "uncertainty"}
+    entry |= {"theme": "assumptions"} | (bounds or {})
+    return entry | _words(f"{level}_factor_label", f"{level}_factor_description", factor)
 
 
 def _round(value: float) -> float:

@@ -108,6 +108,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def slider_label(p) -> str:
+    """The English label of a parameter's slider (its ``aria-label``), as ``explorer.widgets.parameter_slider``
+    writes it: the label, and the units unless dimensionless."""
+    return p.label_en if not p.units or p.units.lower() == "dmnl" else f"{p.label_en} ({p.units})"
+
+
 def _serving(url: str, port: int, log_file: Path) -> bool:
     """Whether the server answers its health check and is ours: its log names the port (two servers
     given the same free port at once, the other's answer would otherwise be taken for this one's)."""

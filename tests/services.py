@@ -20,17 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from .browser import _apt_install
+from .browser import _apt_install, free_port
 
 
 class Unavailable(RuntimeError):
     """A server that cannot be had on this machine; the message says why and what would install it."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _postgres_bin() -> Path | None:

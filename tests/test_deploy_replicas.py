@@ -4,6 +4,7 @@ room's screen served by the other. Skips, saying why, where nginx or PostgreSQL 
 
 from __future__ import annotations
 
+import contextlib
 import urllib.request
 from urllib.parse import urlparse
 
@@ -33,51 +34,44 @@ def _replica(url: str, cookie: str) -> str:
         return response.headers["X-SD-Replica"]
 
 
-def test_a_proposal_through_one_replica_shows_on_the_screen_of_the_other(browser, monkeypatch):
+def _start(stack: contextlib.ExitStack, server):
+    """Enter ``server`` (a context manager) on ``stack``, or skip the test saying why it cannot run here."""
     try:
-        servers = postgres_server()
-        database = servers.__enter__()
+        return stack.enter_context(server)
     except Unavailable as why:
         pytest.skip(str(why))
-    try:
+
+
+def test_a_proposal_through_one_replica_shows_on_the_screen_of_the_other(browser, monkeypatch):
+    with contextlib.ExitStack() as stack:
+        database = _start(stack, postgres_server())
         wait_for(lambda: open_store(database))
         monkeypatch.setenv(URL_ENV, database)  # both replicas share it
         room_file = read_room_file(ROOM_FILE, sd_model.default_model())
         with open_store(database)() as session:
             created = rooms.create_room(session, room_file, sd_model.default_model().digest)
-        with (
-            streamlit_server(ARTIFACTS / "streamlit_replica_1.log", timeout=240, script=ROOT / "app.py") as one,
-            streamlit_server(ARTIFACTS / "streamlit_replica_2.log", timeout=240, script=ROOT / "app.py") as two,
-        ):
-            replicas = [f"127.0.0.1:{urlparse(u).port}" for u in (one, two)]
-            try:
-                proxy = nginx_server(TEMPLATE, replicas)
-                url = proxy.__enter__()
-            except Unavailable as why:
-                pytest.skip(str(why))
-            try:
-                cookies = {}
-                for i in range(64):  # a cookie value for each replica
-                    cookies.setdefault(_replica(url, f"browser{i}"), f"browser{i}")
-                assert set(cookies) == set(replicas), cookies
-                contexts = {}
-                for replica in replicas:
-                    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-                    context.add_cookies([{"name": "sd_replica", "value": cookies[replica], "url": url}])
-                    contexts[replica] = context.new_page()
-                screen, team = contexts[replicas[1]], contexts[replicas[0]]
-                answer = screen.goto(f"{url}/room?room={created.code}&screen=1")
-                assert answer.headers["x-sd-replica"] == replicas[1]
-                expect(screen.get_by_text("No proposal yet in this round.")).to_be_visible(timeout=120_000)
-                answer = team.goto(f"{url}/room?room={created.code}")
-                assert answer.headers["x-sd-replica"] == replicas[0]
-                team.get_by_label("Team").fill("Through replica one")
-                team.get_by_role("button", name="Join").click()
-                team.get_by_role("button", name="Submit the proposal").click(timeout=120_000)
-                expect(team.get_by_text("Submitted")).to_be_visible(timeout=60_000)
-                expect(screen.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=10_000)
-                expect(screen.get_by_text("Teams (1): Through replica one")).to_be_visible(timeout=10_000)
-            finally:
-                proxy.__exit__(None, None, None)
-    finally:
-        servers.__exit__(None, None, None)
+        logs = [ARTIFACTS / f"streamlit_replica_{i}.log" for i in (1, 2)]
+        urls = [stack.enter_context(streamlit_server(log, timeout=240, script=ROOT / "app.py")) for log in logs]
+        replicas = [f"127.0.0.1:{urlparse(u).port}" for u in urls]
+        url = _start(stack, nginx_server(TEMPLATE, replicas))
+        cookies = {}
+        for i in range(64):  # a cookie value for each replica
+            cookies.setdefault(_replica(url, f"browser{i}"), f"browser{i}")
+        assert set(cookies) == set(replicas), cookies
+        contexts = {}
+        for replica in replicas:
+            context = browser.new_context(viewport={"width": 1500, "height": 1000})
+            context.add_cookies([{"name": "sd_replica", "value": cookies[replica], "url": url}])
+            contexts[replica] = context.new_page()
+        screen, team = contexts[replicas[1]], contexts[replicas[0]]
+        answer = screen.goto(f"{url}/room?room={created.code}&screen=1")
+        assert answer.headers["x-sd-replica"] == replicas[1]
+        expect(screen.get_by_text("No proposal yet in this round.")).to_be_visible(timeout=120_000)
+        answer = team.goto(f"{url}/room?room={created.code}")
+        assert answer.headers["x-sd-replica"] == replicas[0]
+        team.get_by_label("Team").fill("Through replica one")
+        team.get_by_role("button", name="Join").click()
+        team.get_by_role("button", name="Submit the proposal").click(timeout=120_000)
+        expect(team.get_by_text("Submitted")).to_be_visible(timeout=60_000)
+        expect(screen.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=10_000)
+        expect(screen.get_by_text("Teams (1): Through replica one")).to_be_visible(timeout=10_000)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,8 +87,3 @@ def open_store(url: str | None = None) -> sessionmaker[Session]:
     engine = _engine(url or database_url())
     upgrade(engine)
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def tables(url: str | None = None) -> list[str]:
-    """The tables of the database (for checks)."""
-    return sorted(inspect(open_store(url).kw["bind"]).get_table_names())

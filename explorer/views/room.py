@@ -66,9 +66,10 @@ def participant(code, language: str) -> None:
         except rooms.RoomError as err:
             room.room_error(language, err)
             return
-        adopted = {k: s.levers for k, s in rooms.adopted(session, current).items()}
-        mine = next((s for tm, s in rooms.proposals(session, current) if tm.id == team.id), None)
-        others = [(tm, s) for tm, s in rooms.proposals(session, current) if tm.id != team.id]
+        adopted = rooms.adopted(session, current)
+        proposals = rooms.proposals(session, current)
+    mine = next((s for tm, s in proposals if tm.id == team.id), None)
+    others = [(tm, s) for tm, s in proposals if tm.id != team.id]
     this_round = room_file.rounds[current.current_round - 1]
     st.subheader(t("room_you", language, team=room.plain(team.name), label=this_round.label(language)))
     if not current.round_open:
@@ -130,15 +131,11 @@ def join(found, room_file, team_key: str, language: str) -> None:
 
 def proposal_sliders(room_file, adopted: dict, where: tuple, mine, language: str) -> dict[str, float]:
     """The sliders of the levers the room lets teams move. When the team enters a round (``where``: room
-    code, round, team) they start from its last proposal in the round, else from the settings the room
-    adopted in the rounds before (else the model's defaults)."""
+    code, round, team) they start from its last proposal in the round on top of the settings the room
+    adopted in the rounds before (:func:`explorer.room.round_settings`), else the model's defaults."""
     table = compute.model().parameter_table
     if st.session_state.get("_room_sliders") != where:
-        start = {}
-        for k in range(1, where[1]):
-            start |= adopted.get(k, {})
-        if mine is not None:
-            start |= mine.levers
+        start = room.round_settings(room_file, adopted, where[1], mine.levers if mine is not None else {})[-1][1]
         for name in room_file.levers:
             st.session_state[state.key(name)] = float(start.get(name, table[name].default))
         st.session_state["_room_sliders"] = where
@@ -192,31 +189,39 @@ def screen(code, language: str, facilitator_token=None) -> None:
 def controls(found, room_file, names: dict[int, str], round_open: bool, token, language: str) -> None:
     st.subheader(t("room_facilitator", language))
     chosen = st.selectbox(t("room_adopt_which", language), list(names), format_func=names.get, key="room_adopt_choice")
-    left, middle, right = st.columns(3)
-    try:
-        if left.button(t("room_adopt", language), key="room_adopt", disabled=not (round_open and names)):
-            with room.store()() as session:
-                rooms.adopt(session, rooms.facilitator_room(session, found.code, token), chosen)
-            st.rerun()
-        if middle.button(t("room_next", language), key="room_next", disabled=round_open):
-            with room.store()() as session:
-                rooms.open_next_round(session, rooms.facilitator_room(session, found.code, token), room_file)
-            st.rerun()
-        if right.button(t("room_delete", language), key="room_delete", disabled=not names):
-            with room.store()() as session:
-                rooms.delete_submission(session, rooms.facilitator_room(session, found.code, token), chosen)
-            st.rerun()
-    except rooms.RoomError as err:
-        room.room_error(language, err)
-    with room.store()() as session:
-        owner = rooms.facilitator_room(session, found.code, token)
-        a, b, c = st.columns(3)
-        a.download_button(t("room_export_csv", language), room.export_csv(session, owner), f"room_{found.code}.csv",
-                          key="room_csv")  # fmt: skip
-        b.download_button(t("room_export_toml", language), room.export_scenarios(session, owner, room_file),
-                          f"room_{found.code}_scenarios.zip", key="room_toml")  # fmt: skip
-        c.download_button(t("room_export_html", language), room.export_report(session, owner, room_file, language),
-                          f"room_{found.code}.html", key="room_html")  # fmt: skip
+    actions = (  # (label and key, disabled, what it does to the room), each checked against the token first
+        ("room_adopt", not (round_open and names), lambda session, owner: rooms.adopt(session, owner, chosen)),
+        ("room_next", round_open, lambda session, owner: rooms.open_next_round(session, owner, room_file)),
+        ("room_delete", not names, lambda session, owner: rooms.delete_submission(session, owner, chosen)),
+    )
+    for column, (key, disabled, act) in zip(st.columns(3), actions, strict=True):
+        if column.button(t(key, language), key=key, disabled=disabled):
+            try:
+                with room.store()() as session:
+                    act(session, rooms.facilitator_room(session, found.code, token))
+            except rooms.RoomError as err:
+                room.room_error(language, err)
+            else:
+                st.rerun()
+    exports = (  # built when clicked (Streamlit calls the function then), not on every run of the page
+        ("room_export_csv", "room_csv", f"room_{found.code}.csv", room.export_csv),
+        ("room_export_toml", "room_toml", f"room_{found.code}_scenarios.zip",
+         lambda session, owner: room.export_scenarios(session, owner, room_file)),
+        ("room_export_html", "room_html", f"room_{found.code}.html",
+         lambda session, owner: room.export_report(session, owner, room_file, language)),
+    )  # fmt: skip
+    for column, (label, key, file_name, make) in zip(st.columns(3), exports, strict=True):
+        column.download_button(t(label, language), _export(found.code, token, make), file_name, key=key)
+
+
+def _export(code: str, token: str, make):
+    """The download's contents, made when clicked, for the facilitator's token only."""
+
+    def build() -> bytes:
+        with room.store()() as session:
+            return make(session, rooms.facilitator_room(session, code, token))
+
+    return build
 
 
 def show(language: str) -> None:
