@@ -1,13 +1,12 @@
 """The workshop room in a real Chromium, three browser contexts on one server and a SQLite file: a team
 joins and submits, the room's screen (open before) shows the proposal without a reload, the facilitator
 adopts it and opens round 2; the server is killed (SIGKILL) and started again and the room is intact; a
-second team's round-2 proposal starts from the adopted settings. The facilitator's exports download.
+second team's round-2 proposal starts from the adopted settings.
 Screenshots of the screen in both languages go to tests/artifacts/ (docs/workshop.md shows them)."""
 
 from __future__ import annotations
 
 import signal
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -73,10 +72,6 @@ def test_a_room_in_the_browser_survives_a_killed_server(browser, database):
         facilitator.goto(f"{url}/room?room={created.code}&key={created.token}")
         facilitator.get_by_role("button", name="Adopt it (closes the round)").click()
         expect(facilitator.get_by_role("button", name="Open the next round")).to_be_enabled(timeout=30_000)
-        for button, expected in (("Every submission (CSV)", "Hechi county"), ("Report for the minutes (HTML)", "<svg")):
-            with facilitator.expect_download(timeout=60_000) as download:  # made when clicked
-                facilitator.get_by_role("button", name=button).click()
-            assert expected in Path(download.value.path()).read_text(encoding="utf-8")
         facilitator.get_by_role("button", name="Open the next round").click()
         expect(facilitator.get_by_text("Round 2: from 2031").first).to_be_visible(timeout=30_000)
         port = urlparse(url).port

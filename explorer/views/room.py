@@ -203,25 +203,17 @@ def controls(found, room_file, names: dict[int, str], round_open: bool, token, l
                 room.room_error(language, err)
             else:
                 st.rerun()
-    exports = (  # built when clicked (Streamlit calls the function then), not on every run of the page
+    exports = (
         ("room_export_csv", "room_csv", f"room_{found.code}.csv", room.export_csv),
         ("room_export_toml", "room_toml", f"room_{found.code}_scenarios.zip",
          lambda session, owner: room.export_scenarios(session, owner, room_file)),
         ("room_export_html", "room_html", f"room_{found.code}.html",
          lambda session, owner: room.export_report(session, owner, room_file, language)),
     )  # fmt: skip
-    for column, (label, key, file_name, make) in zip(st.columns(3), exports, strict=True):
-        column.download_button(t(label, language), _export(found.code, token, make), file_name, key=key)
-
-
-def _export(code: str, token: str, make):
-    """The download's contents, made when clicked, for the facilitator's token only."""
-
-    def build() -> bytes:
-        with room.store()() as session:
-            return make(session, rooms.facilitator_room(session, code, token))
-
-    return build
+    with room.store()() as session:
+        owner = rooms.facilitator_room(session, found.code, token)
+        for column, (label, key, file_name, make) in zip(st.columns(3), exports, strict=True):
+            column.download_button(t(label, language), make(session, owner), file_name, key=key)
 
 
 def show(language: str) -> None:
