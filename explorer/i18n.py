@@ -48,6 +48,15 @@ TEXT = {
     },
     "room_robust": {"en": "Futures meeting every target", "zh": "全部目标达成的情形占比"},
     "room_cost": {"en": "Cost", "zh": "成本"},
+    "room_cost_help": {
+        "en": "The public cost of the proposal to the end of the run (the cost output of the targets file), and its "
+        "change from the room's settings so far.",
+        "zh": "方案至模拟期末的公共成本（目标文件中的成本输出），以及相对本会议室目前设定的变化。",
+    },
+    "room_story": {"en": "The story behind the room: {title}", "zh": "会议室的背景故事：{title}"},
+    "room_story_link": {"en": "Walk through it in Workshop mode", "zh": "在研讨会模式中逐步演示"},
+    "room_series_proposal": {"en": "Your proposal", "zh": "本组方案"},
+    "room_series_room": {"en": "The room's settings so far", "zh": "会议室目前的设定"},
     "room_votes": {"en": "Votes", "zh": "票数"},
     "room_rationale": {"en": "Rationale", "zh": "理由"},
     "room_submit": {"en": "Submit the proposal", "zh": "提交方案"},

@@ -29,6 +29,7 @@ from workshop.room_file import RoomFile, parse_room_file
 from workshop.store import open_store
 
 from . import compute
+from .ensemble import QUANTILES
 from .i18n import t
 
 #: Futures a proposal is scored in (posterior draws where the model has a posterior, else the full ranges).
@@ -85,13 +86,17 @@ def rounds_key(room_file: RoomFile, adopted: dict, round_number: int, levers: di
 @dataclass(frozen=True)
 class Scored:
     """A proposal's run and scores: the run (a frame as ``Model.run``'s), its KPIs at the headline year,
-    its cost (the targets file's cost output at the final time, or NaN) and the share of futures meeting
-    every target (NaN without targets)."""
+    its cost (the targets file's cost output at the final time, or NaN), the share of futures meeting
+    every target (NaN without targets), and over :data:`ROOM_FUTURES` futures the bands of the shown
+    outputs (columns as :func:`explorer.ensemble.futures_run`'s; None without futures) and the share
+    meeting each target (and ``all``; empty without targets)."""
 
     run: pd.DataFrame
     kpis: dict[str, float]
     cost: float
     robust: float
+    bands: pd.DataFrame | None
+    shares: pd.Series
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -101,29 +106,41 @@ def score(rounds_key: tuple) -> Scored:
     rounds = [(year, dict(items)) for year, items in rounds_key]
     run = model.run_rounds(rounds)
     year = compute.headline_time()
-    kpis = {k: float(run.loc[year, k]) for k in model.kpis or compute.default_shown()}
+    shown = list(model.kpis or compute.default_shown())
+    kpis = {k: float(run.loc[year, k]) for k in shown}
     cost_name = compute.cost_output()
     cost = float(run[cost_name].iloc[-1]) if cost_name else float("nan")
-    return Scored(run, kpis, cost, robust_share(rounds))
+    bands, shares = futures_of(rounds, shown)
+    return Scored(run, kpis, cost, float(shares.get("all", float("nan"))), bands, shares)
 
 
-def robust_share(rounds) -> float:
-    """Share of :data:`ROOM_FUTURES` futures in which the proposal meets every target of the targets file."""
-    targets = compute.cached_targets()
-    if not targets or not compute.has_futures():
-        return float("nan")
+def futures_of(rounds, shown: list[str]) -> tuple[pd.DataFrame | None, pd.Series]:
+    """The proposal (its rounds) over :data:`ROOM_FUTURES` futures, one batch: the bands of the ``shown``
+    outputs and the share of futures meeting each target of the targets file (and ``all``)."""
+    if not compute.has_futures():
+        return None, pd.Series(dtype=float)
     model = compute.model()
+    targets = compute.cached_targets()
     worlds = futures(ROOM_FUTURES, 0, prior=not compute.has_posterior(), model=model)
     columns = {name: worlds[name].to_numpy() for name in worlds.columns}
     final_time, time_step = model.check_controls(None, None)
-    outputs = sorted({o for x in targets for o in x.outputs()})
+    outputs = sorted(set(shown) | {o for x in targets for o in x.outputs()})
     batch = [(year, {**params, **columns}) for year, params in rounds]
     values = model.evaluate_rounds(ROOM_FUTURES, batch, outputs, final_time, time_step)
-    axis = model.time_name
-    data = xr.Dataset({k: (("run", axis), v) for k, v in values.items()}, coords={axis: model.times()})
-    policy = np.full(ROOM_FUTURES, float(rounds[0][1].get("policy_year", model.times()[0])))
-    met = (margins(data, targets, policy) >= 0).all(axis=1)
-    return float(met.mean())
+    axis, times = model.time_name, model.times()
+    bands = pd.concat(
+        [
+            pd.DataFrame({axis: times, "kpi": k} | {q: np.quantile(values[k], p, axis=0) for q, p in QUANTILES.items()})
+            for k in shown
+        ],
+        ignore_index=True,
+    )
+    if not targets:
+        return bands, pd.Series(dtype=float)
+    data = xr.Dataset({k: (("run", axis), v) for k, v in values.items()}, coords={axis: times})
+    policy = np.full(ROOM_FUTURES, float(rounds[0][1].get("policy_year", times[0])))
+    met = margins(data, targets, policy) >= 0
+    return bands, pd.concat([met.mean(), pd.Series({"all": met.all(axis=1).mean()})])
 
 
 def proposals_frame(proposals, room_file: RoomFile, vote_counts: dict[int, int], language: str) -> pd.DataFrame:

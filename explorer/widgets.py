@@ -91,6 +91,20 @@ def kpi_grid(
             column.vega_lite_chart(spec=spec, width="stretch", key=f"{key}_{kpi}")
 
 
+def robustness_strip(shares: pd.Series, baseline_shares: pd.Series, note: str, language: str) -> None:
+    """Share of the futures in which each target of the targets file holds (``shares``, indexed by target
+    name and ``all``), each against the baseline's, with ``note`` (where the futures come from) below."""
+    targets = compute.cached_targets()
+    items = [(x.name, x.short(language)) for x in targets] + [("all", t("all_targets", language))]
+    st.markdown(f"**{t('robustness_strip', language)}**")
+    for column, (name, label) in zip(st.columns(len(items)), items, strict=True):
+        share = shares[name]
+        colour = "green" if share >= 0.9 else "orange" if share >= 0.6 else "red"
+        column.markdown(f":{colour}-background[**{share:.0%}**] {label}")
+        column.caption(t("strip_vs_baseline", language, share=f"{baseline_shares[name]:.0%}"))
+    st.caption(note)
+
+
 def assumptions_note(values: dict[str, float], language: str) -> None:
     """When assumptions differ from their defaults: which, how far the baseline itself moved, and a reset."""
     changed = compute.changed_assumptions(values)

@@ -305,6 +305,18 @@ ROOM = Table(
             Table({"year": Key("integer", required=True), "label_en": Key("string"), "label_zh": Key("string")}),
             required=True,
         ),
-        "roles": Tables(Table({"id": Key("string", required=True), "label_en": TEXT, "label_zh": TEXT})),
+        "roles": Tables(
+            Table(
+                {
+                    "id": Key("string", required=True),
+                    "label_en": TEXT,
+                    "label_zh": TEXT,
+                    "brief_en": Key("string"),
+                    "brief_zh": Key("string"),
+                    "levers": Key("list of strings"),
+                    "max_teams": Key("integer"),
+                }
+            )
+        ),
     }
 )

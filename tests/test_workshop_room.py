@@ -90,7 +90,7 @@ def test_two_rounds_submit_show_adopt_and_build_on_the_adopted(database):
     # Round 2: the second team starts from the adopted settings and changes one lever from 2031
     at = page({"room": created.code})
     at.text_input(key="room_team_name").input("Late team").run()
-    at.selectbox(key="room_role").set_value("community_leader").run()
+    at.selectbox(key="room_role").set_value("county_government").run()  # (a role moving every lever)
     at.button(key="room_join_button").click().run()
     assert at.slider(key="p_training_coverage").value == pytest.approx(0.6)  # builds on round 1's adoption
     at.slider(key="p_community_governance").set_value(0.9).run()
@@ -144,3 +144,53 @@ def test_the_exports_hold_every_submission(database):
     scenario = sd_model.scenarios.parse_scenario(archive.read(name), sd_model.default_model().validate, source=name)
     assert scenario.parameters["training_coverage"] == 0.5
     assert "<svg" in report and "first" in report
+
+
+def test_a_team_sees_cards_bands_and_the_robustness_strip(database):
+    created = _created(database)
+    at = _join_and_submit(created.code, "Bands", "enterprise", 0.7, "x")
+    model = sd_model.default_model()
+    cards = {m.label for m in at.metric}
+    assert {o.short("en") for o in model.outputs if o.name in model.kpis} | {"Cost"} <= cards, cards
+    strip = [m.value for m in at.markdown if "-background[**" in m.value]
+    from explorer import compute
+
+    assert len(strip) == len(compute.cached_targets()) + 1, strip  # each target and all of them
+    assert any("futures drawn from the posterior" in c.value for c in at.caption)  # the bands' note
+
+
+def test_a_proposals_futures_are_the_explorers_at_the_same_futures():
+    """A round-1 proposal's bands and shares are those of the explorer's ensemble (explorer.ensemble) over
+    the same futures; a round-2 proposal's differ from the same settings acting from round 1."""
+    from explorer import compute, ensemble
+    from explorer import room as room_page
+
+    model = sd_model.default_model()
+    levers = {"policy_year": 2026.0, "training_coverage": 0.7}
+    bands, shares = room_page.futures_of([(2026, levers)], list(model.kpis))
+    expected = ensemble.futures_run(levers, n=room_page.ROOM_FUTURES, seed=0, targets=compute.cached_targets())
+    pd.testing.assert_frame_equal(bands, expected[0], rtol=1e-12)
+    pd.testing.assert_series_equal(shares, expected[1], check_names=False)
+    later, _ = room_page.futures_of([(2026, {"policy_year": 2026.0}), (2031, levers)], list(model.kpis))
+    assert not later["q50"].equals(bands["q50"])
+
+
+def test_a_role_has_its_start_page_and_its_levers(database):
+    created = _created(database)
+    at = _join_and_submit(created.code, "Workshops", "enterprise", 0.5, "x")
+    room_file = read_room_file(ROOM_FILE, sd_model.default_model())
+    enterprise = room_file.role("enterprise")
+    assert {s.key for s in at.slider if s.key.startswith("p_")} == {f"p_{name}" for name in enterprise.levers}
+    assert any(enterprise.brief("en") in i.value for i in at.info)  # the role's brief opens its page
+    assert any("The story behind the room" in e.label for e in at.expander)
+    at = page({"room": created.code})  # the one provincial-finance team, then a second one refused
+    at.text_input(key="room_team_name").input("Finance").run()
+    at.selectbox(key="room_role").set_value("provincial_finance").run()
+    assert any("One team takes this role" in c.value for c in at.caption)  # the brief, before joining
+    at.button(key="room_join_button").click().run()
+    assert not at.warning
+    again = page({"room": created.code})
+    again.text_input(key="room_team_name").input("Finance 2").run()
+    again.selectbox(key="room_role").set_value("provincial_finance").run()
+    again.button(key="room_join_button").click().run()
+    assert again.warning and "has its 1 team(s) already" in again.warning[0].value and not again.exception

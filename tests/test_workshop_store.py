@@ -221,6 +221,40 @@ def postgres():
         pytest.skip(str(why))
 
 
+def _capped_role_at_once(url, room_file) -> list[str]:
+    """Ten teams join the room's one-team role (provincial finance) at the same moment, from ten threads."""
+    factory, created = _room(url, room_file)
+    start, refused = threading.Barrier(10), []
+
+    def one(i):
+        with factory() as session:
+            room = rooms.room_by_code(session, created.code)
+            start.wait()
+            try:
+                rooms.join(session, room, room_file, f"Finance {i}", "provincial_finance")
+            except rooms.RoomError as err:
+                refused.append(str(err))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with factory() as session:
+        teams = rooms.teams(session, rooms.room_by_code(session, created.code))
+    assert len(refused) == 9 and all("has its 1 team(s) already" in r for r in refused), refused
+    return [tm.name for tm in teams if tm.role == "provincial_finance"]
+
+
+def test_a_capped_role_takes_one_team_even_when_ten_join_at_once(sqlite_url, room_file):
+    assert room_file.role("provincial_finance").max_teams == 1
+    assert len(_capped_role_at_once(sqlite_url, room_file)) == 1
+
+
+def test_postgresql_caps_a_role_when_ten_join_at_once(postgres, room_file):
+    assert len(_capped_role_at_once(postgres, room_file)) == 1
+
+
 def test_postgresql_keeps_thirty_simultaneous_submits_once(postgres, room_file):
     factory, created = _room(postgres, room_file)
     kept = _thirty_at_once(factory, created.code, room_file)
@@ -238,6 +272,14 @@ def test_room_files_are_checked_against_the_model():
         (good.replace('language = "zh"', 'language = "fr"'), "language must be one of en, zh"),
         (good.replace('id = "enterprise"', 'id = "county_government"'), "'county_government' appears twice"),
         (good + "\n[colour]\n", "unknown key 'colour'"),
+        (
+            good.replace(
+                'levers = ["training_coverage", "entrepreneurship_support", "share_reform_coverage"]',
+                'levers = ["education_culture_programmes"]',
+            ),
+            "role 4: levers: 'education_culture_programmes' is not one of the room's levers",
+        ),
+        (good.replace("max_teams = 1", "max_teams = 0"), "role 5: max_teams must be at least 1"),
         ("title_en = 'x'\n", "missing key 'title_zh'"),
     ]
     for text_, message in cases:

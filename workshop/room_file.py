@@ -39,14 +39,24 @@ class Round:
 
 @dataclass(frozen=True)
 class Role:
-    """A role a team may take (county government, enterprise, ...)."""
+    """A role a team may take (county government, enterprise, ...): its label, its brief (the start page
+    of a team in the role: who they are, what they weigh; empty for none), the levers it moves (a subset
+    of the room's) and how many teams may take it (None: any number)."""
 
     id: str
     label_en: str
     label_zh: str
+    brief_en: str = ""
+    brief_zh: str = ""
+    levers: tuple[str, ...] = ()
+    max_teams: int | None = None
 
     def label(self, lang: str) -> str:
         return in_language(self, "label", lang)
+
+    def brief(self, lang: str) -> str:
+        """The brief in ``lang``, else in the other language (empty for none)."""
+        return in_language(self, "brief", lang) or self.brief_en or self.brief_zh
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,11 @@ class RoomFile:
 
     def role(self, role_id: str | None) -> Role | None:
         return next((r for r in self.roles if r.id == role_id), None)
+
+    def levers_of(self, role_id: str | None) -> tuple[str, ...]:
+        """The levers a team in the role ``role_id`` moves: the role's own, else every lever of the room."""
+        role = self.role(role_id)
+        return role.levers if role is not None and role.levers else self.levers
 
 
 def read_room_file(path: str | Path, model) -> RoomFile:
@@ -99,13 +114,7 @@ def parse_room_file(raw: bytes | str, model, source: str = "room file") -> RoomF
         raise RoomFileError(f"{source}: language must be one of {', '.join(LANGUAGES)}, got {language!r}")
     levers = _levers(doc["levers"], model, source)
     rounds = _rounds(doc["rounds"], model, source)
-    roles = []
-    for i, entry in enumerate(doc.get("roles", []), start=1):
-        if not _ID.fullmatch(entry["id"]):
-            raise RoomFileError(f"{source}: role {i}: id {entry['id']!r} must be lower-case letters, digits and _")
-        if entry["id"] in {r.id for r in roles}:
-            raise RoomFileError(f"{source}: role {i}: id {entry['id']!r} appears twice")
-        roles.append(Role(entry["id"], entry["label_en"], entry["label_zh"]))
+    roles = _roles(doc.get("roles", []), levers, source)
     text = data.decode("utf-8")
     return RoomFile(doc["title_en"], doc["title_zh"], language, doc.get("story"), levers, rounds, tuple(roles), text)
 
@@ -122,6 +131,27 @@ def _levers(names: list[str], model, source: str) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise RoomFileError(f"{source}: levers: a lever is named twice")
     return tuple(names)
+
+
+def _roles(entries: list[dict], levers: tuple[str, ...], source: str) -> list[Role]:
+    roles = []
+    for i, entry in enumerate(entries, start=1):
+        where = f"{source}: role {i}"
+        if not _ID.fullmatch(entry["id"]):
+            raise RoomFileError(f"{where}: id {entry['id']!r} must be lower-case letters, digits and _")
+        if entry["id"] in {r.id for r in roles}:
+            raise RoomFileError(f"{where}: id {entry['id']!r} appears twice")
+        own = tuple(entry.get("levers", ()))
+        outside = [name for name in own if name not in levers]
+        if outside:
+            raise RoomFileError(f"{where}: levers: {outside[0]!r} is not one of the room's levers")
+        if len(set(own)) != len(own):
+            raise RoomFileError(f"{where}: levers: a lever is named twice")
+        if "max_teams" in entry and entry["max_teams"] < 1:
+            raise RoomFileError(f"{where}: max_teams must be at least 1, got {entry['max_teams']}")
+        brief = entry.get("brief_en", ""), entry.get("brief_zh", "")
+        roles.append(Role(entry["id"], entry["label_en"], entry["label_zh"], *brief, own, entry.get("max_teams")))
+    return roles
 
 
 def _rounds(entries: list[dict], model, source: str) -> tuple[Round, ...]:

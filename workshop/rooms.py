@@ -120,7 +120,8 @@ class Joined:
 
 
 def join(session: Session, room: Room, room_file: RoomFile, name, role=None) -> Joined:
-    """Add a team to ``room`` (a name not yet taken in it; a role of the room's, where it has roles)."""
+    """Add a team to ``room`` (a name not yet taken in it; a role of the room's, where it has roles, and
+    not one that has its ``max_teams`` already: of teams joining at once, the first written are in)."""
     name = " ".join(str(name or "").split())
     if not name:
         raise RoomError("give the team a name")
@@ -131,6 +132,9 @@ def join(session: Session, room: Room, room_file: RoomFile, name, role=None) -> 
             raise RoomError(f"choose a role: {', '.join(r.id for r in room_file.roles)}")
     elif role is not None:
         raise RoomError("this room has no roles")
+    limit = room_file.role(role).max_teams if role is not None else None
+    if limit is not None:  # joins to a capped role wait for each other (PostgreSQL; SQLite writes one at a time)
+        session.execute(select(Room.id).where(Room.id == room.id).with_for_update())
     token = secrets.token_urlsafe(18)
     team = Team(room_id=room.id, name=name, role=role, token_hash=_hash(token))
     session.add(team)
@@ -139,6 +143,12 @@ def join(session: Session, room: Room, room_file: RoomFile, name, role=None) -> 
     except IntegrityError:
         session.rollback()
         raise RoomError(f"a team called {name!r} is already in the room: choose another name") from None
+    if limit is not None:  # counted after the write, so two teams joining at once cannot both take the last place
+        ahead = select(func.count()).where(Team.room_id == room.id, Team.role == role, Team.id <= team.id)
+        if session.scalar(ahead) > limit:
+            session.delete(team)
+            session.commit()
+            raise RoomError(f"the role {role!r} has its {limit} team(s) already: choose another role")
     return Joined(team.id, name, token)
 
 

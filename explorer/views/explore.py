@@ -7,7 +7,7 @@ from explorer import charts, compute, state
 from explorer.exchange import current_scenario
 from explorer.i18n import t
 from explorer.why import why_panel
-from explorer.widgets import assumptions_note, kpi_cards, kpi_grid
+from explorer.widgets import assumptions_note, kpi_cards, kpi_grid, robustness_strip
 from sd_model.costs import GAINS
 from sd_model.formatting import format_number
 
@@ -61,20 +61,6 @@ def what_a_yuan_buys(values: dict[str, float], language: str) -> None:
         )
 
 
-def robustness_strip(shares, baseline_shares, source: str, language: str) -> None:
-    """Share of the futures in which each target of the targets file holds, at the current levers."""
-    targets = compute.cached_targets()
-    items = [(x.name, x.short(language)) for x in targets] + [("all", t("all_targets", language))]
-    st.markdown(f"**{t('robustness_strip', language)}**")
-    for column, (name, label) in zip(st.columns(len(items)), items, strict=True):
-        share = shares[name]
-        colour = "green" if share >= 0.9 else "orange" if share >= 0.6 else "red"
-        column.markdown(f":{colour}-background[**{share:.0%}**] {label}")
-        column.caption(t("strip_vs_baseline", language, share=f"{baseline_shares[name]:.0%}"))
-    note = source if "posterior" in compute.band_sources() else "prior"
-    st.caption(t(f"strip_note_{note}", language, n=compute.ENSEMBLE_RUNS, file=compute.targets_label()))
-
-
 def futures_panel(values: dict[str, float], language: str):
     """The robustness strip (where the model has targets), and the bands of the charts (where it has
     futures) with their source; what a model lacks is said in a line."""
@@ -91,7 +77,9 @@ def futures_panel(values: dict[str, float], language: str):
     elif targets:
         base_levers = {p.name: p.default for p in compute.lever_parameters()}
         base_shares = compute.cached_futures(tuple(sorted(base_levers.items())), source, shown)[1]
-        robustness_strip(shares, base_shares, source, language)
+        note = source if "posterior" in compute.band_sources() else "prior"
+        caption = t(f"strip_note_{note}", language, n=compute.ENSEMBLE_RUNS, file=compute.targets_label())
+        robustness_strip(shares, base_shares, caption, language)
     else:
         st.caption(t("no_targets", language, file=compute.targets_label()))
     return bands, source

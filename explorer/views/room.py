@@ -8,7 +8,8 @@ import streamlit as st
 
 from explorer import compute, room, state
 from explorer.i18n import t
-from explorer.widgets import parameter_slider
+from explorer.widgets import kpi_cards, kpi_grid, parameter_slider, robustness_strip
+from sd_model.formatting import format_number
 from workshop import rooms
 from workshop.room_file import RoomFileError, parse_room_file
 
@@ -24,6 +25,8 @@ def create(language: str) -> None:
     try:
         raw = upload.getvalue() if upload is not None else files[chosen].read_bytes()
         room_file = parse_room_file(raw, compute.model(), upload.name if upload is not None else f"{chosen}.toml")
+        if room_file.story and room_file.story not in compute.cached_stories():
+            raise RoomFileError(f"story {room_file.story!r} is not one of the model's stories")
         with room.store()() as session:
             created = rooms.create_room(session, room_file, compute.model().digest)
     except (RoomFileError, rooms.RoomError, OSError, KeyError) as err:
@@ -72,17 +75,15 @@ def participant(code, language: str) -> None:
     others = [(tm, s) for tm, s in proposals if tm.id != team.id]
     this_round = room_file.rounds[current.current_round - 1]
     st.subheader(t("room_you", language, team=room.plain(team.name), label=this_round.label(language)))
+    start_page(room_file, team.role, language)
     if not current.round_open:
         st.info(t("room_closed", language, n=current.current_round))
         return
-    levers = proposal_sliders(room_file, adopted, (found.code, current.current_round, team.id), mine, language)
+    where = (found.code, current.current_round, team.id)
+    levers = proposal_sliders(room_file, adopted, where, mine, team.role, language)
     scored = room.score(room.rounds_key(room_file, adopted, current.current_round, levers))
     baseline = room.score(room.rounds_key(room_file, adopted, current.current_round, {}))  # the room's settings so far
-    labels = compute.labels(language)
-    columns = st.columns(len(scored.kpis) + 1)
-    for column, (kpi, value) in zip(columns, scored.kpis.items(), strict=False):
-        column.metric(labels.get(kpi, kpi), f"{value:,.4g}", f"{value - baseline.kpis[kpi]:+,.3g}")
-    columns[-1].metric(t("room_robust", language), f"{scored.robust:.0%}", f"{scored.robust - baseline.robust:+.0%}")
+    proposal_results(scored, baseline, language)
     rationale = st.text_area(
         t("room_rationale", language), max_chars=rooms.MAX_RATIONALE, key=f"rationale_{found.code}"
     )
@@ -111,6 +112,24 @@ def participant(code, language: str) -> None:
                 room.room_error(language, err)
 
 
+def proposal_results(scored, baseline, language: str) -> None:
+    """What the team's levers do, as on the Explore page: the KPI cards, the share of futures meeting each
+    target and the KPIs over time with their bands, each against the room's settings so far."""
+    kpi_cards(scored.run, baseline.run, language)
+    if compute.cost_output():
+        st.metric(t("room_cost", language), format_number(scored.cost), format_number(scored.cost - baseline.cost),
+                  delta_color="inverse", help=t("room_cost_help", language))  # fmt: skip
+    source = "posterior" if compute.has_posterior() else "prior"
+    if not scored.shares.empty:
+        note = t(f"strip_note_{source}", language, n=room.ROOM_FUTURES, file=compute.targets_label())
+        robustness_strip(scored.shares, baseline.shares, note, language)
+    series = t("room_series_proposal", language), t("room_series_room", language)
+    kpi_grid(dict(zip(series, (scored.run, baseline.run), strict=True)), scored.bands, language, dash=series[1],
+             key="room_kpi")  # fmt: skip
+    if scored.bands is not None:
+        st.caption(t(f"band_note_{source}", language, n=room.ROOM_FUTURES))
+
+
 def join(found, room_file, team_key: str, language: str) -> None:
     st.subheader(t("room_join", language))
     name = st.text_input(t("room_team", language), max_chars=rooms.MAX_TEAM_NAME, key="room_team_name")
@@ -118,6 +137,8 @@ def join(found, room_file, team_key: str, language: str) -> None:
     role = (
         st.selectbox(t("room_role", language), list(roles), format_func=roles.get, key="room_role") if roles else None
     )
+    if role is not None and room_file.role(role).brief(language):
+        st.caption(room_file.role(role).brief(language))
     if st.button(t("room_join_button", language), key="room_join_button", type="primary"):
         try:
             with room.store()() as session:
@@ -129,19 +150,41 @@ def join(found, room_file, team_key: str, language: str) -> None:
         st.rerun()
 
 
-def proposal_sliders(room_file, adopted: dict, where: tuple, mine, language: str) -> dict[str, float]:
-    """The sliders of the levers the room lets teams move. When the team enters a round (``where``: room
-    code, round, team) they start from its last proposal in the round on top of the settings the room
-    adopted in the rounds before (:func:`explorer.room.round_settings`), else the model's defaults."""
+def start_page(room_file, role_id, language: str) -> None:
+    """A team's start page: its role's brief (where the room gives one) and the room's story."""
+    role = room_file.role(role_id)
+    if role is not None and role.brief(language):
+        st.info(f"**{role.label(language)}**: {role.brief(language)}")
+    story_background(room_file, language)
+
+
+def story_background(room_file, language: str) -> None:
+    """The room's story (its steps' titles and texts) in an expander, and the link to walk through it."""
+    story = compute.cached_stories().get(room_file.story) if room_file.story else None
+    if story is None:
+        return
+    with st.expander(t("room_story", language, title=story.title(language))):
+        for step in story.steps:
+            st.markdown(f"**{step.title(language)}** {step.text(language)}")
+        st.page_link("explorer/views/workshop.py", label=t("room_story_link", language),
+                     query_params={"story": story.name})  # fmt: skip
+
+
+def proposal_sliders(room_file, adopted: dict, where: tuple, mine, role_id, language: str) -> dict[str, float]:
+    """The sliders of the levers the team's role moves (:meth:`RoomFile.levers_of`). When the team enters a
+    round (``where``: room code, round, team) they start from its last proposal in the round on top of the
+    settings the room adopted in the rounds before (:func:`explorer.room.round_settings`), else the
+    model's defaults."""
     table = compute.model().parameter_table
+    levers = room_file.levers_of(role_id)
     if st.session_state.get("_room_sliders") != where:
         start = room.round_settings(room_file, adopted, where[1], mine.levers if mine is not None else {})[-1][1]
-        for name in room_file.levers:
+        for name in levers:
             st.session_state[state.key(name)] = float(start.get(name, table[name].default))
         st.session_state["_room_sliders"] = where
-    for name in room_file.levers:
+    for name in levers:
         parameter_slider(table[name], set(), language)
-    return {name: float(st.session_state[state.key(name)]) for name in room_file.levers}
+    return {name: float(st.session_state[state.key(name)]) for name in levers}
 
 
 def screen(code, language: str, facilitator_token=None) -> None:
@@ -157,6 +200,7 @@ def screen(code, language: str, facilitator_token=None) -> None:
             return
     st.header(room_file.title(language))
     st.markdown(f"## {t('room_code', language)}: `{found.code}`")
+    story_background(room_file, language)
 
     with room.store()() as session:
         version = rooms.version(session, session.get(type(found), found.id))
