@@ -29,7 +29,10 @@ INCOME = (
 )
 PERCENT = ("employment_rate", "urbanization_rate")
 #: outputs shown scaled: name -> language -> (factor, unit on charts, unit on cards)
-SCALED = {"fiscal_cost": {"en": (1e-9, "bn yuan/yr", "bn"), "zh": (1e-8, "亿元/年", "亿元")}}
+SCALED = {
+    "fiscal_cost": {"en": (1e-9, "bn yuan/yr", "bn"), "zh": (1e-8, "亿元/年", "亿元")},
+    "cumulative_fiscal_cost": {"en": (1e-9, "bn yuan", "bn"), "zh": (1e-8, "亿元", "亿元")},
+}
 # Streamlit fits a stretched chart, legend and titles included, into its height.
 HEIGHT = 420
 KPI_HEIGHT = 300

@@ -29,6 +29,7 @@ from workshop.room_file import RoomFile, parse_room_file
 from workshop.store import open_store
 
 from . import compute
+from .charts import SCALED
 from .ensemble import QUANTILES
 from .i18n import t
 
@@ -146,12 +147,16 @@ def futures_of(rounds, shown: list[str]) -> tuple[pd.DataFrame | None, pd.Series
 def proposals_frame(proposals, room_file: RoomFile, vote_counts: dict[int, int], language: str) -> pd.DataFrame:
     """One row a team's latest proposal: team, role, the KPIs, cost, share of futures, votes, rationale."""
     labels = compute.labels(language)
+    factor, cost_label = 1.0, t("room_cost", language)
+    if compute.cost_output() in SCALED:  # money in the cards' units (bn yuan, 亿元)
+        factor, _, unit = SCALED[compute.cost_output()][language]
+        cost_label += f" ({unit})"
     rows = []
     for team, sub in proposals:
         role = room_file.role(team.role)
         row = {t("room_team", language): team.name, t("room_role", language): role.label(language) if role else ""}
         row |= {labels.get(k, k): v for k, v in sub.kpis.items() if k not in ("cost", "robust")}
-        row[t("room_cost", language)] = sub.kpis.get("cost", float("nan"))
+        row[cost_label] = sub.kpis.get("cost", float("nan")) * factor
         row[t("room_robust", language)] = sub.kpis.get("robust", float("nan"))
         row[t("room_votes", language)] = vote_counts.get(team.id, 0)
         row[t("room_rationale", language)] = sub.rationale
@@ -224,6 +229,23 @@ def screen_view(room_id: int, version: tuple, language: str) -> ScreenView:
         {s.id: tm.name for tm, s in proposals},
         current.round_open,
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def exports(room_id: int, version: tuple, language: str) -> dict[str, tuple[str, bytes]]:
+    """The room's three exports at ``version`` (made once a change of the room, not once a run of the
+    facilitator's page), by kind (csv, toml, html): file name and content. The caller has checked the
+    facilitator's token."""
+    from workshop.schema import Room
+
+    with store()() as session:
+        owner = session.get(Room, room_id)
+        room_file = checked_room_file(owner.room_file)
+        return {
+            "csv": (f"room_{owner.code}.csv", export_csv(session, owner)),
+            "toml": (f"room_{owner.code}_scenarios.zip", export_scenarios(session, owner, room_file)),
+            "html": (f"room_{owner.code}.html", export_report(session, owner, room_file, language)),
+        }
 
 
 def export_csv(session, room) -> bytes:

@@ -7,6 +7,7 @@ Screenshots of the screen in both languages go to tests/artifacts/ (docs/worksho
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -34,7 +35,7 @@ def database(tmp_path, monkeypatch):
 
 
 def _join(page, url: str, code: str, team: str) -> None:
-    page.goto(f"{url}/room?room={code}")
+    page.goto(f"{url}/room?room={code}&lang=en")  # (the shipped room is in Chinese)
     page.get_by_label("Team").fill(team)
     page.get_by_role("button", name="Join").click()
     expect(page.get_by_role("button", name="Submit the proposal")).to_be_visible(timeout=120_000)
@@ -46,6 +47,21 @@ def _training(page):
     return page.locator(f'input[type="range"][aria-label="{label}"], [role="slider"][aria-label="{label}"]').first
 
 
+def _downloads(browser, facilitator_url: str) -> dict[str, str]:
+    """The facilitator opens the exports panel and downloads the CSV and the report (their texts)."""
+    page = browser.new_context(accept_downloads=True).new_page()
+    page.goto(facilitator_url)
+    page.get_by_text("Export the room").click()
+    out = {}
+    for kind, label in (("csv", "Every submission (CSV)"), ("html", "Report for the minutes (HTML)")):
+        button = page.get_by_role("button", name=label)
+        expect(button).to_be_visible(timeout=60_000)
+        with page.expect_download(timeout=60_000) as download:
+            button.click()
+        out[kind] = Path(download.value.path()).read_text(encoding="utf-8")
+    return out
+
+
 def test_a_room_in_the_browser_survives_a_killed_server(browser, database):
     room_file = read_room_file(ROOM_FILE, sd_model.default_model())
     with open_store(database)() as session:
@@ -53,13 +69,16 @@ def test_a_room_in_the_browser_survives_a_killed_server(browser, database):
     log = ARTIFACTS / "streamlit_room.log"
     with streamlit_server(log, timeout=240, script=ROOT / "app.py") as url:  # no warm-up: only /room is visited
         screen = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-        screen.goto(f"{url}/room?room={created.code}&screen=1")
+        screen.goto(f"{url}/room?room={created.code}&screen=1&lang=en")
         expect(screen.get_by_text("No proposal yet in this round.")).to_be_visible(timeout=120_000)
-        team = browser.new_context().new_page()
+        team = browser.new_context(viewport={"width": 1400, "height": 1700}).new_page()
         _join(team, url, created.code, "Hechi county")
         slider = _training(team)
         slider.focus()
         slider.press("End")  # training coverage at its top
+        expect(team.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=60_000)  # with bands
+        team.wait_for_timeout(1500)  # let the charts draw
+        team.screenshot(path=ARTIFACTS / "room_team_en.png", full_page=True)
         team.get_by_label("Rationale").fill("Train everyone, <b>now</b>")
         team.get_by_role("button", name="Submit the proposal").click()
         expect(team.get_by_text("Submitted")).to_be_visible(timeout=60_000)
@@ -69,7 +88,7 @@ def test_a_room_in_the_browser_survives_a_killed_server(browser, database):
         screen.wait_for_timeout(1500)  # let the charts draw
         screen.screenshot(path=ARTIFACTS / "room_screen_en.png", full_page=True)
         facilitator = browser.new_context().new_page()
-        facilitator.goto(f"{url}/room?room={created.code}&key={created.token}")
+        facilitator.goto(f"{url}/room?room={created.code}&key={created.token}&lang=en")
         facilitator.get_by_role("button", name="Adopt it (closes the round)").click()
         expect(facilitator.get_by_role("button", name="Open the next round")).to_be_enabled(timeout=30_000)
         facilitator.get_by_role("button", name="Open the next round").click()
@@ -92,6 +111,9 @@ def test_a_room_in_the_browser_survives_a_killed_server(browser, database):
         expect(screen.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=10_000)
         screen.wait_for_timeout(1500)  # let the charts draw
         screen.screenshot(path=ARTIFACTS / "room_screen_zh.png", full_page=True)
+        exported = _downloads(browser, f"{url}/room?room={created.code}&key={created.token}&lang=en")
+        assert "Hechi county" in exported["csv"] and "Site enterprise" in exported["csv"]
+        assert "<svg" in exported["html"] and "Site enterprise" in exported["html"]
     with open_store(database)() as session:
         room = rooms.room_by_code(session, created.code)
         kept = rooms.submissions(session, room)

@@ -30,11 +30,11 @@ def database(tmp_path_factory):
         yield url
 
 
-def page(query: dict) -> AppTest:
+def page(query: dict, lang: str | None = "en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()  # (the first page writes its own query string: the room's keys are set after it)
     at.switch_page("explorer/views/room.py")
-    for name, value in query.items():
+    for name, value in (({"lang": lang} if lang else {}) | query).items():  # (the shipped room is in Chinese)
         at.query_params[name] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -194,3 +194,12 @@ def test_a_role_has_its_start_page_and_its_levers(database):
     again.selectbox(key="room_role").set_value("provincial_finance").run()
     again.button(key="room_join_button").click().run()
     assert again.warning and "has its 1 team(s) already" in again.warning[0].value and not again.exception
+
+
+def test_a_room_opens_in_its_language_unless_the_link_says_otherwise(database):
+    created = _created(database)  # the shipped room file says language = "zh"
+    at = page({"room": created.code}, lang=None)
+    assert at.button(key="room_join_button").label == "加入" and at.radio(key="lang").value == "zh"
+    at.radio(key="lang").set_value("en").run()  # the sidebar's choice holds from then on
+    assert at.button(key="room_join_button").label == "Join"
+    assert page({"room": created.code}).button(key="room_join_button").label == "Join"  # the link's lang=en

@@ -7,9 +7,8 @@ import uuid
 import streamlit as st
 
 from explorer import compute, room, state
-from explorer.i18n import t
-from explorer.widgets import kpi_cards, kpi_grid, parameter_slider, robustness_strip
-from sd_model.formatting import format_number
+from explorer.i18n import LANGUAGES, t
+from explorer.widgets import card_text, kpi_cards, kpi_grid, parameter_slider, robustness_strip
 from workshop import rooms
 from workshop.room_file import RoomFileError, parse_room_file
 
@@ -52,10 +51,27 @@ def open_room(code, language: str):
         return None, None
 
 
+def room_language(code: str, room_file) -> str:
+    """The language of a room's pages: on entering the room, the link's (``lang=``) or else the room
+    file's; then the sidebar's choice. Returns it (the page is run again where it changed)."""
+    entered = st.session_state.setdefault("_room_languages", set())
+    if code not in entered:
+        entered.add(code)
+        asked = st.query_params.get("lang")
+        wanted = asked if asked in LANGUAGES else room_file.language
+        if wanted != state.lang():
+            st.session_state["lang"] = wanted
+            st.rerun()  # (the page's title was drawn in the other language)
+    with st.sidebar:
+        st.radio(t("language", state.lang()), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
+    return state.lang()
+
+
 def participant(code, language: str) -> None:
     found, room_file = open_room(code, language)
     if found is None:
         return
+    language = room_language(found.code, room_file)
     st.header(room_file.title(language))
     team_key = f"team_{found.code}"
     if team_key not in st.session_state:
@@ -116,9 +132,10 @@ def proposal_results(scored, baseline, language: str) -> None:
     """What the team's levers do, as on the Explore page: the KPI cards, the share of futures meeting each
     target and the KPIs over time with their bands, each against the room's settings so far."""
     kpi_cards(scored.run, baseline.run, language)
-    if compute.cost_output():
-        st.metric(t("room_cost", language), format_number(scored.cost), format_number(scored.cost - baseline.cost),
-                  delta_color="inverse", help=t("room_cost_help", language))  # fmt: skip
+    cost = compute.cost_output()
+    if cost:
+        value, change = card_text(cost, scored.cost, baseline.cost, language)
+        st.metric(t("room_cost", language), value, change, delta_color="inverse", help=t("room_cost_help", language))
     source = "posterior" if compute.has_posterior() else "prior"
     if not scored.shares.empty:
         note = t(f"strip_note_{source}", language, n=room.ROOM_FUTURES, file=compute.targets_label())
@@ -182,8 +199,10 @@ def proposal_sliders(room_file, adopted: dict, where: tuple, mine, role_id, lang
         for name in levers:
             st.session_state[state.key(name)] = float(start.get(name, table[name].default))
         st.session_state["_room_sliders"] = where
-    for name in levers:
-        parameter_slider(table[name], set(), language)
+    with st.sidebar:  # where the explorer has its levers
+        st.subheader(t("room_levers", language))
+        for name in levers:
+            parameter_slider(table[name], set(), language)
     return {name: float(st.session_state[state.key(name)]) for name in levers}
 
 
@@ -198,6 +217,7 @@ def screen(code, language: str, facilitator_token=None) -> None:
         except rooms.RoomError as err:
             room.room_error(language, err)
             return
+    language = room_language(found.code, room_file)
     st.header(room_file.title(language))
     st.markdown(f"## {t('room_code', language)}: `{found.code}`")
     story_background(room_file, language)
@@ -247,17 +267,15 @@ def controls(found, room_file, names: dict[int, str], round_open: bool, token, l
                 room.room_error(language, err)
             else:
                 st.rerun()
-    exports = (
-        ("room_export_csv", "room_csv", f"room_{found.code}.csv", room.export_csv),
-        ("room_export_toml", "room_toml", f"room_{found.code}_scenarios.zip",
-         lambda session, owner: room.export_scenarios(session, owner, room_file)),
-        ("room_export_html", "room_html", f"room_{found.code}.html",
-         lambda session, owner: room.export_report(session, owner, room_file, language)),
-    )  # fmt: skip
-    with room.store()() as session:
-        owner = rooms.facilitator_room(session, found.code, token)
-        for column, (label, key, file_name, make) in zip(st.columns(3), exports, strict=True):
-            column.download_button(t(label, language), make(session, owner), file_name, key=key)
+    # The exports are made only while their panel is open, once a version of the room (explorer.room.exports)
+    with st.expander(t("room_exports", language), key="room_exports_open", on_change="rerun") as panel:
+        if not panel.open:
+            return
+        with room.store()() as session:
+            owner = rooms.facilitator_room(session, found.code, token)
+            files = room.exports(owner.id, rooms.version(session, owner), language)
+        for column, (name, (file_name, data)) in zip(st.columns(3), files.items(), strict=True):
+            column.download_button(t(f"room_export_{name}", language), data, file_name, key=f"room_{name}")
 
 
 def show(language: str) -> None:
