@@ -103,6 +103,16 @@ def time_column(table: pd.DataFrame) -> str:
     return "year" if "year" in table.columns else "time"
 
 
+def display_scale(name: str, lang: str) -> tuple[float, str]:
+    """How the project's charts show an output: its factor and the unit added to its label (rates in
+    percent, money in billions or 亿; 1 and nothing for the rest)."""
+    if name in PERCENT:
+        return 100.0, " (%)"
+    if name in SCALED:
+        return SCALED[name][lang][0], f" ({SCALED[name][lang][1]})"
+    return 1.0, ""
+
+
 def kpi_table(
     lines: pd.DataFrame, bands: pd.DataFrame | None, lang: str = "en", *, scaled: bool = True
 ) -> pd.DataFrame:
@@ -114,9 +124,9 @@ def kpi_table(
         data = data.merge(bands[[time, "kpi", "q05", "q25", "q75", "q95"]], on=[time, "kpi"], how="left")
     if not scaled:
         return data
-    factors = {k: 100.0 for k in PERCENT} | {k: v[lang][0] for k, v in SCALED.items()}
-    units = {k: " (%)" for k in PERCENT} | {k: f" ({v[lang][1]})" for k, v in SCALED.items()}
-    scale = data["kpi"].map(factors).fillna(1.0)
+    shown = {k: display_scale(k, lang) for k in data["kpi"].unique()}
+    factors, units = {k: f for k, (f, _) in shown.items()}, {k: u for k, (_, u) in shown.items()}
+    scale = data["kpi"].map(factors)
     for column in ("value", "q05", "q25", "q75", "q95"):
         if column in data:
             data[column] = data[column] * scale

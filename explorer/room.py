@@ -29,7 +29,7 @@ from workshop.room_file import RoomFile, parse_room_file
 from workshop.store import open_store
 
 from . import compute
-from .charts import SCALED
+from .charts import display_scale
 from .ensemble import QUANTILES
 from .i18n import t
 
@@ -144,19 +144,25 @@ def futures_of(rounds, shown: list[str]) -> tuple[pd.DataFrame | None, pd.Series
     return bands, pd.concat([met.mean(), pd.Series({"all": met.all(axis=1).mean()})])
 
 
+def shown_as(name: str, language: str) -> tuple[float, str]:
+    """An output's factor and unit on the room's screen: the charts' (:func:`explorer.charts.display_scale`)."""
+    return display_scale(name, language) if compute.is_project() else (1.0, "")
+
+
 def proposals_frame(proposals, room_file: RoomFile, vote_counts: dict[int, int], language: str) -> pd.DataFrame:
-    """One row a team's latest proposal: team, role, the KPIs, cost, share of futures, votes, rationale."""
+    """One row a team's latest proposal: team, role, the KPIs and cost (rates in percent, money scaled),
+    share of futures, votes, rationale."""
     labels = compute.labels(language)
-    factor, cost_label = 1.0, t("room_cost", language)
-    if compute.cost_output() in SCALED:  # money in the cards' units (bn yuan, 亿元)
-        factor, _, unit = SCALED[compute.cost_output()][language]
-        cost_label += f" ({unit})"
+    cost_factor, cost_unit = shown_as(compute.cost_output() or "", language)
     rows = []
     for team, sub in proposals:
         role = room_file.role(team.role)
         row = {t("room_team", language): team.name, t("room_role", language): role.label(language) if role else ""}
-        row |= {labels.get(k, k): v for k, v in sub.kpis.items() if k not in ("cost", "robust")}
-        row[cost_label] = sub.kpis.get("cost", float("nan")) * factor
+        for k, v in sub.kpis.items():
+            if k not in ("cost", "robust"):
+                factor, unit = shown_as(k, language)
+                row[labels.get(k, k) + unit] = _four_digits(v * factor)
+        row[t("room_cost", language) + cost_unit] = _four_digits(sub.kpis.get("cost", float("nan")) * cost_factor)
         row[t("room_robust", language)] = sub.kpis.get("robust", float("nan"))
         row[t("room_votes", language)] = vote_counts.get(team.id, 0)
         row[t("room_rationale", language)] = sub.rationale
@@ -165,22 +171,30 @@ def proposals_frame(proposals, room_file: RoomFile, vote_counts: dict[int, int],
     return pd.DataFrame(rows)
 
 
-def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str) -> alt.LayerChart:
+def _four_digits(value: float) -> float:
+    """A value rounded to four significant digits (as the cards and the charts show it)."""
+    return float(f"{value:.4g}")
+
+
+def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str, language: str) -> alt.LayerChart:
     """One KPI: a point a team's proposal, and the room's settings so far (the baseline) as a dashed rule."""
-    frame = pd.DataFrame([{"team": team.name, "value": sub.kpis.get(kpi, np.nan)} for team, sub in proposals])
+    factor, unit = shown_as(kpi, language)
+    title += unit
+    frame = pd.DataFrame([{"team": team.name, "value": sub.kpis.get(kpi, np.nan) * factor} for team, sub in proposals])
     points = (
         alt.Chart(frame)
         .mark_circle(size=140)
         .encode(
-            x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~g")),
+            x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r")),
             y=alt.Y("team:N", title=None, sort=None),
-            tooltip=["team:N", alt.Tooltip("value:Q", format=",.4~g")],
+            tooltip=["team:N", alt.Tooltip("value:Q", format=",.4~r")],
         )
     )
     height = 36 * max(len(frame), 1) + 60
     if kpi not in baseline:
         return points.properties(height=height, title=title)
-    rule = alt.Chart(pd.DataFrame({"value": [baseline[kpi]]})).mark_rule(strokeDash=[6, 4], color="#d62728", size=2)
+    rule = alt.Chart(pd.DataFrame({"value": [baseline[kpi] * factor]}))
+    rule = rule.mark_rule(strokeDash=[6, 4], color="#d62728", size=2)
     return (rule.encode(x="value:Q") + points).properties(height=height, title=title)
 
 
@@ -215,16 +229,20 @@ def screen_view(room_id: int, version: tuple, language: str) -> ScreenView:
     if not current.round_open:
         title += f" — {t('room_round_closed', language)}"
     frame = proposals_frame(proposals, room_file, counts, language)
+    robust = t("room_robust", language)
     floats = [c for c in frame.columns if frame[c].dtype.kind == "f"]
     baseline = score(rounds_key(room_file, adopted, current.current_round, {})).kpis
     labels = compute.labels(language)
-    charts = [kpi_chart(proposals, baseline, k, labels.get(k, k)).to_dict() for k in compute.model().kpis or []]
+    charts = [
+        kpi_chart(proposals, baseline, k, labels.get(k, k), language).to_dict() for k in compute.model().kpis or []
+    ]
     return ScreenView(
         title,
         t("room_teams", language, n=len(teams), names=", ".join(plain(tm.name) for tm in teams)),
         t("room_proposals", language, n=len(proposals), names=", ".join(plain(tm.name) for tm, _ in proposals)),
         frame,
-        {c: st.column_config.NumberColumn(c, format="%.4g") for c in floats},
+        {c: st.column_config.NumberColumn(c, format="localized") for c in floats}
+        | {robust: st.column_config.NumberColumn(robust, format="percent")},
         charts if proposals else [],
         {s.id: tm.name for tm, s in proposals},
         current.round_open,
@@ -309,7 +327,7 @@ def export_report(session, room, room_file: RoomFile, language: str) -> bytes:
             parts.append(f"<p><b>{html.escape(t('room_adopted', language, team=team))}</b></p>")
     labels = compute.labels(language)
     for kpi in compute.model().kpis or []:  # the last round's proposals: the current round's
-        chart = kpi_chart(proposals, {}, kpi, labels.get(kpi, kpi))
+        chart = kpi_chart(proposals, {}, kpi, labels.get(kpi, kpi), language)
         parts.append(vl_convert.vegalite_to_svg(chart.to_json()))
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
