@@ -86,6 +86,12 @@ TEXT = {
     "room_next": {"en": "Open the next round", "zh": "开启下一轮"},
     "room_delete": {"en": "Delete it", "zh": "删除该方案"},
     "room_adopted": {"en": "Adopted: the proposal of {team}", "zh": "通过：{team}的方案"},
+    "room_delete_room": {"en": "Delete the room", "zh": "删除会议室"},
+    "room_delete_room_note": {
+        "en": "Deletes the room with its teams, every submission, the votes and adoptions, for good: export it first.",
+        "zh": "永久删除会议室及其小组、全部提交记录、投票和通过记录：请先导出。",
+    },
+    "room_delete_room_confirm": {"en": "Type the room code to confirm", "zh": "输入会议室代码以确认"},
     "room_exports": {"en": "Export the room (CSV, scenarios, report)", "zh": "导出会议室（CSV、情景、报告）"},
     "room_export_csv": {"en": "Every submission (CSV)", "zh": "全部提交记录（CSV）"},
     "room_export_toml": {"en": "Proposals as scenarios (TOML, zip)", "zh": "方案情景文件（TOML，zip）"},

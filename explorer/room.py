@@ -251,19 +251,22 @@ def screen_view(room_id: int, version: tuple, language: str) -> ScreenView:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def exports(room_id: int, version: tuple, language: str) -> dict[str, tuple[str, bytes]]:
-    """The room's three exports at ``version`` (made once a change of the room, not once a run of the
-    facilitator's page), by kind (csv, toml, html): file name and content. The caller has checked the
-    facilitator's token."""
+    """:func:`export_files` at ``version`` of the room: made once a change of the room, not once a run of
+    the facilitator's page. The caller has checked the facilitator's token."""
     from workshop.schema import Room
 
     with store()() as session:
-        owner = session.get(Room, room_id)
-        room_file = checked_room_file(owner.room_file)
-        return {
-            "csv": (f"room_{owner.code}.csv", export_csv(session, owner)),
-            "toml": (f"room_{owner.code}_scenarios.zip", export_scenarios(session, owner, room_file)),
-            "html": (f"room_{owner.code}.html", export_report(session, owner, room_file, language)),
-        }
+        return export_files(session, session.get(Room, room_id), language)
+
+
+def export_files(session, room, language: str) -> dict[str, tuple[str, bytes]]:
+    """The room's three exports by kind (csv, toml, html): file name and content."""
+    room_file = checked_room_file(room.room_file)
+    return {
+        "csv": (f"room_{room.code}.csv", export_csv(session, room)),
+        "toml": (f"room_{room.code}_scenarios.zip", export_scenarios(session, room, room_file)),
+        "html": (f"room_{room.code}.html", export_report(session, room, room_file, language)),
+    }
 
 
 def export_csv(session, room) -> bytes:

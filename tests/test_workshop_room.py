@@ -203,3 +203,17 @@ def test_a_room_opens_in_its_language_unless_the_link_says_otherwise(database):
     at.radio(key="lang").set_value("en").run()  # the sidebar's choice holds from then on
     assert at.button(key="room_join_button").label == "Join"
     assert page({"room": created.code}).button(key="room_join_button").label == "Join"  # the link's lang=en
+
+
+def test_the_facilitator_deletes_the_room_after_typing_its_code(database):
+    created = _created(database)
+    _join_and_submit(created.code, "Gone", "enterprise", 0.5, "x")
+    facilitator = page({"room": created.code, "key": created.token})
+    assert facilitator.button(key="room_delete_room").disabled  # not before the code is typed
+    facilitator.text_input(key="room_delete_confirm").input("WRONG").run()
+    assert facilitator.button(key="room_delete_room").disabled
+    facilitator.text_input(key="room_delete_confirm").input(created.code.lower()).run()
+    facilitator.button(key="room_delete_room").click().run()
+    assert not facilitator.exception and "no room has this code" in facilitator.warning[0].value
+    screen = page({"room": created.code, "screen": "1"})
+    assert screen.warning and "no room has this code" in screen.warning[0].value

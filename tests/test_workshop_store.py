@@ -287,3 +287,53 @@ def test_room_files_are_checked_against_the_model():
             parse_room_file(text_, model, "room.toml")
     with pytest.raises(RoomFileError, match="larger than"):
         parse_room_file("#" * 100_001, model)
+
+
+def test_a_deleted_room_leaves_nothing_and_its_code_names_no_room(sqlite_url, room_file):
+    factory, created = _room(sqlite_url, room_file)
+    _, other = _room(sqlite_url, room_file)
+    with factory() as session:
+        room = rooms.room_by_code(session, created.code)
+        a = rooms.team_of(session, room, *_ids(rooms.join(session, room, room_file, "A", "enterprise")))
+        b = rooms.team_of(session, room, *_ids(rooms.join(session, room, room_file, "B", "county_government")))
+        sub = rooms.submit(session, room, a, {"training_coverage": 0.4}, "x", {}, "d")
+        rooms.vote(session, room, b, a.id)
+        rooms.adopt(session, room, sub.id)
+        assert rooms.version(session, room.id) is not None
+        listed = {r.code: (teams, subs) for r, teams, subs in rooms.list_rooms(session)}
+        assert listed == {created.code: (2, 1), other.code: (0, 0)}
+        room_id = room.id
+        rooms.delete_room(session, room)
+        assert rooms.version(session, room_id) is None
+        with pytest.raises(rooms.RoomError, match="no room has this code"):
+            rooms.room_by_code(session, created.code)
+        for table in ("teams", "submissions", "votes", "adoptions"):
+            left = session.execute(text(f"SELECT count(*) FROM {table} WHERE room_id = :r"), {"r": room_id}).scalar()
+            assert left == 0, table
+        assert rooms.room_by_code(session, other.code).code == other.code  # the other room untouched
+
+
+def test_the_command_line_lists_exports_and_deletes_rooms(sqlite_url, room_file, tmp_path):
+    factory, created = _room(sqlite_url, room_file)
+    with factory() as session:
+        room = rooms.room_by_code(session, created.code)
+        team = rooms.team_of(session, room, *_ids(rooms.join(session, room, room_file, "Cli team", "enterprise")))
+        rooms.submit(session, room, team, {"training_coverage": 0.4}, "from the shell", {"employment_rate": 0.9}, "d")
+
+    def cli(*args):
+        done = subprocess.run([sys.executable, "-m", "workshop", "--db", sqlite_url, *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        return done.returncode, done.stdout, done.stderr
+
+    code, out, _ = cli("rooms")
+    assert code == 0 and created.code in out and "1 teams  1 submissions" in out
+    code, out, _ = cli("export", created.code.lower(), "--out", str(tmp_path / "out"))
+    assert code == 0, out
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [f"room_{created.code}.csv", f"room_{created.code}.html", f"room_{created.code}_scenarios.zip"]
+    assert "from the shell" in (tmp_path / "out" / f"room_{created.code}.csv").read_text()
+    code, _, err = cli("delete", created.code)
+    assert code == 2 and "add --yes" in err
+    assert cli("delete", created.code, "--yes")[0] == 0
+    code, _, err = cli("export", created.code)
+    assert code == 2 and err.strip() == "python -m workshop: no room has this code", err

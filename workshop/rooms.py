@@ -17,7 +17,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Integer, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -327,15 +327,35 @@ class JoinGuard:
             raise
 
 
-def version(session: Session, room: Room) -> tuple:
+def version(session: Session, room_id: int) -> tuple | None:
     """What the room's screen shows changes when this does: the round and whether it is open, the teams,
-    the submissions (new, deleted), the votes and adoptions. One query a table, by index."""
-    session.refresh(room)
-    teams = session.scalar(select(func.count()).select_from(Team).where(Team.room_id == room.id))
+    the submissions (new, deleted), the votes and adoptions (None when the room is gone). One query a
+    table, by index."""
+    state = session.execute(select(Room.current_round, Room.round_open).where(Room.id == room_id)).one_or_none()
+    if state is None:
+        return None
+    teams = session.scalar(select(func.count()).select_from(Team).where(Team.room_id == room_id))
     subs = session.execute(
         select(func.max(Submission.id), func.count(), func.sum(Submission.deleted.cast(Integer)))
-        .where(Submission.room_id == room.id)
+        .where(Submission.room_id == room_id)
     ).one()  # fmt: skip
-    vote_count = session.scalar(select(func.count()).select_from(Vote).where(Vote.room_id == room.id))
-    adoptions = session.scalar(select(func.count()).select_from(Adoption).where(Adoption.room_id == room.id))
-    return (room.current_round, room.round_open, teams, *subs, vote_count, adoptions)
+    vote_count = session.scalar(select(func.count()).select_from(Vote).where(Vote.room_id == room_id))
+    adoptions = session.scalar(select(func.count()).select_from(Adoption).where(Adoption.room_id == room_id))
+    return (*state, teams, *subs, vote_count, adoptions)
+
+
+def delete_room(session: Session, room: Room) -> None:
+    """Delete the room and everything in it (teams, submissions, votes, adoptions): after the workshop,
+    once its exports are kept. Its code then names no room."""
+    for table in (Adoption, Vote, Submission, Team):
+        session.execute(delete(table).where(table.room_id == room.id))
+    session.delete(room)
+    session.commit()
+
+
+def list_rooms(session: Session) -> list[tuple[Room, int, int]]:
+    """Every room of the database, newest first, with its numbers of teams and submissions."""
+    teams = select(func.count()).where(Team.room_id == Room.id).scalar_subquery()
+    subs = select(func.count()).where(Submission.room_id == Room.id).scalar_subquery()
+    rows = session.execute(select(Room, teams, subs).order_by(Room.created.desc(), Room.id.desc()))
+    return [tuple(row) for row in rows]

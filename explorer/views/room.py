@@ -223,7 +223,10 @@ def screen(code, language: str, facilitator_token=None) -> None:
     story_background(room_file, language)
 
     with room.store()() as session:
-        version = rooms.version(session, session.get(type(found), found.id))
+        version = rooms.version(session, found.id)
+    if version is None:  # deleted since it was opened
+        room.room_error(language, rooms.RoomError("no room has this code"))
+        return
     view = room.screen_view(found.id, version, language)
     st.subheader(view.title)
     st.caption(view.teams)
@@ -243,7 +246,7 @@ def screen(code, language: str, facilitator_token=None) -> None:
     def watch():
         """Every second, one cheap question (the room's version); the page is drawn again only when it changed."""
         with room.store()() as session:
-            now = rooms.version(session, session.get(type(found), found.id))
+            now = rooms.version(session, found.id)
         if now != version:
             st.rerun()
 
@@ -269,13 +272,24 @@ def controls(found, room_file, names: dict[int, str], round_open: bool, token, l
                 st.rerun()
     # The exports are made only while their panel is open, once a version of the room (explorer.room.exports)
     with st.expander(t("room_exports", language), key="room_exports_open", on_change="rerun") as panel:
-        if not panel.open:
-            return
-        with room.store()() as session:
-            owner = rooms.facilitator_room(session, found.code, token)
-            files = room.exports(owner.id, rooms.version(session, owner), language)
-        for column, (name, (file_name, data)) in zip(st.columns(3), files.items(), strict=True):
-            column.download_button(t(f"room_export_{name}", language), data, file_name, key=f"room_{name}")
+        if panel.open:
+            with room.store()() as session:
+                owner = rooms.facilitator_room(session, found.code, token)
+                files = room.exports(owner.id, rooms.version(session, owner.id), language)
+            for column, (name, (file_name, data)) in zip(st.columns(3), files.items(), strict=True):
+                column.download_button(t(f"room_export_{name}", language), data, file_name, key=f"room_{name}")
+    with st.expander(t("room_delete_room", language)):
+        st.caption(t("room_delete_room_note", language))
+        typed = st.text_input(t("room_delete_room_confirm", language), key="room_delete_confirm")
+        confirmed = typed.strip().upper() == found.code
+        if st.button(t("room_delete_room", language), key="room_delete_room", disabled=not confirmed):
+            try:
+                with room.store()() as session:
+                    rooms.delete_room(session, rooms.facilitator_room(session, found.code, token))
+            except rooms.RoomError as err:
+                room.room_error(language, err)
+            else:
+                st.rerun()  # the page now says the code names no room
 
 
 def show(language: str) -> None:
