@@ -315,10 +315,8 @@ class Engine:
         initial = self.control["initial_time"]
         steps, per_save, rows = self.saves(final_time, time_step)
         result = np.empty((len(self.columns), n, rows))
-        constants, states, orders = self._initialise(values, final_time, time_step)
-        loop, source = self._compiled_loop(orders)  # refuses a construct it has no form for, before any step
         use = use_compiled() if compiled is None else compiled
-        kernel = self._kernel(source, loop.__globals__, constants, states) if use else None
+        constants, states, loop, kernel = self._prepare(values, final_time, time_step, use)
         if kernel is not None:
             kernel.run(constants, states, initial, time_step, steps, per_save, result)
         else:
@@ -352,9 +350,7 @@ class Engine:
         result = np.empty((len(self.columns), n, rows))
         # The first segment sets the states (and the delay orders, so the kernel and its state layout); a
         # later one changes only the constants: its states are where the segment before ended.
-        constants, states, orders = self._initialise(segments[0][1], final_time, time_step)
-        loop, source = self._compiled_loop(orders)
-        kernel = self._kernel(source, loop.__globals__, constants, states)
+        constants, states, _, kernel = self._prepare(segments[0][1], final_time, time_step, True)
         if kernel is None:
             raise NotImplementedError("runs in rounds need the compiled engine; this model runs in the NumPy loop")
         packed = None
@@ -367,6 +363,15 @@ class Engine:
             row = first[i] // per_save
             result[:, :, row : row + out.shape[2]] = out  # the next segment overwrites the row at its start
         return result
+
+    def _prepare(self, values, final_time: float, time_step: float, compiled: bool):
+        """A run's start: the constants and states of ``values`` at INITIAL TIME (:meth:`_initialise`), the
+        generated loop for their delay orders (refusing a construct it has no form for, before any step)
+        and its compiled kernel (None where ``compiled`` is false or the kernel does not cover the loop)."""
+        constants, states, orders = self._initialise(values, final_time, time_step)
+        loop, source = self._compiled_loop(orders)
+        kernel = self._kernel(source, loop.__globals__, constants, states) if compiled else None
+        return constants, states, loop, kernel
 
     def _kernel(self, source: str, names: dict, constants: dict, states: dict):
         """The compiled kernel of a generated loop (its namespace, constants and states: those of
