@@ -1,26 +1,48 @@
 """Benchmark: a workshop room with N participants on one server (the 2-core machine).
 
-One explorer server (SQLite in a temporary folder), the room's screen open in Chromium, and N
-participants, each a headless Chromium page in its own browser context (Playwright's async API, all
-in one browser process on the same cores as the server: the figures include that load). Each
-participant joins, then moves a lever ``--moves`` times by key press (a value never computed before)
-and submits after each move. Measured:
+One explorer server (SQLite in a temporary folder), the room's screen, and N participants, of one of
+two kinds (``--clients``):
 
-- move -> cards: from the key press to the KPI cards of the team's page showing the new run's values;
-- submit -> screen: from the click on *Submit* to the team's name in the screen's list of proposals;
+- ``ws`` (the default): each participant, and the screen, is a :class:`st_client.StreamlitClient`,
+  Streamlit's own websocket protocol spoken from this process (no browser: nothing is laid out or
+  drawn, so the figures are the server's). The screen's ``st.fragment(run_every=1 s)`` is polled as a
+  browser polls it (the client runs the fragment's ``auto_rerun`` timer). A move sets the lever's
+  slider to a value no participant has used before (the slider's grid, from its ends inwards);
+- ``browser``: each participant a headless Chromium page in its own browser context (Playwright's async
+  API, all in one browser process on the same cores as the server: the figures include that load),
+  the screen a Chromium page too; a move is a key press (End or Home) on the slider.
+
+Each participant joins (the text input "Team", the button "Join"), then, ``--moves`` times, waits a
+random time in [0, ``--pace``] seconds (0: all at once, the burst), moves a lever and submits. Measured:
+
+- move -> cards: from the move to the KPI cards (``st.metric``: value and delta) of the team's page
+  showing the new run's values (``ws``: once that run finished; its cards' arrival is printed too);
+- submit -> screen: from the click on *Submit* to the team's name in the screen's list of proposals
+  (each team's first submit);
 - errors (a timeout, an exception shown on a page) and lost or duplicated submissions (the database
   against the submits that reported success);
 - the server's CPU seconds per move (``/proc/<pid>/stat``, user + system, over the whole run divided by
-  the moves), and the moves a second the two cores could serve at that cost.
+  the moves), and the moves a second the two cores could serve at that cost (an upper bound: the
+  server's script runs share one interpreter, and a burst keeps it at about one core busy, printed).
 
-    .venv/bin/python benchmarks/bench_workshop.py [--participants 10 30] [--moves 3]
+The pages are asked for in English (``lang=en``: a room file may set another language) and their
+elements found by kind and label, never by position.
+
+With ``ws`` it also measures what a new participant's session costs the server: CPU seconds from
+connecting to the first finished run (the join page) and from *Join* to the team's page, one session
+at a time on the otherwise idle server.
+
+    .venv/bin/python benchmarks/bench_workshop.py [--clients ws|browser] [--participants 10 30] [--moves 3]
+        [--pace SECONDS]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
+import random
 import re
 import statistics
 import sys
@@ -34,6 +56,7 @@ import sd_model
 from sd_model.paths import ROOT
 
 sys.path.insert(0, str(ROOT))
+from benchmarks.st_client import ProtocolError, StreamlitClient
 from tests.browser import CHROMIUM_FLAGS, PROCESSES, ensure_browser, slider_label, streamlit_server
 from workshop import rooms
 from workshop.room_file import read_room_file
@@ -45,6 +68,10 @@ CARDS_JS = """(before) => {
   const cards = [...document.querySelectorAll('[data-testid="stMetricValue"]')].map(m => m.innerText).join('|');
   return cards && cards !== before;
 }"""
+SUBMIT = "Submit the proposal"
+PROPOSALS = re.compile(r"^Proposals \(\d+\): (.*)$")  # the screen's list of proposals
+#: Lever values used so far, by lever: each move asks for a run never computed before.
+USED: dict[str, set[float]] = {}
 READ_CARDS_JS = (
     """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')].map(m => m.innerText).join('|')"""
 )
@@ -61,18 +88,19 @@ def percentile(values, q: float) -> float:
     return float(np.percentile(values, 100 * q, method="nearest")) if values else float("nan")
 
 
-async def participant(browser, url, code, i, moves, screen, results) -> None:
+async def participant(browser, url, code, i, moves, pace, screen, results) -> None:
     label = {p.name: p for p in sd_model.default_model().parameters}
     context = await browser.new_context(viewport={"width": 1300, "height": 1000})
     page = await context.new_page()
     name = f"Team {i:02d}"
     try:
-        await page.goto(f"{url}/room?room={code}", timeout=300_000)
+        await page.goto(f"{url}/room?room={code}&lang=en", timeout=300_000)
         await page.get_by_label("Team").fill(name, timeout=300_000)
         await page.get_by_role("button", name="Join").click()
         await page.get_by_role("button", name="Submit the proposal").wait_for(timeout=300_000)
         await page.wait_for_function(READ_CARDS_JS, timeout=300_000)
         for k in range(moves):
+            await asyncio.sleep(random.uniform(0, pace))
             p = label[LEVERS[(i + k) % len(LEVERS)]]
             text = slider_label(p)
             slider = page.locator(
@@ -84,6 +112,9 @@ async def participant(browser, url, code, i, moves, screen, results) -> None:
             await slider.press("End" if k % 2 == 0 else "Home")
             await page.wait_for_function(CARDS_JS, arg=before, polling="raf", timeout=120_000)
             results["move"].append(time.perf_counter() - start)
+            # the cards come before the end of the move's run: until it ends, the last submit's "Submitted"
+            # is still on the page (stale), and would be taken for this submit's
+            await page.get_by_text("Submitted").first.wait_for(state="hidden", timeout=120_000)
             start = time.perf_counter()
             await page.get_by_role("button", name="Submit the proposal").click()
             await page.get_by_text("Submitted").first.wait_for(timeout=120_000)
@@ -100,46 +131,175 @@ async def participant(browser, url, code, i, moves, screen, results) -> None:
         await context.close()
 
 
-async def one_room(n: int, moves: int, chromium: Path, url: str, pid: int, database: str) -> dict:
-    from playwright.async_api import async_playwright
+def fresh_value(slider, lever: str, current: float) -> float:
+    """A value of the slider's grid no move has used for this lever (from the ends inwards: big changes)."""
+    used = USED.setdefault(lever, set())
+    steps = round((slider.max - slider.min) / slider.step)
+    for j in range(steps + 1):
+        value = round(slider.min + (steps - j // 2 if j % 2 == 0 else j // 2) * slider.step, 10)
+        if value not in used and not math.isclose(value, current):
+            used.add(value)
+            return value
+    raise RuntimeError(f"every value of {lever} is used: fewer participants or moves")
 
+
+def new_room(database: str) -> str:
     room_file = read_room_file(ROOM_FILE, sd_model.default_model())
     with open_store(database)() as session:
-        created = rooms.create_room(session, room_file, sd_model.default_model().digest)
-    results = {"move": [], "screen": [], "errors": [], "submitted": 0}
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
-        screen = await (await browser.new_context(viewport={"width": 1600, "height": 1200})).new_page()
-        await screen.goto(f"{url}/room?room={created.code}&screen=1", timeout=300_000)
-        await screen.get_by_text("No proposal yet in this round.").wait_for(timeout=300_000)
-        cpu = cpu_seconds(pid)
-        started = time.perf_counter()
-        await asyncio.gather(*(participant(browser, url, created.code, i, moves, screen, results) for i in range(n)))
-        results["seconds"] = time.perf_counter() - started
-        results["cpu"] = cpu_seconds(pid) - cpu
-        await browser.close()
-    with open_store(database)() as session:
-        kept = rooms.submissions(session, rooms.room_by_code(session, created.code))
-    results["kept"] = len(kept)
+        return rooms.create_room(session, room_file, sd_model.default_model().digest).code
+
+
+class Screen:
+    """The room's screen as a websocket client: when each team first appears in its list of proposals."""
+
+    def __init__(self, url: str, code: str):
+        self.client = StreamlitClient(url, "room", f"room={code}&screen=1&lang=en")
+        self.client.listeners.append(self._drawn)
+        self.listed: dict[str, float] = {}
+        self.events: dict[str, asyncio.Event] = {}
+
+    def _drawn(self, drawn) -> None:
+        element = drawn.element
+        if element.WhichOneof("type") != "markdown":
+            return
+        found = PROPOSALS.match(element.markdown.body)
+        for name in found.group(1).split(", ") if found else ():
+            if name not in self.listed:
+                self.listed[name] = drawn.at
+                self.event(name).set()
+
+    def event(self, name: str) -> asyncio.Event:
+        return self.events.setdefault(name, asyncio.Event())
+
+    async def when_listed(self, name: str, timeout: float) -> float:
+        await asyncio.wait_for(self.event(name).wait(), timeout)
+        return self.listed[name]
+
+
+async def join_ws(client: StreamlitClient, name: str, timeout: float = 300.0) -> None:
+    """Fill the team's name, press *Join*; return once the team's page (its cards) is drawn."""
+    team = client.widget("text_input", "Team")
+    if team is None:
+        raise ProtocolError(f"no text input 'Team' on the join page: {client.texts()[:3]}")
+    await client.act({team.id: name}, press="Join", until=lambda c: bool(c.button(SUBMIT) and c.metrics()),
+                     timeout=timeout)  # fmt: skip
+
+
+async def move_ws(client: StreamlitClient, p, results) -> None:
+    """Move the lever ``p`` to a value never used before; time until its run finished with new cards."""
+    slider = client.widget("slider", slider_label(p))
+    if slider is None:
+        raise ProtocolError(f"no slider {slider_label(p)!r} on the team's page")
+    current = client.widgets[slider.id].double_array_value.data[0] if slider.id in client.widgets else slider.default[0]
+    before = client.metrics()
+    start = time.perf_counter()
+    results["move"].append(
+        await client.act({slider.id: fresh_value(slider, p.name, current)},
+                         until=lambda c: bool(c.metrics()) and c.metrics() != before)
+    )  # fmt: skip
+    drawn = [d.at for d in client.drawn.values() if d.element.WhichOneof("type") == "metric"]
+    results["cards"].append(max(drawn) - start)
+
+
+def submitted(client: StreamlitClient) -> bool:
+    return any(a.body.startswith("Submitted") for a in client.elements("alert"))
+
+
+async def participant_ws(url, code, i, moves, pace, screen: Screen, results) -> None:
+    label = {p.name: p for p in sd_model.default_model().parameters}
+    name = f"Team {i:02d}"
+    client = StreamlitClient(url, "room", f"room={code}&lang=en")
+    try:
+        await client.connect(timeout=300)
+        await join_ws(client, name)
+        for k in range(moves):
+            await asyncio.sleep(random.uniform(0, pace))
+            await move_ws(client, label[LEVERS[(i + k) % len(LEVERS)]], results)
+            start = time.perf_counter()
+            await client.act(press=SUBMIT, until=submitted)
+            results["submitted"] += 1
+            if k == 0:  # the first submit of each team is the one the screen shows first
+                results["screen"].append(await screen.when_listed(name, 120) - start)
+        if client.stats.exceptions:
+            results["errors"].append(f"{name}: an exception on the page: {client.stats.exceptions[0]}")
+    except Exception as err:  # counted and printed
+        results["errors"].append(f"{name}: {type(err).__name__}: {str(err).splitlines()[0][:120]}")
+    finally:
+        await client.close()
+
+
+async def one_room_ws(n: int, moves: int, pace: float, url: str, pid: int, database: str) -> dict:
+    code = new_room(database)
+    results = {"move": [], "cards": [], "screen": [], "errors": [], "submitted": 0}
+    screen = Screen(url, code)
+    await screen.client.connect(timeout=300)
+    if not any(text.startswith("No proposal yet") for text in screen.client.texts()):
+        raise ProtocolError(f"the screen does not show an empty room: {screen.client.texts()[:4]}")
+    cpu, own = cpu_seconds(pid), time.process_time()
+    started = time.perf_counter()
+    await asyncio.gather(*(participant_ws(url, code, i, moves, pace, screen, results) for i in range(n)))
+    results["seconds"] = time.perf_counter() - started
+    results["cpu"] = cpu_seconds(pid) - cpu
+    results["client_cpu"] = time.process_time() - own
+    results["screen_runs"] = (screen.client.stats.auto_reruns_sent, screen.client.stats.full_runs - 1)
+    await screen.client.close()
+    results["kept"] = kept(database, code)
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--participants", type=int, nargs="+", default=[10, 30])
-    parser.add_argument("--moves", type=int, default=3)
-    args = parser.parse_args()
-    chromium = ensure_browser()
-    folder = Path(tempfile.mkdtemp(prefix="bench_workshop_"))
-    database = f"sqlite:///{folder / 'rooms.sqlite'}"
-    os.environ[URL_ENV] = database
-    rows = []
-    with streamlit_server(folder / "streamlit.log", timeout=300) as url:
-        pid = next(iter(PROCESSES.values())).pid
-        for n in args.participants:
-            r = asyncio.run(one_room(n, args.moves, chromium, url, pid, database))
-            rows.append((n, r))
-    print("participants: headless Chromium pages, one browser, on the server's 2 cores")
+def kept(database: str, code: str) -> int:
+    """The room's submissions in the database."""
+    with open_store(database)() as session:
+        return len(rooms.submissions(session, rooms.room_by_code(session, code)))
+
+
+async def session_cost(url: str, pid: int, database: str, sessions: int = 3) -> list[tuple[float, float]]:
+    """Server CPU seconds of new sessions, one at a time: connect -> join page, *Join* -> team's page."""
+    code, costs = new_room(database), []
+    await asyncio.sleep(3)  # the rooms before: their sessions' last runs done
+    for i in range(sessions):
+        client = StreamlitClient(url, "room", f"room={code}&lang=en")
+        try:
+            cpu = cpu_seconds(pid)
+            await client.connect(timeout=300)
+            joined = cpu_seconds(pid)
+            await join_ws(client, f"Cost {i:02d}")
+            costs.append((joined - cpu, cpu_seconds(pid) - joined))
+        finally:
+            await client.close()
+    return costs
+
+
+async def one_room(n: int, moves: int, pace: float, chromium: Path, url: str, pid: int, database: str) -> dict:
+    from playwright.async_api import async_playwright
+
+    code = new_room(database)
+    results = {"move": [], "cards": [], "screen": [], "errors": [], "submitted": 0}
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
+        screen = await (await browser.new_context(viewport={"width": 1600, "height": 1200})).new_page()
+        await screen.goto(f"{url}/room?room={code}&screen=1&lang=en", timeout=300_000)
+        await screen.get_by_text("No proposal yet in this round.").wait_for(timeout=300_000)
+        cpu, own = cpu_seconds(pid), time.process_time()
+        started = time.perf_counter()
+        await asyncio.gather(*(participant(browser, url, code, i, moves, pace, screen, results) for i in range(n)))
+        results["seconds"] = time.perf_counter() - started
+        results["cpu"] = cpu_seconds(pid) - cpu
+        results["client_cpu"] = time.process_time() - own  # Playwright's driver; Chromium is not counted
+        await browser.close()
+    results["kept"] = kept(database, code)
+    return results
+
+
+CLIENT_KINDS = {
+    "ws": "Streamlit websocket clients (benchmarks/st_client.py) in this process, no browser; the screen too",
+    "browser": "headless Chromium pages, one browser, on the server's 2 cores; the screen a Chromium page too",
+}
+
+
+def report(rows, clients: str, pace: float) -> None:
+    print(f"participants: {CLIENT_KINDS[clients]}")
+    print(f"pace: {'all at once (burst)' if not pace else f'a random wait in [0, {pace:g}] s before each move'}")
     header = (
         f"{'N':>4} {'errors':>6} {'lost':>5} {'dup':>4} {'move->cards p50/p95 s':>22} {'submit->screen p50/p95 s':>25}"
     )
@@ -158,6 +318,52 @@ def main() -> None:
             print("   ", error)
     print("targets at N = 30: 0 errors, 0 lost, p95 move -> cards <= 1.5 s, submit -> screen <= 3 s")
     print(f"(medians over all moves; {statistics.mean(len(r['move']) for _, r in rows):.0f} moves a run on average)")
+    for n, r in rows:
+        line = (
+            f"N = {n}: {r['seconds']:.1f} s, server {r['cpu']:.1f} CPU-s ({r['cpu'] / r['seconds']:.2f} cores busy on "
+            f"average), this process {r['client_cpu']:.1f} CPU-s"
+        )
+        if clients == "ws":
+            line += (
+                f"; cards arrived p50/p95 {percentile(r['cards'], 0.5):.2f} / {percentile(r['cards'], 0.95):.2f} s"
+                f" (before their run finished); screen: {r['screen_runs'][0]} polls, {r['screen_runs'][1]} redraws"
+            )
+        print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, nargs="+", default=[10, 30])
+    parser.add_argument("--moves", type=int, default=3)
+    parser.add_argument("--clients", choices=sorted(CLIENT_KINDS), default="ws", help="participants' kind (ws)")
+    parser.add_argument(
+        "--pace", type=float, default=0.0, metavar="SECONDS", help="each participant waits a random time in "
+        "[0, SECONDS] before each move (default 0: all at once)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    chromium = ensure_browser() if args.clients == "browser" else None
+    folder = Path(tempfile.mkdtemp(prefix="bench_workshop_"))
+    database = f"sqlite:///{folder / 'rooms.sqlite'}"
+    os.environ[URL_ENV] = database
+    rows, costs = [], []
+    with streamlit_server(folder / "streamlit.log", timeout=300) as url:
+        pid = next(iter(PROCESSES.values())).pid
+        for n in args.participants:
+            if args.clients == "ws":
+                r = asyncio.run(one_room_ws(n, args.moves, args.pace, url, pid, database))
+            else:
+                r = asyncio.run(one_room(n, args.moves, args.pace, chromium, url, pid, database))
+            rows.append((n, r))
+        if args.clients == "ws":
+            costs = asyncio.run(session_cost(url, pid, database))
+    report(rows, args.clients, args.pace)
+    if costs:
+        print(
+            "a new participant's session, one at a time, server CPU-s: connect -> join page "
+            + ", ".join(f"{c:.2f}" for c, _ in costs)
+            + "; Join -> team's page "
+            + ", ".join(f"{c:.2f}" for _, c in costs)
+        )
 
 
 if __name__ == "__main__":
