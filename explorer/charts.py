@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from sd_model import KPIS
@@ -245,16 +246,84 @@ def _kpi_parts(
     """The template arguments and the table of one KPI's chart."""
     if kpi not in set(lines["kpi"]):
         raise ValueError(f"unknown KPI {kpi!r}; KPIs: {', '.join(dict.fromkeys(lines['kpi']))}")
-    series = tuple(dict.fromkeys(lines.loc[lines["kpi"] == kpi, "series"]))
-    if time_title is not None:
-        table = kpi_table(lines[lines["kpi"] == kpi], bands, lang, scaled=False).reset_index(drop=True)
-        time = (time_column(table), time_title)
-        return (lang, str(table["label"].iloc[0]), series, dash_series, bands is not None, (), thin_series, time), table
-    table = kpi_table(lines[lines["kpi"] == kpi], bands, lang).reset_index(drop=True)
-    years = sorted(table["year"].unique())
-    ticks = tuple(int(y) for y in years[::TICK_EVERY])
+    table = kpi_table(lines[lines["kpi"] == kpi], bands, lang, scaled=time_title is None).reset_index(drop=True)
+    return _kpi_args(table, lang, dash_series, thin_series, time_title, bands is not None), table
+
+
+def _kpi_args(table: pd.DataFrame, lang: str, dash_series, thin_series, time_title, bands: bool) -> tuple:
+    """The arguments of :func:`kpi_template` for one KPI's table."""
     series = tuple(dict.fromkeys(table["series"]))
-    return (lang, str(table["label"].iloc[0]), series, dash_series, bands is not None, ticks, thin_series), table
+    label = str(table["label"].iloc[0])
+    if time_title is not None:
+        time = (time_column(table), time_title)
+        return lang, label, series, dash_series, bands, (), thin_series, time
+    ticks = tuple(int(y) for y in np.unique(table["year"].to_numpy())[::TICK_EVERY])
+    return lang, label, series, dash_series, bands, ticks, thin_series
+
+
+def kpi_tables(
+    frames: dict[str, pd.DataFrame],
+    bands: pd.DataFrame | None,
+    labels: dict[str, str],
+    lang: str,
+    kpis,
+    *,
+    scaled: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """Each KPI's chart table, as :func:`kpi_table` makes it from :func:`kpi_long` (row for row, value for
+    value: a test holds them equal), built from the runs' columns directly: the explorer draws these on
+    every rerun, and the long table's string keys (melt, filter, merge) cost most of a rerun of a
+    workshop room's team page under load (benchmarks/bench_workshop.py)."""
+    times = [frame.index.to_numpy() for frame in frames.values()]
+    time = next(iter(frames.values())).index.name or "year"
+    all_times = np.concatenate(times)
+    series = pd.array(np.repeat(np.array(list(frames), dtype=object), [len(x) for x in times]), dtype="str")
+    quantiles = ["q05", "q25", "q75", "q95"]
+    if bands is not None:  # as plain arrays once: a KPI's rows by a comparison, its years by a search
+        band_kpi, band_time = bands["kpi"].to_numpy(dtype=object), bands[time].to_numpy()
+        band_values = bands[quantiles].to_numpy(dtype=float)
+    out = {}
+    for kpi in kpis:
+        factor, unit = display_scale(kpi, lang) if scaled else (1.0, "")
+        label = labels.get(kpi)
+        columns = {
+            time: all_times,
+            "kpi": pd.array([kpi] * len(all_times), dtype="str"),
+            "value": np.concatenate([frame[kpi].to_numpy(dtype=float) for frame in frames.values()]) * factor,
+            "series": series,
+            "label": pd.array([label + unit if isinstance(label, str) else None] * len(all_times), dtype="str"),
+        }
+        if bands is not None:
+            own = band_kpi == kpi
+            at, values = band_time[own], band_values[own]
+            order = np.argsort(at, kind="stable")
+            at, values = at[order], values[order]
+            where = np.minimum(np.searchsorted(at, all_times), max(len(at) - 1, 0))
+            found = (at[where] == all_times) if len(at) else np.zeros(len(all_times), dtype=bool)
+            for i, column in enumerate(quantiles):
+                columns[column] = np.where(found, values[where, i] if len(at) else np.nan, np.nan) * factor
+        out[kpi] = pd.DataFrame(columns)
+    return out
+
+
+def kpi_specs(
+    frames: dict[str, pd.DataFrame],
+    bands: pd.DataFrame | None,
+    labels: dict[str, str],
+    lang: str,
+    kpis,
+    *,
+    dash_series: str | None = None,
+    thin_series: str | None = None,
+    time_title: str | None = None,
+) -> dict[str, dict]:
+    """:func:`kpi_spec` of every KPI in ``kpis`` from the runs ``frames`` (tables by :func:`kpi_tables`)."""
+    tables = kpi_tables(frames, bands, labels, lang, kpis, scaled=time_title is None)
+    banded = bands is not None
+    return {
+        kpi: vega_lite(kpi_template, _kpi_args(table, lang, dash_series, thin_series, time_title, banded), table)
+        for kpi, table in tables.items()
+    }
 
 
 # ---------------------------------------------------------------- where people are

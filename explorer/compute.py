@@ -13,6 +13,7 @@ what the views show; :func:`is_project` marks what only the project's model has.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -70,10 +71,15 @@ def model() -> sd_model.Model:
     return _loaded(*files)
 
 
+@functools.cache
+def _project_files() -> tuple[Path, Path]:
+    return sd_model.MODEL_FILE.resolve(), sd_model.paths.METADATA_FILE.resolve()
+
+
 def is_project() -> bool:
     """Whether the model shown is the project's (``models/relocation.mdl`` with ``models/model.toml``)."""
     m = model()
-    return m.mdl_file == sd_model.MODEL_FILE.resolve() and m.metadata_file == sd_model.paths.METADATA_FILE.resolve()
+    return (m.mdl_file, m.metadata_file) == _project_files()  # (asked many times a run: paths resolved once)
 
 
 def has_kinds() -> bool:

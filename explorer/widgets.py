@@ -81,14 +81,12 @@ def kpi_grid(
     own_time = compute.time_name() != "year"
     if own_time:
         frames = {name: charts.thinned(frame) for name, frame in frames.items()}
-    lines = charts.kpi_long(frames, compute.chart_labels(language), shown)
     time_title = compute.time_title(language) if own_time else None
+    specs = charts.kpi_specs(frames, bands, compute.chart_labels(language), language, shown, dash_series=dash,
+                             thin_series=thin, time_title=time_title)  # fmt: skip
     for row in range(0, len(shown), 2):
         for column, kpi in zip(st.columns(2), shown[row : row + 2], strict=False):
-            spec = charts.kpi_spec(
-                lines, bands, language, kpi, dash_series=dash, thin_series=thin, time_title=time_title
-            )
-            column.vega_lite_chart(spec=spec, width="stretch", key=f"{key}_{kpi}")
+            column.vega_lite_chart(spec=specs[kpi], width="stretch", key=f"{key}_{kpi}")
 
 
 def robustness_strip(shares: pd.Series, baseline_shares: pd.Series, note: str, language: str) -> None:

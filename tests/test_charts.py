@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import pytest
 
 import sd_model
@@ -82,3 +83,25 @@ def test_language_changes_titles(runs):
     chinese = charts.people_spec(long, "zh")
     assert english["title"] != chinese["title"]
     assert english["encoding"]["x"]["title"] == "Year" and chinese["encoding"]["x"]["title"] != "Year"
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_kpi_tables_are_the_long_tables_of_each_kpi(runs, scaled):
+    """The explorer's fast tables (charts.kpi_tables, from the runs' columns) equal kpi_table of kpi_long's
+    rows of each KPI: the same rows in the same order, the same values to the bit, bands and units."""
+    scenario, baseline, labels, bands = runs
+    frames = {"scenario": scenario, "baseline": baseline, "reference": sd_model.run({"training_coverage": 0.9})}
+    lines = charts.kpi_long(frames, labels)
+    fast = charts.kpi_tables(frames, bands, labels, "zh", sd_model.KPIS, scaled=scaled)
+    for kpi in sd_model.KPIS:
+        slow = charts.kpi_table(lines[lines["kpi"] == kpi], bands, "zh", scaled=scaled).reset_index(drop=True)
+        pd.testing.assert_frame_equal(fast[kpi], slow, rtol=0, atol=0)
+        assert fast[kpi]["value"].to_numpy().tobytes() == slow["value"].to_numpy().tobytes()
+    partial = bands[bands["kpi"] != "employment_rate"]  # a KPI without bands: its band columns empty
+    table = charts.kpi_tables(frames, partial, labels, "en", ["employment_rate"])["employment_rate"]
+    assert table[["q05", "q95"]].isna().all().all()
+    spec = charts.kpi_specs(frames, bands, labels, "en", ["employment_rate"], dash_series="baseline")
+    expected = charts.kpi_spec(lines, bands, "en", "employment_rate", dash_series="baseline")
+    assert {k: v for k, v in spec["employment_rate"].items() if k != "datasets"} == {
+        k: v for k, v in expected.items() if k != "datasets"
+    }
