@@ -247,13 +247,13 @@ def _kpi_parts(
     if kpi not in set(lines["kpi"]):
         raise ValueError(f"unknown KPI {kpi!r}; KPIs: {', '.join(dict.fromkeys(lines['kpi']))}")
     table = kpi_table(lines[lines["kpi"] == kpi], bands, lang, scaled=time_title is None).reset_index(drop=True)
-    return _kpi_args(table, lang, dash_series, thin_series, time_title, bands is not None), table
-
-
-def _kpi_args(table: pd.DataFrame, lang: str, dash_series, thin_series, time_title, bands: bool) -> tuple:
-    """The arguments of :func:`kpi_template` for one KPI's table."""
-    series = tuple(dict.fromkeys(table["series"]))
     label = str(table["label"].iloc[0])
+    return _kpi_args(table, label, lang, dash_series, thin_series, time_title, bands is not None), table
+
+
+def _kpi_args(table: pd.DataFrame, label: str, lang: str, dash_series, thin_series, time_title, bands: bool) -> tuple:
+    """The arguments of :func:`kpi_template` for one KPI's table (``label`` its title)."""
+    series = tuple(dict.fromkeys(table["series"]))
     if time_title is not None:
         time = (time_column(table), time_title)
         return lang, label, series, dash_series, bands, (), thin_series, time
@@ -269,11 +269,13 @@ def kpi_tables(
     kpis,
     *,
     scaled: bool = True,
+    keys: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """Each KPI's chart table, as :func:`kpi_table` makes it from :func:`kpi_long` (row for row, value for
     value: a test holds them equal), built from the runs' columns directly: the explorer draws these on
     every rerun, and the long table's string keys (melt, filter, merge) cost most of a rerun of a
-    workshop room's team page under load (benchmarks/bench_workshop.py)."""
+    workshop room's team page under load (benchmarks/bench_workshop.py). ``keys=False`` leaves out the
+    columns ``kpi`` and ``label``, which the chart does not read."""
     times = [frame.index.to_numpy() for frame in frames.values()]
     time = next(iter(frames.values())).index.name or "year"
     all_times = np.concatenate(times)
@@ -293,6 +295,8 @@ def kpi_tables(
             "series": series,
             "label": pd.array([label + unit if isinstance(label, str) else None] * len(all_times), dtype="str"),
         }
+        if not keys:
+            del columns["kpi"], columns["label"]
         if bands is not None:
             own = band_kpi == kpi
             at, values = band_time[own], band_values[own]
@@ -318,12 +322,14 @@ def kpi_specs(
     time_title: str | None = None,
 ) -> dict[str, dict]:
     """:func:`kpi_spec` of every KPI in ``kpis`` from the runs ``frames`` (tables by :func:`kpi_tables`)."""
-    tables = kpi_tables(frames, bands, labels, lang, kpis, scaled=time_title is None)
-    banded = bands is not None
-    return {
-        kpi: vega_lite(kpi_template, _kpi_args(table, lang, dash_series, thin_series, time_title, banded), table)
-        for kpi, table in tables.items()
-    }
+    scaled, banded = time_title is None, bands is not None
+    tables = kpi_tables(frames, bands, labels, lang, kpis, scaled=scaled, keys=False)
+    specs = {}
+    for kpi, table in tables.items():
+        label = str(labels.get(kpi)) + (display_scale(kpi, lang)[1] if scaled else "")
+        args = _kpi_args(table, label, lang, dash_series, thin_series, time_title, banded)
+        specs[kpi] = vega_lite(kpi_template, args, table)
+    return specs
 
 
 # ---------------------------------------------------------------- where people are

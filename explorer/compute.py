@@ -53,7 +53,7 @@ def _loaded(mdl: str | None, metadata: str | None) -> sd_model.Model:
     return load_chosen((mdl, metadata))
 
 
-_shown: list[tuple[str | None, str | None]] = []  # the files of the model the caches below hold
+_shown: list = []  # the files of the model the caches below hold, and the model
 
 
 def model() -> sd_model.Model:
@@ -63,12 +63,15 @@ def model() -> sd_model.Model:
     another model than the one they hold (tests switch models in one process), they are cleared.
     """
     files = model_files()
+    if _shown and _shown[0] == files and _shown[1] is not None:  # (asked dozens of times a run)
+        return _shown[1]
     if _shown and _shown[0] != files:
         st.cache_data.clear()
         for resource in _RESOURCES:
             resource.clear()
-    _shown[:] = [files]
-    return _loaded(*files)
+    _shown[:] = [files, None]
+    _shown[1] = _loaded(*files)
+    return _shown[1]
 
 
 @functools.cache
@@ -84,7 +87,12 @@ def is_project() -> bool:
 
 def has_kinds() -> bool:
     """Whether the model's parameters have kinds (levers, uncertainties): a model with metadata."""
-    return any(p.kind in sd_model.KINDS for p in model().parameters)
+    return _has_kinds(model())
+
+
+@functools.lru_cache(maxsize=4)
+def _has_kinds(m: sd_model.Model) -> bool:
+    return any(p.kind in sd_model.KINDS for p in m.parameters)
 
 
 def lever_parameters() -> list[sd_model.Parameter]:

@@ -129,13 +129,9 @@ def futures_of(rounds, shown: list[str]) -> tuple[pd.DataFrame | None, pd.Series
     batch = [(year, {**params, **columns}) for year, params in rounds]
     values = model.evaluate_rounds(ROOM_FUTURES, batch, outputs, final_time, time_step)
     axis, times = model.time_name, model.times()
-    bands = pd.concat(
-        [
-            pd.DataFrame({axis: times, "kpi": k} | {q: np.quantile(values[k], p, axis=0) for q, p in QUANTILES.items()})
-            for k in shown
-        ],
-        ignore_index=True,
-    )
+    levels = np.quantile(np.stack([values[k] for k in shown]), list(QUANTILES.values()), axis=1)  # one call
+    parts = [{axis: times, "kpi": k} | dict(zip(QUANTILES, levels[:, i], strict=True)) for i, k in enumerate(shown)]
+    bands = pd.concat([pd.DataFrame(part) for part in parts], ignore_index=True)
     if not targets:
         return bands, pd.Series(dtype=float)
     data = xr.Dataset({k: (("run", axis), v) for k, v in values.items()}, coords={axis: times})

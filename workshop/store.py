@@ -18,7 +18,6 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from sd_model.paths import ROOT
 
@@ -47,8 +46,11 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # a connection a session: the explorer's sessions are threads, as many as there are participants
-        engine = create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 30, "check_same_thread": False})
+        # The explorer's sessions are threads, as many as there are participants: connections pooled (a new
+        # one and its pragmas cost ~5 % of the server's CPU in a room of 30, benchmarks/bench_workshop.py),
+        # used by one thread at a time
+        engine = create_engine(parsed, pool_size=10, max_overflow=40,
+                               connect_args={"timeout": 30, "check_same_thread": False})  # fmt: skip
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record):  # many sessions write at once: wait for the lock, keep readers going

@@ -180,7 +180,11 @@ def story_background(room_file, language: str) -> None:
     story = compute.cached_stories().get(room_file.story) if room_file.story else None
     if story is None:
         return
-    with st.expander(t("room_story", language, title=story.title(language))):
+    # Drawn only while open (its steps are sent on every run of a team's page otherwise)
+    with st.expander(t("room_story", language, title=story.title(language)), key="room_story_open",
+                     on_change="rerun") as panel:  # fmt: skip
+        if not panel.open:
+            return
         for step in story.steps:
             st.markdown(f"**{step.title(language)}** {step.text(language)}")
         st.page_link("explorer/views/workshop.py", label=t("room_story_link", language),
