@@ -29,7 +29,7 @@ from workshop.room_file import RoomFile, parse_room_file
 from workshop.store import open_store
 
 from . import compute
-from .charts import display_scale
+from .charts import TABLE, display_scale, vega_lite
 from .ensemble import QUANTILES
 from .i18n import t
 
@@ -172,13 +172,12 @@ def _four_digits(value: float) -> float:
     return float(f"{value:.4g}")
 
 
-def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str, language: str) -> alt.LayerChart:
-    """One KPI: a point a team's proposal, and the room's settings so far (the baseline) as a dashed rule."""
-    factor, unit = shown_as(kpi, language)
-    title += unit
-    frame = pd.DataFrame([{"team": team.name, "value": sub.kpis.get(kpi, np.nan) * factor} for team, sub in proposals])
+def proposals_template(title: str, height: int, rule: bool) -> alt.LayerChart | alt.Chart:
+    """One KPI's chart of the proposals (a template, built and validated once by :func:`charts.vega_lite`):
+    a point a team (columns ``team``, ``value``), and with ``rule`` the room's settings so far (the
+    baseline, column ``baseline``, one value) as a dashed rule."""
     points = (
-        alt.Chart(frame)
+        alt.Chart()
         .mark_circle(size=140)
         .encode(
             x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r")),
@@ -186,12 +185,25 @@ def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str, langu
             tooltip=["team:N", alt.Tooltip("value:Q", format=",.4~r")],
         )
     )
-    height = 36 * max(len(frame), 1) + 60
-    if kpi not in baseline:
-        return points.properties(height=height, title=title)
-    rule = alt.Chart(pd.DataFrame({"value": [baseline[kpi] * factor]}))
-    rule = rule.mark_rule(strokeDash=[6, 4], color="#d62728", size=2)
-    return (rule.encode(x="value:Q") + points).properties(height=height, title=title)
+    layers = [points]
+    if rule:
+        dashed = alt.Chart().mark_rule(strokeDash=[6, 4], color="#d62728", size=2).encode(x="mean(baseline):Q")
+        layers.insert(0, dashed)
+    return alt.layer(*layers, data=alt.NamedData(name=TABLE)).properties(height=height, title=title)
+
+
+def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str, language: str) -> dict:
+    """One KPI's Vega-Lite spec (its data a table, ``datasets``): a point a team's proposal, and the
+    room's settings so far (the baseline) as a dashed rule where ``baseline`` has the KPI."""
+    factor, unit = shown_as(kpi, language)
+    frame = pd.DataFrame({
+        "team": [team.name for team, _ in proposals],
+        "value": [sub.kpis.get(kpi, np.nan) * factor for _, sub in proposals],
+    })  # fmt: skip
+    if kpi in baseline:
+        frame["baseline"] = baseline[kpi] * factor
+    args = (title + unit, 36 * max(len(frame), 1) + 60, kpi in baseline)
+    return vega_lite(proposals_template, args, frame)
 
 
 @dataclass(frozen=True)
@@ -229,9 +241,7 @@ def screen_view(room_id: int, version: tuple, language: str) -> ScreenView:
     floats = [c for c in frame.columns if frame[c].dtype.kind == "f"]
     baseline = score(rounds_key(room_file, adopted, current.current_round, {})).kpis
     labels = compute.labels(language)
-    charts = [
-        kpi_chart(proposals, baseline, k, labels.get(k, k), language).to_dict() for k in compute.model().kpis or []
-    ]
+    charts = [kpi_chart(proposals, baseline, k, labels.get(k, k), language) for k in compute.model().kpis or []]
     return ScreenView(
         title,
         t("room_teams", language, n=len(teams), names=", ".join(plain(tm.name) for tm in teams)),
@@ -326,14 +336,20 @@ def export_report(session, room, room_file: RoomFile, language: str) -> bytes:
             parts.append(f"<p><b>{html.escape(t('room_adopted', language, team=team))}</b></p>")
     labels = compute.labels(language)
     for kpi in compute.model().kpis or []:  # the last round's proposals: the current round's
-        chart = kpi_chart(proposals, {}, kpi, labels.get(kpi, kpi), language)
-        parts.append(vl_convert.vegalite_to_svg(chart.to_json()))
+        spec = kpi_chart(proposals, {}, kpi, labels.get(kpi, kpi), language)
+        spec["datasets"] = {name: _records(table) for name, table in spec["datasets"].items()}
+        parts.append(vl_convert.vegalite_to_svg(spec))
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px}"
     )
     head = f'<meta charset="utf-8"><title>{html.escape(room_file.title(language))}</title><style>{style}</style>'
     return f"<!doctype html><html><head>{head}</head><body>{''.join(parts)}</body></html>".encode()
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    """A table as JSON records, a missing value as null."""
+    return table.astype(object).where(table.notna(), None).to_dict("records")
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
