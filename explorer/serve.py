@@ -122,6 +122,7 @@ def main(argv=None) -> int:
     from streamlit import config
 
     argv = sys.argv[1:] if argv is None else list(argv)
+    start = time.perf_counter()
     try:
         argv = choose_model(argv)
     except UsageError as err:
@@ -135,7 +136,8 @@ def main(argv=None) -> int:
     level = context_logger.level
     context_logger.setLevel(logging.ERROR)
     try:
-        print(f"explorer warmed up in {warm():.1f} s", file=sys.stderr)
+        loaded = time.perf_counter() - start
+        print(f"model loaded in {loaded:.1f} s; explorer warmed up in {warm():.1f} s", file=sys.stderr)
     finally:
         context_logger.setLevel(level)
     from streamlit.web import cli

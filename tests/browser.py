@@ -163,7 +163,8 @@ def streamlit_server(
             deadline = time.monotonic() + timeout
             while not _serving(url, port, log_file):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start; see {log_file}")
+                    waited = timeout - (deadline - time.monotonic())
+                    raise RuntimeError(f"streamlit did not start in {waited:.0f} s; see {log_file}")
                 time.sleep(0.5)
             yield url
         finally:

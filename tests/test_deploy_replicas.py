@@ -64,10 +64,10 @@ def test_a_proposal_through_one_replica_shows_on_the_screen_of_the_other(browser
             context.add_cookies([{"name": "sd_replica", "value": cookies[replica], "url": url}])
             contexts[replica] = context.new_page()
         screen, team = contexts[replicas[1]], contexts[replicas[0]]
-        answer = screen.goto(f"{url}/room?room={created.code}&screen=1")
+        answer = screen.goto(f"{url}/room?room={created.code}&screen=1&lang=en")
         assert answer.headers["x-sd-replica"] == replicas[1]
         expect(screen.get_by_text("No proposal yet in this round.")).to_be_visible(timeout=120_000)
-        answer = team.goto(f"{url}/room?room={created.code}")
+        answer = team.goto(f"{url}/room?room={created.code}&lang=en")
         assert answer.headers["x-sd-replica"] == replicas[0]
         team.get_by_label("Team").fill("Through replica one")
         team.get_by_role("button", name="Join").click()
