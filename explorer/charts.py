@@ -10,8 +10,8 @@ for notebooks.
 
 from __future__ import annotations
 
-import functools
 import json
+import threading
 from collections.abc import Callable
 
 import altair as alt
@@ -55,11 +55,25 @@ def with_data(template: alt.TopLevelMixin, table: pd.DataFrame) -> alt.TopLevelM
     return chart
 
 
-@functools.cache
+_SPECS: dict[tuple, str] = {}  # a template's Vega-Lite JSON, by template and arguments
+_BUILDING = threading.Lock()
+
+
 def _spec_json(template: Callable[..., alt.TopLevelMixin], *args) -> str:
-    """Vega-Lite JSON of a template, built and validated once per distinct arguments."""
-    with alt.theme.enable("none"):  # Streamlit applies its own theme, as it does for st.altair_chart
-        return json.dumps(template(*args).to_dict())
+    """Vega-Lite JSON of a template, built and validated once per distinct arguments.
+
+    Built under a lock: the sessions of a workshop room run in threads and ask for the same new template
+    at the same moment (thirty builds of 0.1-0.5 s each, not one, without it); the lock also keeps
+    Altair's global theme switch to one thread at a time."""
+    key = (template, args)
+    found = _SPECS.get(key)
+    if found is None:
+        with _BUILDING:
+            found = _SPECS.get(key)
+            if found is None:
+                with alt.theme.enable("none"):  # Streamlit applies its own theme, as it does for st.altair_chart
+                    found = _SPECS[key] = json.dumps(template(*args).to_dict())
+    return found
 
 
 def vega_lite(template: Callable[..., alt.TopLevelMixin], args: tuple, table: pd.DataFrame) -> dict:

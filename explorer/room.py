@@ -6,6 +6,7 @@ one-page HTML report). The rules of the room are :mod:`workshop.rooms`; the page
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
@@ -115,6 +116,16 @@ def score(rounds_key: tuple) -> Scored:
     return Scored(run, kpis, cost, float(shares.get("all", float("nan"))), bands, shares)
 
 
+@functools.lru_cache(maxsize=4)
+def _worlds(model, prior: bool) -> dict[str, np.ndarray]:
+    """The :data:`ROOM_FUTURES` futures every proposal is run in (the same for all: drawn once a model)."""
+    worlds = futures(ROOM_FUTURES, 0, prior=prior, model=model)
+    columns = {name: worlds[name].to_numpy() for name in worlds.columns}
+    for values in columns.values():
+        values.setflags(write=False)  # shared by every run: a write would be an error, not a changed future
+    return columns
+
+
 def futures_of(rounds, shown: list[str]) -> tuple[pd.DataFrame | None, pd.Series]:
     """The proposal (its rounds) over :data:`ROOM_FUTURES` futures, one batch: the bands of the ``shown``
     outputs and the share of futures meeting each target of the targets file (and ``all``)."""
@@ -122,8 +133,7 @@ def futures_of(rounds, shown: list[str]) -> tuple[pd.DataFrame | None, pd.Series
         return None, pd.Series(dtype=float)
     model = compute.model()
     targets = compute.cached_targets()
-    worlds = futures(ROOM_FUTURES, 0, prior=not compute.has_posterior(), model=model)
-    columns = {name: worlds[name].to_numpy() for name in worlds.columns}
+    columns = _worlds(model, not compute.has_posterior())
     final_time, time_step = model.check_controls(None, None)
     outputs = sorted(set(shown) | {o for x in targets for o in x.outputs()})
     batch = [(year, {**params, **columns}) for year, params in rounds]
@@ -172,7 +182,7 @@ def _four_digits(value: float) -> float:
     return float(f"{value:.4g}")
 
 
-def proposals_template(title: str, height: int, rule: bool) -> alt.LayerChart | alt.Chart:
+def proposals_template(title: str, rule: bool) -> alt.LayerChart:
     """One KPI's chart of the proposals (a template, built and validated once by :func:`charts.vega_lite`):
     a point a team (columns ``team``, ``value``), and with ``rule`` the room's settings so far (the
     baseline, column ``baseline``, one value) as a dashed rule."""
@@ -189,7 +199,7 @@ def proposals_template(title: str, height: int, rule: bool) -> alt.LayerChart | 
     if rule:
         dashed = alt.Chart().mark_rule(strokeDash=[6, 4], color="#d62728", size=2).encode(x="mean(baseline):Q")
         layers.insert(0, dashed)
-    return alt.layer(*layers, data=alt.NamedData(name=TABLE)).properties(height=height, title=title)
+    return alt.layer(*layers, data=alt.NamedData(name=TABLE)).properties(title=title)
 
 
 def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str, language: str) -> dict:
@@ -202,8 +212,9 @@ def kpi_chart(proposals, baseline: dict[str, float], kpi: str, title: str, langu
     })  # fmt: skip
     if kpi in baseline:
         frame["baseline"] = baseline[kpi] * factor
-    args = (title + unit, 36 * max(len(frame), 1) + 60, kpi in baseline)
-    return vega_lite(proposals_template, args, frame)
+    spec = vega_lite(proposals_template, (title + unit, kpi in baseline), frame)
+    spec["height"] = 36 * max(len(frame), 1) + 60  # (not in the template: one template for any count of teams)
+    return spec
 
 
 @dataclass(frozen=True)
