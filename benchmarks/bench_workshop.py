@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import random
@@ -48,6 +49,8 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +61,7 @@ from sd_model.paths import ROOT
 sys.path.insert(0, str(ROOT))
 from benchmarks.st_client import ProtocolError, StreamlitClient
 from tests.browser import CHROMIUM_FLAGS, PROCESSES, ensure_browser, slider_label, streamlit_server
+from tests.services import Unavailable, nginx_server, postgres_server, wait_for
 from workshop import rooms
 from workshop.room_file import read_room_file
 from workshop.store import URL_ENV, open_store
@@ -77,10 +81,48 @@ READ_CARDS_JS = (
 )
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds of processes (Linux ``/proc``), summed; a process gone counts 0."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def nginx_pids(prefix: str = "sd_nginx_") -> list[int]:
+    """The benchmark's nginx: its master (started with a configuration under a ``prefix`` folder) and workers."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            found[int(stat.parent.name)] = (int(stat.read_text().rsplit(")", 1)[1].split()[1]), command)
+    masters = {pid for pid, (_, command) in found.items() if "nginx" in command and prefix in command}
+    return sorted(masters | {pid for pid, (parent, _) in found.items() if parent in masters})
+
+
+@dataclass
+class Deployment:
+    """Where the clients go: ``url``, and a cookie per replica (sticky sessions through nginx; one empty
+    cookie for one server); ``servers`` are the explorer's processes, ``what`` says what is measured."""
+
+    url: str
+    cookies: list[str]
+    servers: list[int]
+    what: str
+    nginx: bool = False
+    postgres: bool = False
+
+    def cookie(self, i: int) -> str:
+        return self.cookies[i % len(self.cookies)]
+
+    @property
+    def pids(self) -> list[int]:
+        """The processes whose CPU is counted, found when asked (PostgreSQL starts a process a connection):
+        the servers, nginx's and PostgreSQL's (on the same cores)."""
+        extra = (nginx_pids() if self.nginx else []) + (postgres_pids() if self.postgres else [])
+        return self.servers + extra
 
 
 def percentile(values, q: float) -> float:
@@ -152,8 +194,8 @@ def new_room(database: str) -> str:
 class Screen:
     """The room's screen as a websocket client: when each team first appears in its list of proposals."""
 
-    def __init__(self, url: str, code: str):
-        self.client = StreamlitClient(url, "room", f"room={code}&screen=1&lang=en")
+    def __init__(self, url: str, code: str, cookie: str = ""):
+        self.client = StreamlitClient(url, "room", f"room={code}&screen=1&lang=en", cookie=cookie)
         self.client.listeners.append(self._drawn)
         self.listed: dict[str, float] = {}
         self.events: dict[str, asyncio.Event] = {}
@@ -205,10 +247,10 @@ def submitted(client: StreamlitClient) -> bool:
     return any(a.body.startswith("Submitted") for a in client.elements("alert"))
 
 
-async def participant_ws(url, code, i, moves, pace, screen: Screen, results) -> None:
+async def participant_ws(where: Deployment, code, i, moves, pace, screen: Screen, results) -> None:
     label = {p.name: p for p in sd_model.default_model().parameters}
     name = f"Team {i:02d}"
-    client = StreamlitClient(url, "room", f"room={code}&lang=en")
+    client = StreamlitClient(where.url, "room", f"room={code}&lang=en", cookie=where.cookie(i))
     try:
         await client.connect(timeout=300)
         await join_ws(client, name)
@@ -228,18 +270,19 @@ async def participant_ws(url, code, i, moves, pace, screen: Screen, results) -> 
         await client.close()
 
 
-async def one_room_ws(n: int, moves: int, pace: float, url: str, pid: int, database: str) -> dict:
+async def one_room_ws(n: int, moves: int, pace: float, where: Deployment, database: str) -> dict:
     code = new_room(database)
     results = {"move": [], "cards": [], "screen": [], "errors": [], "submitted": 0}
-    screen = Screen(url, code)
+    screen = Screen(where.url, code, where.cookie(-1))  # (with two replicas: the one participant 0 is not on)
+    pids = where.pids
     await screen.client.connect(timeout=300)
     if not any(text.startswith("No proposal yet") for text in screen.client.texts()):
         raise ProtocolError(f"the screen does not show an empty room: {screen.client.texts()[:4]}")
-    cpu, own = cpu_seconds(pid), time.process_time()
+    cpu, own = cpu_seconds(pids), time.process_time()
     started = time.perf_counter()
-    await asyncio.gather(*(participant_ws(url, code, i, moves, pace, screen, results) for i in range(n)))
+    await asyncio.gather(*(participant_ws(where, code, i, moves, pace, screen, results) for i in range(n)))
     results["seconds"] = time.perf_counter() - started
-    results["cpu"] = cpu_seconds(pid) - cpu
+    results["cpu"] = cpu_seconds(pids) - cpu
     results["client_cpu"] = time.process_time() - own
     results["screen_runs"] = (screen.client.stats.auto_reruns_sent, screen.client.stats.full_runs - 1)
     await screen.client.close()
@@ -253,24 +296,24 @@ def kept(database: str, code: str) -> int:
         return len(rooms.submissions(session, rooms.room_by_code(session, code)))
 
 
-async def session_cost(url: str, pid: int, database: str, sessions: int = 3) -> list[tuple[float, float]]:
+async def session_cost(where: Deployment, database: str, sessions: int = 3) -> list[tuple[float, float]]:
     """Server CPU seconds of new sessions, one at a time: connect -> join page, *Join* -> team's page."""
     code, costs = new_room(database), []
     await asyncio.sleep(3)  # the rooms before: their sessions' last runs done
     for i in range(sessions):
-        client = StreamlitClient(url, "room", f"room={code}&lang=en")
+        client = StreamlitClient(where.url, "room", f"room={code}&lang=en", cookie=where.cookie(i))
         try:
-            cpu = cpu_seconds(pid)
+            cpu = cpu_seconds(where.pids)
             await client.connect(timeout=300)
-            joined = cpu_seconds(pid)
+            joined = cpu_seconds(where.pids)
             await join_ws(client, f"Cost {i:02d}")
-            costs.append((joined - cpu, cpu_seconds(pid) - joined))
+            costs.append((joined - cpu, cpu_seconds(where.pids) - joined))
         finally:
             await client.close()
     return costs
 
 
-async def one_room(n: int, moves: int, pace: float, chromium: Path, url: str, pid: int, database: str) -> dict:
+async def one_room(n: int, moves: int, pace: float, chromium: Path, where: Deployment, database: str) -> dict:
     from playwright.async_api import async_playwright
 
     code = new_room(database)
@@ -278,13 +321,14 @@ async def one_room(n: int, moves: int, pace: float, chromium: Path, url: str, pi
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
         screen = await (await browser.new_context(viewport={"width": 1600, "height": 1200})).new_page()
+        url = where.url
         await screen.goto(f"{url}/room?room={code}&screen=1&lang=en", timeout=300_000)
         await screen.get_by_text("No proposal yet in this round.").wait_for(timeout=300_000)
-        cpu, own = cpu_seconds(pid), time.process_time()
+        cpu, own = cpu_seconds(where.pids), time.process_time()
         started = time.perf_counter()
         await asyncio.gather(*(participant(browser, url, code, i, moves, pace, screen, results) for i in range(n)))
         results["seconds"] = time.perf_counter() - started
-        results["cpu"] = cpu_seconds(pid) - cpu
+        results["cpu"] = cpu_seconds(where.pids) - cpu
         results["client_cpu"] = time.process_time() - own  # Playwright's driver; Chromium is not counted
         await browser.close()
     results["kept"] = kept(database, code)
@@ -331,6 +375,53 @@ def report(rows, clients: str, pace: float) -> None:
         print(line)
 
 
+def replica_cookie(url: str, replica: str) -> str:
+    """A value of the cookie ``sd_replica`` that nginx (``deploy/nginx.conf.template``, hashing it) sends to
+    ``replica`` (host:port), found by asking it (its answer names the replica, ``X-SD-Replica``)."""
+    for k in range(256):
+        request = urllib.request.Request(f"{url}/_stcore/health", headers={"Cookie": f"sd_replica=bench{k}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if response.headers["X-SD-Replica"] == replica:
+                return f"sd_replica=bench{k}"
+    raise RuntimeError(f"no cookie value of 256 leads nginx to {replica}")
+
+
+@contextlib.contextmanager
+def deployment(replicas: int, db: str, folder: Path):
+    """The explorer as measured: one server (``python -m explorer.serve``), or two replicas behind nginx
+    with sticky sessions (``deploy/``), on the database ``db`` (SQLite in ``folder``, or a PostgreSQL server
+    started here); yields the :class:`Deployment` and the database URL. Raises
+    :class:`tests.services.Unavailable` where nginx or PostgreSQL cannot be had."""
+    with contextlib.ExitStack() as stack:
+        if db == "postgresql":
+            database = stack.enter_context(postgres_server())
+            wait_for(lambda: open_store(database))
+        else:
+            database = f"sqlite:///{folder / 'rooms.sqlite'}"
+        os.environ[URL_ENV] = database  # the servers' database
+        logs = [folder / f"streamlit_{i}.log" for i in range(replicas)]
+        urls = [stack.enter_context(streamlit_server(log, timeout=300)) for log in logs]
+        servers = [process.pid for process in PROCESSES.values()]
+        if replicas == 1:
+            yield Deployment(urls[0], [""], servers, f"one server, {db}", postgres=db == "postgresql"), database
+            return
+        hosts = [u.removeprefix("http://") for u in urls]
+        url = stack.enter_context(nginx_server(ROOT / "deploy" / "nginx.conf.template", hosts))
+        cookies = [replica_cookie(url, host) for host in hosts]
+        what = f"{replicas} replicas behind nginx (sticky by cookie), {db}"
+        yield Deployment(url, cookies, servers, what, nginx=True, postgres=db == "postgresql"), database
+
+
+def postgres_pids() -> list[int]:
+    """PostgreSQL's processes on this machine (the benchmark's server, the only one it starts)."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() in ("postgres", "postmaster"):
+                pids.append(int(comm.parent.name))
+    return pids
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, nargs="+", default=[10, 30])
@@ -340,22 +431,35 @@ def main() -> None:
         "--pace", type=float, default=0.0, metavar="SECONDS", help="each participant waits a random time in "
         "[0, SECONDS] before each move (default 0: all at once)",
     )  # fmt: skip
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="one server (default), or two replicas behind nginx (deploy/nginx.conf.template)",
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the rooms' database: SQLite (default) or a PostgreSQL server started here")  # fmt: skip
     args = parser.parse_args()
+    if args.clients == "browser" and args.replicas != 1:
+        parser.error("--clients browser measures one server: use --replicas 1")
     chromium = ensure_browser() if args.clients == "browser" else None
     folder = Path(tempfile.mkdtemp(prefix="bench_workshop_"))
-    database = f"sqlite:///{folder / 'rooms.sqlite'}"
-    os.environ[URL_ENV] = database
     rows, costs = [], []
-    with streamlit_server(folder / "streamlit.log", timeout=300) as url:
-        pid = next(iter(PROCESSES.values())).pid
+    with contextlib.ExitStack() as stack:
+        try:
+            where, database = stack.enter_context(deployment(args.replicas, args.db, folder))
+        except Unavailable as why:
+            sys.exit(f"cannot measure {args.replicas} replica(s) on {args.db} here: {why}")
+        print(f"serving: {where.what}; CPU counted over {len(where.pids)} processes (servers, proxy, database)")
         for n in args.participants:
             if args.clients == "ws":
-                r = asyncio.run(one_room_ws(n, args.moves, args.pace, url, pid, database))
+                r = asyncio.run(one_room_ws(n, args.moves, args.pace, where, database))
             else:
-                r = asyncio.run(one_room(n, args.moves, args.pace, chromium, url, pid, database))
+                r = asyncio.run(one_room(n, args.moves, args.pace, chromium, where, database))
             rows.append((n, r))
         if args.clients == "ws":
-            costs = asyncio.run(session_cost(url, pid, database))
+            costs = asyncio.run(session_cost(where, database))
     report(rows, args.clients, args.pace)
     if costs:
         print(

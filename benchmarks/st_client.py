@@ -123,11 +123,14 @@ class StreamlitClient:
         The query string, without ``?``.
     auto_rerun : bool
         Whether to run the fragments' ``run_every`` timers, as a browser does.
+    cookie : str
+        A ``Cookie`` header sent with the websocket's opening request (``sd_replica=...``: the replica a
+        sticky proxy, ``deploy/nginx.conf.template``, sends the session to).
     """
 
-    def __init__(self, url: str, page: str = "", query: str = "", *, auto_rerun: bool = True):
+    def __init__(self, url: str, page: str = "", query: str = "", *, auto_rerun: bool = True, cookie: str = ""):
         self.url = url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + "/_stcore/stream"
-        self.page, self.query, self.auto_rerun = page, query, auto_rerun
+        self.page, self.query, self.auto_rerun, self.cookie = page, query, auto_rerun, cookie
         self.page_hash = ""
         self.drawn: dict[tuple, Drawn] = {}
         self.widgets: dict[str, WidgetState] = {}
@@ -145,9 +148,9 @@ class StreamlitClient:
 
     async def connect(self, timeout: float = 300.0) -> None:
         """Open the socket and ask for the first run, as a browser tab does on load; return once it finished."""
-        self._ws = await connect(
-            self.url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=timeout, ping_interval=None
-        )
+        headers = {"Cookie": self.cookie} if self.cookie else None  # (a sticky proxy's cookie)
+        self._ws = await connect(self.url, subprotocols=[Subprotocol("streamlit")], max_size=None,
+                                 open_timeout=timeout, ping_interval=None, additional_headers=headers)  # fmt: skip
         self._reader = asyncio.create_task(self._read(), name="st-client-read")
         await self.act(until=lambda c: True, timeout=timeout)
 

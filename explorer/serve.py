@@ -125,6 +125,10 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     try:
         argv = choose_model(argv)
+        from explorer.turns import TURNS_PROBLEM
+
+        if TURNS_PROBLEM:
+            raise UsageError(TURNS_PROBLEM)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

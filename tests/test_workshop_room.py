@@ -6,6 +6,7 @@ facilitator key or room code gets a warning, never a traceback; the exports."""
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 
 import pandas as pd
@@ -217,3 +218,21 @@ def test_the_facilitator_deletes_the_room_after_typing_its_code(database):
     assert not facilitator.exception and "no room has this code" in facilitator.warning[0].value
     screen = page({"room": created.code, "screen": "1"})
     assert screen.warning and "no room has this code" in screen.warning[0].value
+
+
+def test_the_turns_setting_is_checked_and_a_bad_one_is_said_on_the_page(database, monkeypatch):
+    import subprocess
+    import sys
+
+    from explorer import turns
+
+    assert turns.turns({}) >= 1 and turns.turns({"SD_ROOM_TURNS": " 3 "}) == 3
+    for bad in ("0", "65", "two", "-1", "1.5", ""):
+        with pytest.raises(ValueError, match=f"SD_ROOM_TURNS must be a whole number from 1 to 64, not {bad!r}"):
+            turns.turns({"SD_ROOM_TURNS": bad})
+    monkeypatch.setattr(turns, "TURNS_PROBLEM", "SD_ROOM_TURNS must be a whole number from 1 to 64, not 'two'")
+    at = page({"room": _created(database).code})
+    assert [e.value for e in at.error] == [turns.TURNS_PROBLEM] and not at.slider
+    done = subprocess.run([sys.executable, "-m", "explorer.serve"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "SD_ROOM_TURNS": "two"}, timeout=120)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.strip() == f"error: {turns.TURNS_PROBLEM}"

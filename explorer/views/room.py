@@ -8,6 +8,7 @@ import streamlit as st
 
 from explorer import compute, room, state
 from explorer.i18n import LANGUAGES, t
+from explorer.turns import TURNS, TURNS_PROBLEM
 from explorer.widgets import card_text, kpi_cards, kpi_grid, parameter_slider, robustness_strip
 from workshop import rooms
 from workshop.room_file import RoomFileError, parse_room_file
@@ -297,6 +298,9 @@ def controls(found, room_file, names: dict[int, str], round_open: bool, token, l
 
 
 def show(language: str) -> None:
+    if TURNS_PROBLEM:  # a bad setting of whoever runs the server
+        st.error(TURNS_PROBLEM)
+        return
     query = st.query_params
     code = query.get("room")
     if not code:
@@ -306,7 +310,8 @@ def show(language: str) -> None:
     elif query.get("screen"):
         screen(code, language)
     else:
-        participant(code, language)
+        with TURNS:
+            participant(code, language)
 
 
 show(state.lang())
