@@ -14,11 +14,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from workshop import replicas
 
 from .browser import _apt_install, free_port
 
@@ -96,43 +97,18 @@ def wait_for(check, seconds: float = 30.0):
 
 def nginx_binary() -> Path:
     """Debian's nginx, installed with apt-get as root where missing."""
-    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).is_file()), None)
-    if found is None and _apt_install(["nginx-light"]):
-        found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
-    if found is None:
-        raise Unavailable("nginx is not installed (Debian: apt-get install nginx-light, as root)")
-    return Path(found)
+    try:
+        return replicas.nginx_binary()
+    except replicas.ServeError:
+        if not _apt_install(["nginx-light"]):
+            raise Unavailable("nginx is not installed (Debian: apt-get install nginx-light, as root)") from None
+    return replicas.nginx_binary()
 
 
 @contextlib.contextmanager
-def nginx_server(template: Path, replicas: list[str]):
-    """nginx serving ``template`` (``deploy/nginx.conf.template``) on a free port in front of ``replicas``
-    (host:port); yields its URL."""
-    from string import Template
-
-    binary = nginx_binary()
-    folder = Path(tempfile.mkdtemp(prefix="sd_nginx_"))
-    port = free_port()
-    text = Template(template.read_text(encoding="utf-8")).safe_substitute(  # nginx has its own $variables
-        LISTEN_PORT=f"127.0.0.1:{port}", REPLICA_1=replicas[0], REPLICA_2=replicas[1], PREFIX=str(folder)
-    )
-    if os.geteuid() == 0:
-        text = "user root;\n" + text  # the workers write the temporary files of this folder
-    conf = folder / "nginx.conf"
-    conf.write_text(text, encoding="utf-8")
-    test = subprocess.run([str(binary), "-t", "-c", str(conf), "-p", str(folder)], capture_output=True, text=True)
-    if test.returncode:
-        raise RuntimeError(f"nginx refuses {conf}: {test.stderr.strip()[-300:]}")
-    process = subprocess.Popen(
-        [str(binary), "-c", str(conf), "-p", str(folder), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(), 20)
+def nginx_server(template: Path, hosts: list[str]):
+    """nginx serving ``template`` (``deploy/nginx.conf.template``) on a free port in front of ``hosts``
+    (host:port each), as ``python -m workshop serve`` runs it (:func:`workshop.replicas.nginx`); yields its URL."""
+    nginx_binary()
+    with replicas.nginx(hosts, f"127.0.0.1:{free_port()}", template) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        shutil.rmtree(folder, ignore_errors=True)

@@ -5,16 +5,24 @@ the SQLite file), or ``--db URL``::
     python -m workshop rooms
     python -m workshop export CODE [--out DIR] [--lang en|zh]
     python -m workshop delete CODE --yes
+    python -m workshop serve [--replicas 2] [--port 8501] [--address 0.0.0.0] [-- EXPLORER OPTIONS]
+
+``serve`` runs the explorer as replicas behind nginx on this machine (:mod:`workshop.replicas`), all on
+that database: for a room whose thirty teams may act in the same second on a machine with several cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from sd_model.paths import ROOT
+
+from .replicas import ServeError, serve
 from .rooms import RoomError, delete_room, list_rooms, room_by_code
-from .store import StoreError, database_url, open_store
+from .store import URL_ENV, StoreError, database_url, open_store
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,11 +37,19 @@ def parser() -> argparse.ArgumentParser:
     delete = sub.add_parser("delete", help="delete a room and everything in it")
     delete.add_argument("code")
     delete.add_argument("--yes", action="store_true", help="needed: the deletion cannot be undone")
+    serve = sub.add_parser("serve", help="the explorer as replicas behind nginx on this machine")
+    serve.add_argument("--replicas", type=int, default=2, choices=range(1, 9), metavar="1-8", help="(default 2)")
+    serve.add_argument("--port", type=int, default=8501, help="the port nginx serves (default 8501)")
+    serve.add_argument("--address", default="0.0.0.0", help="the address nginx listens on (default all)")
+    serve.add_argument("--logs", type=Path, default=ROOT / "data" / "workshop" / "logs", help="the replicas' logs")
+    serve.add_argument("explorer", nargs="*", help="after --: options of python -m explorer.serve (--mdl PATH)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
     try:
         factory = open_store(args.db or database_url())
         with factory() as session:
@@ -61,3 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreError, RoomError) as err:
         print(f"python -m workshop: {err}", file=sys.stderr)
         return 2
+
+
+def _serve(args) -> int:
+    if args.db:
+        os.environ[URL_ENV] = args.db  # the replicas' database
+    try:
+        open_store(database_url())  # checked (and made) once, before the replicas start
+        serve(args.replicas, args.port, args.address, args.logs, args.explorer)
+    except (StoreError, ServeError) as err:
+        print(f"python -m workshop: {err}", file=sys.stderr)
+        return 2
+    return 0
