@@ -6,6 +6,7 @@ cannot be installed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -115,3 +116,29 @@ def test_a_port_already_taken_is_one_line_and_status_2(nginx, tmp_path):
     err = done.stderr.strip()
     assert err == f"python -m workshop: cannot listen on 127.0.0.1:{port}: Address already in use", err
     assert "Traceback" not in done.stderr and err.count("\n") == 0
+
+
+def test_a_killed_serve_leaves_no_replica_or_nginx_behind(nginx, tmp_path):
+    env = os.environ | {"SD_WORKSHOP_DB": f"sqlite:///{tmp_path / 'rooms.sqlite'}", "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "workshop", "serve", "--replicas", "1", "--port", str(free_port()),
+               "--address", "127.0.0.1", "--logs", str(tmp_path / "logs")]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    family: set[int] = set()
+    try:
+        assert process.stdout.readline().startswith("the explorer at ")
+        family = _children(process.pid)
+        assert len(family) >= 3  # the explorer, nginx's master and its workers
+        process.kill()  # SIGKILL: no clean-up of its own runs
+        process.wait(timeout=20)
+        deadline = time.monotonic() + 30
+        while {pid for pid in family if os.path.exists(f"/proc/{pid}")} and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert not {pid for pid in family if os.path.exists(f"/proc/{pid}")}
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        for pid in family:  # (what the failing assertion found: not left to the other tests)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)

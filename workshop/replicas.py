@@ -80,6 +80,16 @@ def check_free(listen: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _with_parent() -> None:  # (in the child, before exec) Linux: a signal when the parent dies, even by SIGKILL
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+#: Keyword arguments of :class:`subprocess.Popen` so that a replica or nginx stops when this process does.
+CHILD = {"preexec_fn": _with_parent} if sys.platform == "linux" else {}
+
+
 def _wait(check, seconds: float, what: str, process: subprocess.Popen, log: Path | None = None) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -116,6 +126,7 @@ def nginx(replicas: Sequence[str], listen: str, template: Path = TEMPLATE) -> It
         [str(binary), "-c", str(conf), "-p", str(folder), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        **CHILD,
     )
     try:
         host = "127.0.0.1" if host in ("0.0.0.0", "") else host
@@ -140,7 +151,7 @@ def explorers(count: int, logs: Path, args: Sequence[str] = (), timeout: float =
             where = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
             with open(log, "w") as out:
                 command = [sys.executable, "-m", "explorer.serve", *args, *where]
-                process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, **CHILD)
             started.append((process, f"127.0.0.1:{port}", log))
         for k, (process, host, log) in enumerate(started, 1):
 
