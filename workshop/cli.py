@@ -88,4 +88,7 @@ def _serve(args) -> int:
     except (StoreError, ServeError) as err:
         print(f"python -m workshop: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) while the replicas were starting: all stopped
+        print("python -m workshop: stopped before the replicas were ready", file=sys.stderr)
+        return 130
     return 0

@@ -181,7 +181,8 @@ def serve(replicas: int, port: int, address: str, logs: Path, args: Sequence[str
     signal.signal(signal.SIGTERM, _interrupt)
     with explorers(replicas, logs, args) as hosts, nginx(hosts, f"{address}:{port}") as url:
         shown = url if address not in ("0.0.0.0", "") else f"http://{socket.gethostname()}:{port}"
-        print(f"the explorer at {shown} ({replicas} replicas: {', '.join(hosts)}; logs in {logs}); Ctrl-C stops")
+        counted = f"{replicas} replica{'s' if replicas > 1 else ''}"
+        print(f"the explorer at {shown} ({counted}: {', '.join(hosts)}; logs in {logs}); Ctrl-C stops")
         print(f"workshop room: {shown}/room", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while True:
