@@ -21,7 +21,9 @@ import os
 import sys
 import time
 
-from sd_model.paths import ROOT
+_BEGAN = time.perf_counter()  # (this module is the first one ``python -m explorer.serve`` runs)
+
+from sd_model.paths import ROOT  # noqa: E402
 
 APP = ROOT / "app.py"
 #: The options of this command (the rest are Streamlit's), and the environment variable each sets.
@@ -140,8 +142,9 @@ def main(argv=None) -> int:
     level = context_logger.level
     context_logger.setLevel(logging.ERROR)
     try:
-        loaded = time.perf_counter() - start
-        print(f"model loaded in {loaded:.1f} s; explorer warmed up in {warm():.1f} s", file=sys.stderr)
+        loaded, imported = time.perf_counter() - start, start - _BEGAN
+        print(f"imports {imported:.1f} s; model loaded in {loaded:.1f} s; explorer warmed up in {warm():.1f} s; "
+              f"{time.perf_counter() - _BEGAN:.1f} s since start", file=sys.stderr)  # fmt: skip
     finally:
         context_logger.setLevel(level)
     from streamlit.web import cli

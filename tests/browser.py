@@ -114,21 +114,24 @@ def slider_label(p) -> str:
     return p.label_en if not p.units or p.units.lower() == "dmnl" else f"{p.label_en} ({p.units})"
 
 
-def _serving(url: str, port: int, log_file: Path) -> bool:
-    """Whether the server answers its health check and is ours: its log names the port (two servers
-    given the same free port at once, the other's answer would otherwise be taken for this one's)."""
+def _serving(url: str, port: int, log_file: Path) -> str | None:
+    """None once the server answers its health check and is ours (its log names the port: two servers
+    given the same free port at once, the other's answer would otherwise be taken for this one's), else
+    why not yet."""
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
             if response.status != 200:
-                return False
-    except OSError:
-        return False
-    return f"127.0.0.1:{port}" in log_file.read_text(encoding="utf-8", errors="replace")
+                return f"health check answered {response.status}"
+    except OSError as err:
+        return f"health check: {err}"
+    if f"127.0.0.1:{port}" not in log_file.read_text(encoding="utf-8", errors="replace"):
+        return f"the server answering on port {port} is not the one whose log is {log_file.name}"
+    return None
 
 
 @contextlib.contextmanager
 def streamlit_server(
-    log_file: Path, *, timeout: float = 90.0, script: Path | None = None, args: Sequence[str] = ()
+    log_file: Path, *, timeout: float = 240.0, script: Path | None = None, args: Sequence[str] = ()
 ) -> Iterator[str]:
     """Run the explorer as ``make run`` does (:mod:`explorer.serve`) in a subprocess; yield its URL
     once it answers its health check.
@@ -161,10 +164,13 @@ def streamlit_server(
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout
-            while not _serving(url, port, log_file):
+            while (why := _serving(url, port, log_file)) is not None:
                 if process.poll() is not None or time.monotonic() > deadline:
                     waited = timeout - (deadline - time.monotonic())
-                    raise RuntimeError(f"streamlit did not start in {waited:.0f} s; see {log_file}")
+                    began = time.strftime("%H:%M:%S", time.localtime(time.time() - waited))
+                    raise RuntimeError(
+                        f"streamlit (launched {began}) did not start in {waited:.0f} s ({why}); see {log_file}"
+                    )
                 time.sleep(0.5)
             yield url
         finally:

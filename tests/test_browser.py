@@ -21,7 +21,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 
 @pytest.fixture(scope="module")
 def server():
-    with streamlit_server(ARTIFACTS / "streamlit.log", timeout=240) as url:
+    with streamlit_server(ARTIFACTS / "streamlit.log") as url:
         yield url
 
 

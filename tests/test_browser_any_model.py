@@ -23,7 +23,7 @@ WORKFORCE = ROOT / "models" / "examples" / "workforce" / "workforce.mdl"
 
 @pytest.fixture(scope="module")
 def server():
-    with streamlit_server(ARTIFACTS / "streamlit_workforce.log", timeout=120, args=["--mdl", str(WORKFORCE)]) as url:
+    with streamlit_server(ARTIFACTS / "streamlit_workforce.log", args=["--mdl", str(WORKFORCE)]) as url:
         yield url
 
 
