@@ -275,6 +275,11 @@ def _kpi_args(table: pd.DataFrame, label: str, lang: str, dash_series, thin_seri
     return lang, label, series, dash_series, bands, ticks, thin_series
 
 
+def _chart_label(label, unit: str) -> str | None:
+    """A KPI's chart title: its label and the unit it is shown in (None without a label)."""
+    return label + unit if isinstance(label, str) else None
+
+
 def kpi_tables(
     frames: dict[str, pd.DataFrame],
     bands: pd.DataFrame | None,
@@ -307,7 +312,7 @@ def kpi_tables(
             "kpi": pd.array([kpi] * len(all_times), dtype="str"),
             "value": np.concatenate([frame[kpi].to_numpy(dtype=float) for frame in frames.values()]) * factor,
             "series": series,
-            "label": pd.array([label + unit if isinstance(label, str) else None] * len(all_times), dtype="str"),
+            "label": pd.array([_chart_label(label, unit)] * len(all_times), dtype="str"),
         }
         if not keys:
             del columns["kpi"], columns["label"]
@@ -340,7 +345,7 @@ def kpi_specs(
     tables = kpi_tables(frames, bands, labels, lang, kpis, scaled=scaled, keys=False)
     specs = {}
     for kpi, table in tables.items():
-        label = str(labels.get(kpi)) + (display_scale(kpi, lang)[1] if scaled else "")
+        label = str(_chart_label(labels.get(kpi), display_scale(kpi, lang)[1] if scaled else ""))
         args = _kpi_args(table, label, lang, dash_series, thin_series, time_title, banded)
         specs[kpi] = vega_lite(kpi_template, args, table)
     return specs

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sd_model.paths import ROOT
+from workshop.replicas import free_port
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -99,13 +99,6 @@ def ensure_browser() -> Path:
     if not has_cjk_font() and not _apt_install(DEBIAN_PACKAGES[1:]):
         print("note: no CJK font found; the Chinese interface will show boxes in screenshots", file=sys.stderr)
     return chromium
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 at the time of asking."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def slider_label(p) -> str:
